@@ -1,0 +1,9 @@
+"""AlexNet Explorer's library: configuration, shape arithmetic, model, probes, data and training.
+
+Plain, typed Python on top of PyTorch; it never imports Streamlit.
+"""
+
+from alexnet.config import PRESETS, AlexNetConfig, BlockConfig, LRNConfig, preset
+from alexnet.errors import AlexNetError
+
+__all__ = ["PRESETS", "AlexNetConfig", "AlexNetError", "BlockConfig", "LRNConfig", "preset"]

@@ -1,0 +1,42 @@
+"""The one exception type a user of AlexNet Explorer can cause.
+
+Every message is written for a learner: it names the layer, shows the formula with
+its numbers, says why in plain words and proposes a concrete fix.
+"""
+
+from __future__ import annotations
+
+
+class AlexNetError(ValueError):
+    """A configuration, input or file that cannot work, explained in plain words.
+
+    Attributes:
+        layer: the layer at fault (``"conv1"``, ``"pool5"``...), or ``None``.
+        reason: what goes wrong, in plain words.
+        formula: the formula with the user's numbers filled in, if one applies.
+        fix: a concrete change that would make it work, if one is known.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        layer: str | None = None,
+        formula: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.layer = layer
+        self.reason = reason
+        self.formula = formula
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The whole explanation as one paragraph of text."""
+        parts = [f"{self.layer}: {self.reason}" if self.layer else self.reason]
+        if self.formula:
+            parts.append(f"Formula: {self.formula}.")
+        if self.fix:
+            parts.append(f"Fix: {self.fix}")
+        return " ".join(parts)

@@ -1,0 +1,98 @@
+"""Real forward passes, watched with hooks: every layer's output shape and, if asked, its values.
+
+Shape-only probes run on the ``meta`` device, where tensors have shapes but no storage, so
+a probe of the paper's network at any input size takes milliseconds and no memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from alexnet.config import AlexNetConfig
+from alexnet.errors import AlexNetError
+from alexnet.model import build_model
+
+
+@dataclass
+class ProbeResult:
+    """What one forward pass produced, keyed by module path (``features.0.conv``, ...)."""
+
+    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # per image, batch dim dropped
+    activations: dict[str, torch.Tensor] = field(default_factory=dict)  # (B, ...) on the CPU
+    output: torch.Tensor | None = None  # the network's logits, (B, num_classes)
+
+
+def probe(
+    model: nn.Module,
+    images: torch.Tensor,
+    *,
+    keep: bool | Collection[str] = False,
+) -> ProbeResult:
+    """Run ``images`` (B, C, H, W) through ``model`` in eval mode and record every layer.
+
+    Args:
+        model: any module; every leaf module except ``nn.Identity`` is recorded.
+        images: a batch on the model's device.
+        keep: ``True`` keeps every layer's output, a collection of paths keeps those only.
+            Kept outputs are cloned as they are produced, because an in-place ReLU
+            overwrites its convolution's output a moment later.
+
+    Raises:
+        AlexNetError: the forward pass failed; the message names the layer that failed
+            and the last one that ran.
+    """
+    result = ProbeResult()
+    started: list[str] = []  # leaf layers entered, in order
+    handles = []
+
+    def record(path: str):
+        def pre_hook(module: nn.Module, args: object) -> None:
+            started.append(path)
+
+        def hook(module: nn.Module, args: object, output: torch.Tensor) -> None:
+            result.shapes[path] = tuple(output.shape[1:])
+            if keep is True or (keep and path in keep):
+                result.activations[path] = output.detach().to("cpu", copy=True)
+
+        return pre_hook, hook
+
+    was_training = model.training
+    try:
+        for path, module in model.named_modules():
+            if list(module.children()) or isinstance(module, nn.Identity):
+                continue
+            pre_hook, hook = record(path)
+            handles.append(module.register_forward_pre_hook(pre_hook))
+            handles.append(module.register_forward_hook(hook))
+        model.eval()
+        with torch.no_grad():
+            result.output = model(images)
+    except RuntimeError as exc:
+        failed = started[-1] if started else "the first layer"
+        done = [p for p in started if p in result.shapes]
+        after = f"after {done[-1]} ran" if done else "before any layer ran"
+        raise AlexNetError(
+            f"the forward pass failed {after}: {str(exc).splitlines()[0]}",
+            layer=failed,
+            fix="check this layer's settings against the shape table.",
+        ) from None
+    finally:
+        for handle in handles:
+            handle.remove()
+        model.train(was_training)
+    return result
+
+
+def probe_shapes(config: AlexNetConfig) -> dict[str, tuple[int, ...]]:
+    """Every layer's real output shape for one image, from a forward pass on the meta device.
+
+    Raises:
+        AlexNetError: the configuration cannot work.
+    """
+    model = build_model(config, device="meta")
+    images = torch.empty(1, config.in_channels, config.input_size, config.input_size, device="meta")
+    return probe(model, images).shapes
