@@ -42,7 +42,7 @@ class LayerShape:
     out_shape: tuple[int, ...]
     formula: str  # the formula with this layer's numbers filled in ("" if the shape is unchanged)
     params: int  # learnable parameters (weights + biases)
-    mult_adds: int  # multiply-accumulates for one image
+    mult_adds: int  # multiply-accumulates for one image, biases counted as one each (torchinfo's rule)
     activation_bytes: int  # float32 output of one image, in bytes
     receptive_field: int | None  # input pixels one output pixel sees, per side; None after flatten
     jump: int | None  # input pixels between neighbouring output pixels; None after flatten
@@ -190,7 +190,7 @@ def _walk(config: AlexNetConfig) -> Iterator[LayerShape]:
             out_shape=(block.out_channels, out, out),
             formula=formula_text(size, block.kernel_size, block.stride, block.padding),
             params=weights + block.out_channels,
-            mult_adds=weights * out * out,
+            mult_adds=(weights + block.out_channels) * out * out,
             activation_bytes=block.out_channels * out * out * BYTES_PER_FLOAT,
             receptive_field=rf + (block.kernel_size - 1) * jump,
             jump=jump * block.stride,
@@ -289,7 +289,7 @@ def _linear(name: str, module: str, width: int, out: int) -> LayerShape:
         out_shape=(out,),
         formula=f"{width} inputs x {out} outputs + {out} biases",
         params=width * out + out,
-        mult_adds=width * out,
+        mult_adds=width * out + out,
         activation_bytes=out * BYTES_PER_FLOAT,
         receptive_field=None,
         jump=None,

@@ -1,0 +1,21 @@
+"""AlexNet Explorer: build AlexNet, watch its shapes, look inside it, train it.
+
+Run with ``streamlit run app.py``. This entry script sets up the page and the navigation;
+each view lives in ``pages/`` and starts with the shared sidebar (``pages.shared.sidebar``).
+The sidebar is drawn by the pages, not here, because Streamlit's AppTest drops the entry
+script's own elements from its tree after the first run.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="AlexNet Explorer", page_icon=":material/neurology:", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page("pages/architecture.py", title="Architecture", icon=":material/account_tree:", default=True),
+        st.Page("pages/summary.py", title="Summary", icon=":material/table_chart:"),
+        st.Page("pages/activations.py", title="Activations", icon=":material/image_search:"),
+        st.Page("pages/training.py", title="Training", icon=":material/monitoring:"),
+    ]
+)
+navigation.run()

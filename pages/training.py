@@ -1,0 +1,7 @@
+import streamlit as st
+
+from pages.shared import sidebar
+
+config = sidebar()
+st.title("Training")
+st.info("This page is being built.")
