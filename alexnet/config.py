@@ -85,7 +85,7 @@ class AlexNetConfig:
                 fix='add "blocks": [{"out_channels": 96, "kernel_size": 11, ...}, ...].',
             )
         blocks = data["blocks"]
-        if not isinstance(blocks, list) or not blocks:
+        if not isinstance(blocks, (list, tuple)) or not blocks:
             raise AlexNetError('"blocks" must be a non-empty list of block objects.')
         values["blocks"] = tuple(
             BlockConfig(**_typed_fields(BlockConfig, b, f"block {i + 1}")) for i, b in enumerate(blocks)
@@ -94,7 +94,7 @@ class AlexNetConfig:
             values["lrn"] = LRNConfig(**_typed_fields(LRNConfig, data["lrn"], '"lrn"'))
         if "hidden_sizes" in data:
             hidden = data["hidden_sizes"]
-            if not isinstance(hidden, list) or not all(_is_int(h) for h in hidden):
+            if not isinstance(hidden, (list, tuple)) or not all(_is_int(h) for h in hidden):
                 raise AlexNetError('"hidden_sizes" must be a list of whole numbers, e.g. [4096, 4096].')
             values["hidden_sizes"] = tuple(hidden)
         return cls(**values)

@@ -1,0 +1,200 @@
+"""``python -m alexnet``: presets, shape tables, summaries and training from the command line.
+
+Every mistake a user can make ends with exit code 2 and a plain-language message on stderr,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+
+from alexnet.config import PRESETS, AlexNetConfig, preset
+from alexnet.errors import AlexNetError
+from alexnet.shapes import analyze, working_input_sizes
+
+EXIT_USER_ERROR = 2  # argparse's own code for bad arguments
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except AlexNetError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m alexnet",
+        description="AlexNet Explorer: build AlexNet from a configuration, check its shapes, train it.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    listing = commands.add_parser("presets", help="list the named presets")
+    listing.set_defaults(handler=_presets)
+
+    shapes = commands.add_parser("shapes", help="every layer's shape: the formula beside a real forward pass")
+    _add_config_arguments(shapes)
+    shapes.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    shapes.set_defaults(handler=_shapes)
+
+    summary = commands.add_parser("summary", help="torchinfo's layer summary")
+    _add_config_arguments(summary)
+    summary.add_argument("--json", action="store_true", help="print JSON instead of torchinfo's table")
+    summary.set_defaults(handler=_summary)
+
+    from alexnet import train  # imported here: the trainer pulls in datasets the other commands never need
+
+    training = commands.add_parser("train", help="train the configured network and write a run directory")
+    train.add_train_arguments(training)
+    training.set_defaults(handler=train.run_from_args)
+    return parser
+
+
+def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--preset", choices=list(PRESETS), default="paper", help="a named network (default: paper)")
+    source.add_argument("--config", metavar="FILE.json", help="a configuration file (see README)")
+    parser.add_argument("--input-size", type=int, metavar="N", help="override the input size in pixels")
+    parser.add_argument("--num-classes", type=int, metavar="N", help="override the number of classes")
+
+
+def load_config(args: argparse.Namespace) -> AlexNetConfig:
+    """The configuration that ``--preset``/``--config`` and the overrides describe."""
+    config = AlexNetConfig.load(args.config) if args.config else preset(args.preset)
+    if args.input_size is not None:
+        config = replace(config, input_size=args.input_size)
+    if args.num_classes is not None:
+        config = replace(config, num_classes=args.num_classes)
+    return config
+
+
+def _presets(args: argparse.Namespace) -> int:
+    for name, config in PRESETS.items():
+        report = analyze(config)
+        print(
+            f"{name:12} input {config.in_channels}x{config.input_size}x{config.input_size}, "
+            f"{len(config.blocks)} blocks, {config.num_classes} classes, "
+            f"{report.total_params:,} parameters, {report.total_mult_adds / 1e9:.2f} G mult-adds"
+        )
+    return 0
+
+
+def _shapes(args: argparse.Namespace) -> int:
+    from alexnet.probe import probe_shapes
+
+    config = load_config(args)
+    report = analyze(config)
+    real = probe_shapes(config) if report.ok else {}
+    if args.json:
+        if report.error:
+            raise report.error
+        print(json.dumps(_shapes_json(report, real), indent=2))
+        return 0
+    if report.layers:
+        print(_shapes_table(config, report, real))
+    if report.error:
+        raise report.error
+    return 0
+
+
+def _shapes_json(report, real: dict[str, tuple[int, ...]]) -> dict:
+    return {
+        "layers": [
+            {
+                "name": layer.name,
+                "kind": layer.kind,
+                "module": layer.module,
+                "analytic": list(layer.out_shape),
+                "real": list(real[layer.module]),
+                "formula": layer.formula,
+                "params": layer.params,
+                "mult_adds": layer.mult_adds,
+                "receptive_field": layer.receptive_field,
+                "jump": layer.jump,
+                "dropped_pixels": layer.dropped_pixels,
+            }
+            for layer in report.layers
+        ],
+        "flatten_features": report.flatten_features,
+        "total_params": report.total_params,
+        "total_mult_adds": report.total_mult_adds,
+    }
+
+
+def _shape_text(shape: Sequence[int] | None) -> str:
+    return "x".join(map(str, shape)) if shape else "-"
+
+
+def _shapes_table(config: AlexNetConfig, report, real: dict[str, tuple[int, ...]]) -> str:
+    header = ("layer", "analytic", "real", "", "out = floor((W - K + 2P) / S) + 1", "dropped", "RF", "params")
+    rows = [header]
+    for layer in report.layers:
+        actual = real.get(layer.module)
+        mark = "" if actual is None else ("ok" if tuple(actual) == layer.out_shape else "DIFFERS")
+        rows.append(
+            (
+                layer.name,
+                _shape_text(layer.out_shape),
+                _shape_text(actual),
+                mark,
+                layer.formula,
+                str(layer.dropped_pixels) if layer.dropped_pixels else "",
+                str(layer.receptive_field or ""),
+                f"{layer.params:,}" if layer.params else "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [f"input {config.in_channels}x{config.input_size}x{config.input_size}"]
+    for number, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    if report.ok:
+        ranges = ", ".join(f"{lo}..{hi}" for lo, hi in working_input_sizes(config))
+        lines.append("")
+        lines.append(
+            f"classifier input: {report.flatten_features:,} features; "
+            f"{report.total_params:,} parameters; {report.total_mult_adds / 1e9:.2f} G mult-adds per image"
+        )
+        lines.append(f"this network accepts input sizes {ranges} px")
+    return "\n".join(lines)
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from alexnet.summary import summarize
+
+    config = load_config(args)
+    summary = summarize(config)
+    if not args.json:
+        print(summary.text)
+        return 0
+    data = {
+        "total_params": summary.total_params,
+        "trainable_params": summary.trainable_params,
+        "total_mult_adds": summary.total_mult_adds,
+        "input_bytes": summary.input_bytes,
+        "forward_backward_bytes": summary.forward_backward_bytes,
+        "param_bytes": summary.param_bytes,
+        "layers": [
+            {
+                "name": row.name,
+                "module": row.module,
+                "type": row.layer_type,
+                "depth": row.depth,
+                "output_shape": list(row.output_shape),
+                "params": row.params,
+                "mult_adds": row.mult_adds,
+                "trainable": row.trainable,
+            }
+            for row in summary.rows
+        ],
+    }
+    print(json.dumps(data, indent=2))
+    return 0

@@ -1,0 +1,100 @@
+"""``python -m alexnet`` as a user runs it: real processes, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "alexnet", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+
+
+def test_presets_lists_every_preset():
+    result = run_cli("presets")
+    assert result.returncode == 0
+    for name in ("paper", "notebook", "torchvision", "cifar"):
+        assert name in result.stdout
+
+
+def test_shapes_table_shows_formula_analytic_and_real():
+    result = run_cli("shapes", "--preset", "paper")
+    assert result.returncode == 0, result.stderr
+    assert "floor((227 - 11 + 2*0) / 4) + 1 = 55" in result.stdout
+    assert "96x55x55   96x55x55   ok" in result.stdout
+    assert "DIFFERS" not in result.stdout
+    assert "227..258" in result.stdout
+
+
+def test_shapes_json():
+    result = run_cli("shapes", "--preset", "notebook", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["flatten_features"] == 9216
+    layers = {layer["name"]: layer for layer in data["layers"]}
+    assert layers["conv1"]["analytic"] == layers["conv1"]["real"] == [96, 55, 55]
+    assert layers["flatten"]["analytic"] == [9216]
+    assert layers["fc8"]["real"] == [10]
+    assert all(layer["analytic"] == layer["real"] for layer in data["layers"])
+
+
+def test_config_file_and_overrides(tmp_path):
+    config = {
+        "input_size": 64,
+        "in_channels": 1,
+        "num_classes": 3,
+        "blocks": [{"out_channels": 4, "kernel_size": 5, "stride": 2, "padding": 0, "pool": True, "norm": False}],
+    }
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(config))
+    data = json.loads(run_cli("shapes", "--config", str(path), "--input-size", "32", "--json").stdout)
+    # floor((32 - 5) / 2) + 1 = 14, then the pool: floor((14 - 3) / 2) + 1 = 6
+    assert data["layers"][0]["real"] == [4, 14, 14]
+    assert data["flatten_features"] == 4 * 6 * 6
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("shapes", "--preset", "paper", "--input-size", "8"),
+        ("shapes", "--preset", "paper", "--input-size", "8", "--json"),
+        ("summary", "--preset", "paper", "--input-size", "8"),
+    ],
+)
+def test_invalid_configuration_exits_2_with_a_plain_message(args):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert "conv1" in result.stderr and "Fix:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_broken_config_file_exits_2(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{ this is not json")
+    result = run_cli("shapes", "--config", str(path))
+    assert result.returncode == 2
+    assert "not valid JSON" in result.stderr and "Traceback" not in result.stderr
+    missing = run_cli("shapes", "--config", str(tmp_path / "missing.json"))
+    assert missing.returncode == 2 and "Cannot read" in missing.stderr
+
+
+def test_summary_json_has_total_params():
+    result = run_cli("summary", "--preset", "torchvision", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["total_params"] == 61_100_840
+    assert any(layer["name"] == "conv1" and layer["params"] == 23_296 for layer in data["layers"])
+
+
+def test_summary_prints_torchinfos_table():
+    result = run_cli("summary", "--preset", "cifar")
+    assert result.returncode == 0
+    assert "Total params: 429,258" in result.stdout
