@@ -81,7 +81,7 @@ class AlexNetConfig:
         values = _typed_fields(cls, data, "the configuration")
         if "blocks" not in data:
             raise AlexNetError(
-                "The configuration has no \"blocks\" list.",
+                'The configuration has no "blocks" list.',
                 fix='add "blocks": [{"out_channels": 96, "kernel_size": 11, ...}, ...].',
             )
         blocks = data["blocks"]

@@ -425,7 +425,11 @@ def _collapse_error(config: AlexNetConfig, index: int, pool: bool, size: int) ->
             f"padding of {needed}": {"padding": needed},
         }
     # Only propose changes that make every later layer work too.
-    fixes = [text for text, change in candidates.items() if spatial_size(config.with_block(index, **change), config.input_size)]
+    fixes = [
+        text
+        for text, change in candidates.items()
+        if spatial_size(config.with_block(index, **change), config.input_size)
+    ]
     smallest = smallest_working_input(config)
     if smallest is not None:
         fixes.append(f"an input of at least {smallest}x{smallest} pixels")

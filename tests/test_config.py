@@ -55,7 +55,7 @@ def test_with_block_changes_one_block_only():
     [
         ("{not json", "not valid JSON"),
         ("[1, 2]", "JSON object"),
-        ('{"input_size": 227}', "no \"blocks\""),
+        ('{"input_size": 227}', 'no "blocks"'),
         ('{"blocks": []}', "non-empty list"),
         ('{"blocks": [{"out_channels": 3}]}', "missing kernel_size"),
         ('{"blocks": [{"out_channels": 3, "kernel_size": "big"}]}', "'kernel_size' must be of type int"),

@@ -49,8 +49,12 @@ def plain_torch_forward(config: AlexNetConfig) -> None:
     layers: list[nn.Module] = []
     channels = config.in_channels
     for block in config.blocks:
-        layers += [nn.Conv2d(channels, block.out_channels, block.kernel_size, block.stride, block.padding,
-                             groups=block.groups), nn.ReLU()]
+        layers += [
+            nn.Conv2d(
+                channels, block.out_channels, block.kernel_size, block.stride, block.padding, groups=block.groups
+            ),
+            nn.ReLU(),
+        ]
         if block.norm:
             layers.append(nn.LocalResponseNorm(config.lrn.size))
         if block.pool:

@@ -107,8 +107,15 @@ def test_invalid_blocks_name_the_layer_and_a_fix(change, layer, words):
 
 @pytest.mark.parametrize(
     "change",
-    [{"input_size": 0}, {"in_channels": 0}, {"num_classes": 0}, {"dropout": 1.5}, {"hidden_sizes": (0,)},
-     {"adaptive_pool": 0}, {"blocks": ()}],
+    [
+        {"input_size": 0},
+        {"in_channels": 0},
+        {"num_classes": 0},
+        {"dropout": 1.5},
+        {"hidden_sizes": (0,)},
+        {"adaptive_pool": 0},
+        {"blocks": ()},
+    ],
 )
 def test_invalid_network_settings_are_explained(change):
     error = analyze(replace(PRESETS["paper"], **change)).error
