@@ -179,7 +179,9 @@ class Trainer:
     def _batches(self, epoch: int, skip: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """Epoch ``epoch``'s batches, the first ``skip`` left out (resuming mid-epoch)."""
         indices = list(self._sampler(epoch))[skip * self.batch_size :]
-        yield from DataLoader(self.dataset, batch_size=self.batch_size, sampler=indices)
+        # its own generator: a loader draws a seed when it starts, and drawing it from the global
+        # RNG would shift the dropout masks of a resumed run away from an uninterrupted one
+        yield from DataLoader(self.dataset, batch_size=self.batch_size, sampler=indices, generator=torch.Generator())
 
     def run(self) -> str:
         """Train until the last epoch or ``max_steps``; returns "finished" or "stopped".
@@ -235,7 +237,7 @@ def evaluate(model: nn.Module, dataset: Dataset, *, batch_size: int, device: tor
     model.eval()
     total_loss, correct, count = 0.0, 0, 0
     try:
-        for images, labels in DataLoader(dataset, batch_size=batch_size):
+        for images, labels in DataLoader(dataset, batch_size=batch_size, generator=torch.Generator()):
             images, labels = images.to(device), labels.to(device)
             logits = model(images).float()  # (B, num_classes)
             total_loss += F.cross_entropy(logits, labels, reduction="sum").item()

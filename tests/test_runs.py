@@ -1,0 +1,205 @@
+"""Run management: smoothing, reading metrics, liveness, and starting / stopping / resuming real processes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alexnet import rundir, runs
+from alexnet.config import PRESETS
+from alexnet.errors import AlexNetError
+from alexnet.smoothing import smooth
+from alexnet.train import TrainSettings, train_run
+
+TINY = replace(PRESETS["cifar"], input_size=16)
+
+
+# ------------------------------------------------------------------ smoothing
+
+
+def tensorboard_ema(values: list[float], weight: float) -> list[float]:
+    """The biased version, for comparison: s_t = w * s_{t-1} + (1 - w) * x_t from s_0 = 0."""
+    out, s = [], 0.0
+    for x in values:
+        s = weight * s + (1 - weight) * x
+        out.append(s)
+    return out
+
+
+def test_smoothing_starts_on_the_first_value_instead_of_near_zero():
+    values = [2.3, 2.1, 1.9, 1.8]
+    smoothed = smooth(values, 0.9)
+    assert smoothed[0] == pytest.approx(2.3)  # TensorBoard's would be 0.23
+    assert tensorboard_ema(values, 0.9)[0] == pytest.approx(0.23)
+    biased = tensorboard_ema(values, 0.9)
+    assert smoothed == pytest.approx([b / (1 - 0.9 ** (t + 1)) for t, b in enumerate(biased)])
+    assert smooth(values, 0.0) == values
+
+
+@given(st.floats(0.1, 100), st.integers(1, 50), st.floats(0, 0.99))
+def test_a_constant_curve_stays_constant(value, n, weight):
+    assert smooth([value] * n, weight) == pytest.approx([value] * n)
+
+
+@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=40), st.floats(0, 0.99))
+def test_smoothed_values_stay_within_the_range_seen_so_far(values, weight):
+    for t, s in enumerate(smooth(values, weight)):
+        assert min(values[: t + 1]) - 1e-6 <= s <= max(values[: t + 1]) + 1e-6
+
+
+def test_missing_values_are_skipped():
+    assert math.isnan(smooth([None, 1.0], 0.5)[0])
+    assert smooth([None, 1.0, float("nan"), 3.0], 0.5) == pytest.approx(
+        [math.nan, 1.0, 1.0, (0.25 + 1.5) / 0.75], nan_ok=True
+    )
+    with pytest.raises(ValueError):
+        smooth([1.0], 1.0)
+
+
+# ------------------------------------------------------------------ reading a run directory
+
+
+def write_run(path: Path, status: dict, lines: list[str]) -> Path:
+    path.mkdir(parents=True)
+    rundir.write_json(path / rundir.STATUS, status)
+    (path / rundir.METRICS).write_text("".join(lines))
+    return path
+
+
+def step(n: int, loss: float) -> str:
+    return json.dumps({"kind": "step", "step": n, "epoch": n / 10, "loss": loss, "elapsed": n * 0.5}) + "\n"
+
+
+def test_a_torn_last_line_is_skipped(tmp_path):
+    path = write_run(tmp_path / "r", {"state": "stopped"}, [step(1, 2.3), step(2, 2.2), '{"kind": "step", "st'])
+    assert runs.read_metrics(path).column("loss") == [2.3, 2.2]
+
+
+def test_steps_redone_after_a_resume_replace_the_lost_ones(tmp_path):
+    lines = [step(1, 2.3), step(2, 2.2), step(3, 2.1), step(4, 2.0)]
+    lines += [json.dumps({"kind": "resume", "step": 2, "elapsed": 1.0}) + "\n", step(3, 2.15), step(4, 2.05)]
+    metrics = runs.read_metrics(write_run(tmp_path / "r", {"state": "running"}, lines))
+    assert metrics.column("step") == [1, 2, 3, 4] and metrics.column("loss") == [2.3, 2.2, 2.15, 2.05]
+
+
+def test_a_running_status_whose_process_is_gone_reads_interrupted(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    path = write_run(
+        tmp_path / "gone", {"state": "running", "pid": dead.pid, "updated_at": time.time()}, [step(1, 2.3)]
+    )
+    info = runs.get_run(path)
+    assert info.state == "interrupted" and not info.active and "no checkpoint" in info.message
+
+
+def test_an_unreaped_child_is_not_running(tmp_path):
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    time.sleep(0.5)  # it has exited, but nobody has waited for it: a zombie, which signal 0 still finds
+    path = write_run(tmp_path / "z", {"state": "running", "pid": zombie.pid, "updated_at": time.time()}, [])
+    assert runs.get_run(path).state == "interrupted"
+
+
+def test_a_just_launched_run_without_pid_counts_as_running_for_a_while(tmp_path):
+    fresh = write_run(tmp_path / "fresh", {"state": "running", "pid": None, "updated_at": time.time()}, [])
+    stale = write_run(tmp_path / "stale", {"state": "running", "pid": None, "updated_at": time.time() - 600}, [])
+    assert runs.get_run(fresh).state == "running" and runs.get_run(stale).state == "interrupted"
+
+
+# ------------------------------------------------------------------ finished runs: listing, CSV, model
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("runs")
+    state, path = train_run(
+        TINY, TrainSettings(batch_size=32, max_steps=12, log_every=3), runs_dir=root, run_id="done", progress=False
+    )
+    assert state == "finished"
+    return path
+
+
+def test_list_and_table(finished_run):
+    (info,) = runs.list_runs(finished_run.parent)
+    assert (info.run_id, info.state, info.dataset, info.step, info.total_steps) == (
+        "done",
+        "finished",
+        "digits",
+        12,
+        12,
+    )
+    assert info.best_accuracy is not None and info.has_checkpoint and info.duration_s > 0
+    (row,) = runs.table_rows([info])
+    assert row["state"] == "finished" and row["steps"] == "12 / 12" and row["network"] == "16 px, 5 blocks"
+    assert row["best accuracy (%)"] == round(100 * info.best_accuracy, 1)
+
+
+def test_metrics_csv_has_every_record(finished_run):
+    rows = list(csv.DictReader(io.StringIO(runs.metrics_csv(finished_run))))
+    steps = [r for r in rows if r["kind"] == "step"]
+    assert [int(r["step"]) for r in steps] == [3, 6, 9, 12]
+    (epoch,) = [r for r in rows if r["kind"] == "epoch"]
+    assert 0 <= float(epoch["val_accuracy"]) <= 1 and list(rows[0])[:3] == ["kind", "step", "epoch"]
+
+
+def test_progress_and_eta(finished_run):
+    info = runs.get_run(finished_run)
+    progress = runs.progress(info, runs.read_metrics(finished_run))
+    assert (progress.step, progress.total_steps, progress.fraction) == (12, 12, 1.0)
+    assert progress.eta_s is None and progress.images_per_sec > 0  # finished: nothing left to wait for
+    assert runs.format_duration(75) == "1 min 15 s" and runs.format_duration(3 * 3600 + 120) == "3 h 2 min"
+
+
+def test_load_run_model_gives_the_trained_weights(finished_run):
+    model = runs.load_run_model("done", directory=finished_run.parent)
+    assert not model.training and model.config.num_classes == 10 and model.config.input_size == 16
+    saved = rundir.load_checkpoint(finished_run / rundir.CHECKPOINT)["model"]
+    assert torch.equal(model.classifier[-1].weight, saved["classifier.6.weight"])
+    with pytest.raises(AlexNetError, match="no run"):
+        runs.load_run_model("missing", directory=finished_run.parent)
+
+
+# ------------------------------------------------------------------ real processes
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_start_one_at_a_time_stop_and_resume(tmp_path):
+    settings = TrainSettings(epochs=100, batch_size=16, checkpoint_every=1000)
+    info = runs.start_run(TINY, settings, directory=tmp_path)
+    try:
+        assert info.state == "running" and info.pid
+        with pytest.raises(AlexNetError, match="already going"):
+            runs.start_run(TINY, settings, directory=tmp_path)
+        wait_for(lambda: len(runs.read_metrics(info.path).steps) >= 3)
+        assert runs.stop_run(info.run_id, directory=tmp_path)
+        wait_for(lambda: runs.get_run(info.path).state != "running")
+        stopped = runs.get_run(info.path)
+        assert stopped.state == "stopped" and stopped.has_checkpoint and stopped.can_resume
+        at = stopped.step
+
+        runs.resume_run(info.run_id, directory=tmp_path, max_steps=at + 3)
+        wait_for(lambda: runs.get_run(info.path).state != "running")
+        resumed = runs.get_run(info.path)
+        assert resumed.state == "finished", (tmp_path / info.run_id / rundir.LOG).read_text()
+        assert runs.read_metrics(info.path).column("step") == list(range(1, at + 4))
+        log = (info.path / rundir.LOG).read_text()
+        assert "--resume" in log and "Traceback" not in log
+    finally:
+        runs.stop_run(info.path)

@@ -1,0 +1,184 @@
+"""The training engine: it learns, records a run directory, resumes exactly, and handles
+divergence, SIGTERM and SIGKILL. Tiny networks (the cifar preset at 16x16) keep it to seconds."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from alexnet import rundir, runs
+from alexnet.cli import main as cli_main
+from alexnet.config import PRESETS
+from alexnet.model import build_model
+from alexnet.train import Trainer, TrainSettings, estimate_epoch_seconds, init_weights, train_run
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = replace(PRESETS["cifar"], input_size=16)  # 16 -> 7 -> 3 -> 1 through the three pools
+
+
+def settings(**changes) -> TrainSettings:
+    return replace(TrainSettings(batch_size=32, checkpoint_every=1000), **changes)
+
+
+def steps_of(run_dir: Path) -> list[dict]:
+    return [r for r in rundir.read_metrics(run_dir / rundir.METRICS) if r["kind"] == "step"]
+
+
+def test_a_short_run_on_digits_lowers_the_loss(tmp_path):
+    # the cifar preset at its own 32x32 and AdamW at 1e-3: a clear drop within 40 steps (3 s)
+    state, run_dir = train_run(PRESETS["cifar"], settings(lr=1e-3, max_steps=40), runs_dir=tmp_path, progress=False)
+    assert state == "finished"
+    losses = [r["loss"] for r in steps_of(run_dir)]
+    assert len(losses) == 40
+    first, last = sum(losses[:8]) / 8, sum(losses[-8:]) / 8
+    assert first > 2.0  # ten classes start near ln 10 = 2.30
+    assert last < first - 0.2, (first, last)
+
+
+def test_the_run_directory_holds_config_metrics_status_and_checkpoint(tmp_path):
+    state, run_dir = train_run(TINY, settings(epochs=1, log_every=2), runs_dir=tmp_path, progress=False)
+    assert state == "finished"
+    config = json.loads((run_dir / rundir.CONFIG).read_text())
+    assert config["network"]["input_size"] == 16 and config["training"]["dataset"] == "digits"
+    assert config["dataset"]["train_images"] == 1438 and config["steps_per_epoch"] == 45  # ceil(1438 / 32)
+    records = rundir.read_metrics(run_dir / rundir.METRICS)
+    step_records = [r for r in records if r["kind"] == "step"]
+    assert [r["step"] for r in step_records] == list(range(2, 45, 2))  # every second step
+    assert set(step_records[0]) == {"kind", "step", "epoch", "loss", "lr", "images_per_sec", "elapsed"}
+    assert step_records[0]["images_per_sec"] > 0 and step_records[0]["lr"] == pytest.approx(3e-4)
+    (epoch,) = [r for r in records if r["kind"] == "epoch"]
+    assert epoch["step"] == 45 and epoch["epoch"] == 1.0 and 0 <= epoch["val_accuracy"] <= 1
+    status = json.loads((run_dir / rundir.STATUS).read_text())
+    assert status["state"] == "finished" and status["pid"] == os.getpid() and status["step"] == 45
+    checkpoint = rundir.load_checkpoint(run_dir / rundir.CHECKPOINT)  # weights_only=True
+    assert checkpoint["step"] == 45 and set(checkpoint) >= {"model", "optimizer", "rng", "epoch", "elapsed"}
+
+
+def test_resume_continues_exactly_where_it_stopped(tmp_path):
+    _, whole = train_run(TINY, settings(epochs=1, max_steps=8), runs_dir=tmp_path, run_id="whole", progress=False)
+    _, part = train_run(TINY, settings(epochs=1, max_steps=4), runs_dir=tmp_path, run_id="part", progress=False)
+    state, _ = train_run(TINY, settings(), runs_dir=tmp_path, resume="part", overrides={"max_steps": 8}, progress=False)
+    assert state == "finished"
+    resumed, uninterrupted = steps_of(part), steps_of(whole)
+    assert [r["step"] for r in resumed] == list(range(1, 9))  # no gap, no restart
+    # same batches, same dropout masks, same optimizer state: the same losses as without the break
+    assert [r["loss"] for r in resumed] == pytest.approx([r["loss"] for r in uninterrupted], rel=1e-4)
+    assert resumed[4]["elapsed"] >= resumed[3]["elapsed"]  # the clock continues too
+
+
+def test_a_huge_learning_rate_diverges_with_advice(tmp_path):
+    state, run_dir = train_run(
+        TINY, settings(optimizer="sgd", lr=1e6, momentum=0.9, max_steps=30), runs_dir=tmp_path, progress=False
+    )
+    assert state == "diverged"
+    status = json.loads((run_dir / rundir.STATUS).read_text())
+    assert status["state"] == "diverged" and "learning rate" in status["message"] and "lower" in status["message"]
+    assert runs.get_run(run_dir).state == "diverged"
+
+
+def test_a_crash_marks_the_run_failed(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("alexnet.train.evaluate", broken)
+    state, run_dir = train_run(TINY, settings(epochs=1), runs_dir=tmp_path, progress=False)
+    assert state == "failed"
+    assert runs.get_run(run_dir).message == "RuntimeError: disk on fire"
+
+
+def test_kaiming_init_scales_with_fan_in_and_keeps_the_first_guess_uniform():
+    model = build_model(PRESETS["cifar"], seed=0)
+    init_weights(model, "kaiming")
+    conv = model.features[1].conv  # 64 x 32 x 3 x 3: fan_in = 32 * 3 * 3 = 288
+    assert conv.weight.std().item() == pytest.approx(math.sqrt(2 / 288), rel=0.05)
+    assert model.classifier[-1].weight.std().item() == pytest.approx(0.01, rel=0.1)
+    assert all(m.bias.abs().max() == 0 for m in model.modules() if isinstance(m, nn.Conv2d))
+
+
+def test_trainer_is_generic_and_calls_back():
+    """Any model and dataset: a linear classifier on four points."""
+    data = torch.utils.data.TensorDataset(torch.eye(4), torch.arange(4))
+    model = nn.Linear(4, 4)
+    trainer = Trainer(
+        model, data, torch.optim.SGD(model.parameters(), lr=0.5), batch_size=2, epochs=3, device=torch.device("cpu")
+    )
+    seen = []
+    trainer.add_callback("on_step_end", lambda t: seen.append(("step", t.step)))
+    trainer.add_callback("on_epoch_end", lambda t: seen.append(("epoch", t.epoch)))
+    assert trainer.run() == "finished"
+    expected = [("step", s) for s in range(1, 7)]
+    for epoch in (3, 2, 1):  # an epoch is two steps of two points; its end comes after its second step
+        expected.insert(2 * epoch, ("epoch", float(epoch)))
+    assert seen == expected
+
+
+def test_paper_network_gets_a_slow_estimate_and_cifar_a_fast_one():
+    assert estimate_epoch_seconds(PRESETS["paper"], 1438) > 60
+    assert estimate_epoch_seconds(PRESETS["cifar"], 1438) < 10
+    assert estimate_epoch_seconds(PRESETS["paper"].with_block(0, kernel_size=300), 1438) is None
+
+
+def test_cli_reports_bad_settings_without_traceback(tmp_path, capsys):
+    assert cli_main(["train", "--dataset", "folder", "--runs-dir", str(tmp_path), "--no-progress"]) == 1
+    (run,) = runs.list_runs(tmp_path)
+    assert run.state == "failed" and "needs a path" in run.message
+    assert cli_main(["train", "--resume", "nothing-here", "--runs-dir", str(tmp_path)]) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+
+
+def launch(tmp_path: Path, run_id: str, *extra: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "alexnet", "train", "--preset", "cifar", "--input-size", "16"]
+    command += ["--epochs", "100", "--batch-size", "16", "--runs-dir", str(tmp_path), "--run-id", run_id, *extra]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_sigterm_stops_after_the_step_with_a_checkpoint(tmp_path):
+    process = launch(tmp_path, "term", "--no-progress")
+    run_dir = tmp_path / "term"
+    wait_for(lambda: len(steps_of(run_dir)) >= 5)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0, process.stderr.read()
+    status = json.loads((run_dir / rundir.STATUS).read_text())
+    assert status["state"] == "stopped"
+    checkpoint = rundir.load_checkpoint(run_dir / rundir.CHECKPOINT)
+    assert checkpoint["step"] == status["step"] == steps_of(run_dir)[-1]["step"] >= 5
+
+
+def test_sigkill_leaves_readable_metrics_and_checkpoint_and_resume_continues(tmp_path):
+    process = launch(tmp_path, "kill", "--checkpoint-every", "3", "--no-progress")
+    run_dir = tmp_path / "kill"
+    wait_for(lambda: len(steps_of(run_dir)) >= 8)
+    process.kill()
+    process.wait(timeout=30)
+    killed_at = steps_of(run_dir)[-1]["step"]
+    lines = (run_dir / rundir.METRICS).read_text().splitlines()
+    for line in lines[:-1]:
+        json.loads(line)  # every line but possibly a torn last one is whole
+    checkpoint = rundir.load_checkpoint(run_dir / rundir.CHECKPOINT)
+    saved = checkpoint["step"]
+    assert saved % 3 == 0 and 3 <= saved <= killed_at
+    assert runs.get_run(run_dir).state == "interrupted"  # the status still says running; the pid is gone
+
+    state, _ = train_run(TINY, settings(), runs_dir=tmp_path, resume="kill", overrides={"max_steps": killed_at + 2})
+    assert state == "finished"
+    steps = [r["step"] for r in steps_of(run_dir)]
+    assert steps == list(range(1, killed_at + 3))  # redone steps replace the lost ones: no gap, no repeat
+    assert rundir.load_checkpoint(run_dir / rundir.CHECKPOINT)["step"] == killed_at + 2
