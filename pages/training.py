@@ -1,7 +1,335 @@
+"""Training: train the network built on the Architecture page and watch its curves live.
+
+The training runs in its own process (``alexnet.runs.start_run``) and writes a run directory;
+this page only reads that directory, so a run keeps going through page reloads and never
+blocks the app. The live view is a fragment that refreshes itself every few seconds.
+"""
+
+from __future__ import annotations
+
 import streamlit as st
 
-from pages.shared import sidebar
+from alexnet import runs
+from alexnet.config import PRESETS
+from alexnet.data import CIFAR_FOLDER, DATASETS, DEFAULT_DATA_DIR, train_images
+from alexnet.errors import AlexNetError
+from alexnet.plots.training import accuracy_figure, loss_figure, overlay_figure
+from alexnet.smoothing import smooth
+from alexnet.train import OPTIMIZERS, PRECISIONS, TrainSettings, estimate_epoch_seconds
+from pages.shared import PRESET_KEY, current_config, set_config, show_error, sidebar
+
+REFRESH_S = 2.0  # how often the live view re-reads the run directory
+SLOW_EPOCH_S = 60  # above this, suggest the cifar preset
+FAST_PRESET = "cifar"
+DATASET_HELP = {
+    "digits": "scikit-learn's 1,797 handwritten digits (8x8, 10 classes), bundled: no download.",
+    "cifar10": "CIFAR-10: 60,000 small photos (32x32, 10 classes), read from a folder on this machine.",
+    "folder": "Your own images: a folder with one sub-folder per class.",
+}
+STATE_COLORS = {
+    "running": "blue",
+    "finished": "green",
+    "stopped": "gray",
+    "interrupted": "orange",
+    "failed": "red",
+    "diverged": "red",
+}
+
+
+DIR_KEYS = {"cifar10": "train_cifar_dir", "folder": "train_folder_dir"}  # each dataset's own path widget
+
+
+def _set_optimizer_defaults() -> None:
+    """A new optimizer brings its own measured learning rate, momentum and weight decay."""
+    defaults = OPTIMIZERS[st.session_state.train_optimizer]
+    st.session_state.train_lr = defaults["lr"]
+    st.session_state.train_momentum = defaults["momentum"]
+    st.session_state.train_weight_decay = defaults["weight_decay"]
+
+
+def _use_fast_preset() -> None:
+    st.session_state[PRESET_KEY] = FAST_PRESET
+    set_config(PRESETS[FAST_PRESET])
+
+
+def _start() -> None:
+    """Start button: launch the trainer on the current configuration with the chosen settings."""
+    state = st.session_state
+    try:
+        settings = TrainSettings.for_optimizer(
+            state.train_optimizer,
+            dataset=state.train_dataset,
+            data_dir=state.get(DIR_KEYS[state.train_dataset]) or None if state.train_dataset in DIR_KEYS else None,
+            download=bool(state.get("train_download")),
+            epochs=int(state.train_epochs),
+            batch_size=int(state.train_batch_size),
+            lr=float(state.train_lr),
+            momentum=float(state.train_momentum),
+            weight_decay=float(state.train_weight_decay),
+            precision=state.train_precision,
+        )
+        info = runs.start_run(current_config(), settings)
+    except AlexNetError as error:
+        state.train_error = error
+        return
+    state.train_watch = info.run_id
+
+
+def _controls() -> None:
+    defaults = OPTIMIZERS["adamw"]
+    for key, value in (
+        ("train_optimizer", "adamw"),
+        ("train_lr", defaults["lr"]),
+        ("train_momentum", defaults["momentum"]),
+        ("train_weight_decay", defaults["weight_decay"]),
+    ):
+        st.session_state.setdefault(key, value)
+    st.subheader("New run")
+    left, middle, right = st.columns(3)
+    with left:
+        dataset = st.selectbox("Dataset", DATASETS, key="train_dataset", help=DATASET_HELP["digits"])
+        st.caption(DATASET_HELP[dataset])
+        if dataset == "cifar10":
+            st.text_input(
+                "Data folder",
+                value=str(DEFAULT_DATA_DIR),
+                key=DIR_KEYS["cifar10"],
+                help=f"The folder that holds {CIFAR_FOLDER} (data_batch_1 ... data_batch_5, test_batch, batches.meta).",
+            )
+            st.checkbox("Download CIFAR-10 (163 MB) if it is not there", key="train_download")
+        elif dataset == "folder":
+            st.text_input("Image folder", key=DIR_KEYS["folder"], placeholder="/path/to/images")
+    with middle:
+        st.number_input("Epochs", min_value=1, max_value=1000, value=10, key="train_epochs")
+        st.number_input("Batch size", min_value=1, max_value=4096, value=64, key="train_batch_size")
+        st.selectbox(
+            "Precision",
+            PRECISIONS,
+            key="train_precision",
+            help="bf16 runs the forward pass in bfloat16 (faster on recent GPUs and CPUs with AMX).",
+        )
+    with right:
+        st.selectbox(
+            "Optimizer",
+            list(OPTIMIZERS),
+            key="train_optimizer",
+            on_change=_set_optimizer_defaults,
+            help="adamw: adapts each weight's step, learns quickly from the default settings. "
+            "sgd: the paper's stochastic gradient descent with momentum.",
+        )
+        st.number_input("Learning rate", min_value=1e-6, max_value=10.0, format="%g", key="train_lr")
+        st.number_input(
+            "Momentum",
+            min_value=0.0,
+            max_value=0.999,
+            format="%g",
+            key="train_momentum",
+            disabled=st.session_state.train_optimizer != "sgd",
+            help="SGD only: how much of the previous step is kept.",
+        )
+        st.number_input(
+            "Weight decay",
+            min_value=0.0,
+            max_value=1.0,
+            format="%g",
+            key="train_weight_decay",
+        )
+
+
+def _speed_advice(dataset: str) -> None:
+    """How long an epoch of this network should take here, and a faster preset if it is slow."""
+    images = train_images(dataset)
+    seconds = estimate_epoch_seconds(config, images) if images else None
+    if seconds is None:
+        return
+    text = (
+        f"One epoch of {dataset} ({images:,} images) with this {config.input_size}x{config.input_size} network "
+        f"takes roughly **{runs.format_duration(seconds)}** on two CPU cores."
+    )
+    fast = estimate_epoch_seconds(PRESETS[FAST_PRESET], images)
+    if seconds > SLOW_EPOCH_S and config != PRESETS[FAST_PRESET] and fast:
+        st.warning(
+            f"{text} The **{FAST_PRESET}** preset (32x32 input, fewer channels) does one in about "
+            f"{runs.format_duration(fast)}, so you see the loss fall within a minute.",
+            icon=":material/speed:",
+        )
+        st.button(f"Use the {FAST_PRESET} preset", on_click=_use_fast_preset, key="train_use_fast")
+    else:
+        st.caption(text)
+
+
+@st.fragment(run_every=REFRESH_S)
+def _live_view_running(run_id: str) -> None:
+    _live_view(run_id, was_active=True)
+
+
+@st.fragment
+def _live_view_idle(run_id: str) -> None:
+    _live_view(run_id, was_active=False)
+
+
+def _live_view(run_id: str, *, was_active: bool) -> None:
+    try:
+        info = runs.get_run(run_id)
+    except AlexNetError as error:
+        show_error(error)
+        return
+    if info.active != was_active:
+        st.rerun(scope="app")  # started or ended: refresh the whole page (table, refresh rate)
+    metrics = runs.read_metrics(run_id)
+    progress = runs.progress(info, metrics)
+
+    color = STATE_COLORS.get(info.state, "gray")
+    st.markdown(f"**{info.run_id}** &nbsp; :{color}-badge[{info.state}]")
+    if info.state in ("failed", "diverged"):
+        st.error(info.message, icon=":material/error:")
+    elif info.state == "interrupted":
+        st.warning(info.message, icon=":material/warning:")
+    elif info.message and not info.active:
+        st.caption(info.message)
+    eta = f" · about {runs.format_duration(progress.eta_s)} left" if progress.eta_s is not None else ""
+    st.progress(
+        progress.fraction,
+        text=f"step {progress.step} of {progress.total_steps} · epoch {progress.epoch:.2f} of {progress.epochs}{eta}",
+    )
+    a, b, c, d = st.columns(4)
+    a.metric("Loss (last step)", "-" if progress.last_loss is None else f"{progress.last_loss:.3f}")
+    b.metric("Best validation accuracy", "-" if info.best_accuracy is None else f"{info.best_accuracy:.1%}")
+    c.metric("Images / second", "-" if progress.images_per_sec is None else f"{progress.images_per_sec:,.0f}")
+    d.metric("Training time", runs.format_duration(info.duration_s))
+
+    buttons = st.columns([1, 1, 4])
+    if info.active and buttons[0].button("Stop", key="train_stop", icon=":material/stop:"):
+        runs.stop_run(run_id)
+        st.toast("Stopping after the current step; a checkpoint is saved.")
+    if info.can_resume:
+        _resume_button(info, buttons[1])
+
+    if not metrics.steps:
+        st.info("The curves appear after the first training step (the trainer needs a few seconds to start).")
+        return
+    weight = st.slider(
+        "Smoothing",
+        min_value=0.0,
+        max_value=0.99,
+        value=0.6,
+        step=0.01,
+        key="train_smoothing",
+        help="Exponential moving average of the loss, corrected so that it starts on the first value.",
+    )
+    losses = metrics.column("loss")
+    left, right = st.columns(2)
+    left.plotly_chart(
+        loss_figure(
+            metrics.column("step"),
+            losses,
+            smooth(losses, weight),
+            val_steps=metrics.column("step", epochs=True),
+            val_losses=metrics.column("val_loss", epochs=True),
+        ),
+        key="train_loss_chart",
+    )
+    if metrics.epochs:
+        right.plotly_chart(
+            accuracy_figure(metrics.column("epoch", epochs=True), metrics.column("val_accuracy", epochs=True)),
+            key="train_accuracy_chart",
+        )
+    else:
+        right.info("Validation accuracy is measured at the end of each epoch.")
+
+
+def _resume_button(info: runs.RunInfo, column: st.delta_generator.DeltaGenerator) -> None:
+    """Resume from the checkpoint: a diverged run with a 10x lower learning rate, a finished one for more epochs."""
+    overrides, label = {}, "Resume"
+    if info.state == "diverged":
+        overrides["lr"] = info.settings["lr"] / 10
+        label = f"Resume at lr {overrides['lr']:g}"
+    elif info.state == "finished":
+        overrides["epochs"] = int(info.settings["epochs"]) * 2
+        label = f"Train to {overrides['epochs']} epochs"
+    if column.button(label, key="train_resume", icon=":material/play_arrow:"):
+        try:
+            runs.resume_run(info.run_id, **overrides)
+        except AlexNetError as error:
+            show_error(error)
+            return
+        st.rerun(scope="app")
+
+
+def _all_runs(infos: list[runs.RunInfo]) -> None:
+    st.subheader("All runs")
+    st.caption(f"In {runs.runs_dir()}. Select rows to compare their curves and download their metrics.")
+    table = st.dataframe(
+        runs.table_rows(infos),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="multi-row",
+        key="train_table",
+        column_config={"best accuracy (%)": st.column_config.NumberColumn(format="%.1f %%")},
+    )
+    chosen = [infos[i] for i in table.selection.rows] if table else []
+    if not chosen:
+        return
+    weight = st.session_state.get("train_smoothing", 0.6)
+    losses, accuracies = {}, {}
+    for info in chosen:
+        metrics = runs.read_metrics(info.path)
+        losses[info.run_id] = (metrics.column("step"), smooth(metrics.column("loss"), weight))
+        accuracies[info.run_id] = (metrics.column("epoch", epochs=True), metrics.column("val_accuracy", epochs=True))
+    left, right = st.columns(2)
+    left.plotly_chart(
+        overlay_figure(losses, title="Loss (smoothed)", x_title="step", y_title="loss"), key="train_overlay_loss"
+    )
+    right.plotly_chart(
+        overlay_figure(accuracies, title="Validation accuracy", x_title="epoch", y_title="accuracy (%)", percent=True),
+        key="train_overlay_accuracy",
+    )
+    for info in chosen:
+        st.download_button(
+            f"Metrics of {info.run_id} (CSV)",
+            runs.metrics_csv(info.path),
+            file_name=f"{info.run_id}-metrics.csv",
+            mime="text/csv",
+            key=f"train_csv_{info.run_id}",
+            icon=":material/download:",
+        )
+
 
 config = sidebar()
 st.title("Training")
-st.info("This page is being built.")
+st.caption(
+    "Train the network you built on the Architecture page. Training runs in its own process: "
+    "you can switch pages or reload, and the run keeps going."
+)
+
+_controls()
+_speed_advice(st.session_state.train_dataset)
+going = runs.active_run()
+st.button(
+    "Start training",
+    type="primary",
+    key="train_start",
+    on_click=_start,
+    icon=":material/play_arrow:",
+    help="Only one run at a time: the CPU cores are shared.",
+)
+error = st.session_state.pop("train_error", None)
+if error:
+    show_error(error)
+
+infos = runs.list_runs()
+if not infos:
+    st.info("No runs yet. Press **Start training**: on the digits, the loss starts falling within seconds.")
+    st.stop()
+
+st.subheader("Live view")
+ids = [info.run_id for info in infos]
+if st.session_state.get("train_watch") not in ids:
+    st.session_state.train_watch = (going or infos[0]).run_id
+watched = st.selectbox("Run", ids, key="train_watch")
+if next(info for info in infos if info.run_id == watched).active:
+    _live_view_running(watched)
+else:
+    _live_view_idle(watched)
+
+_all_runs(infos)
