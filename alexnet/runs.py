@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +168,14 @@ def start_run(
     path = root / run_id
     path.mkdir(parents=True)
     config.save(path / rundir.NETWORK)
+    # what the run will be, readable at once; the trainer rewrites it with the dataset's facts
+    preliminary = {
+        "run_id": run_id,
+        "created_at": time.time(),
+        "network": config.to_dict(),
+        "training": asdict(settings),
+    }
+    rundir.write_json(path / rundir.CONFIG, preliminary)
     args = ["--config", str(path / rundir.NETWORK), "--run-id", run_id]
     for field in fields(TrainSettings):
         value = getattr(settings, field.name)

@@ -48,8 +48,13 @@ def _set_optimizer_defaults() -> None:
 
 
 def _use_fast_preset() -> None:
+    fast = PRESETS[FAST_PRESET]
     st.session_state[PRESET_KEY] = FAST_PRESET
-    set_config(PRESETS[FAST_PRESET])
+    set_config(fast)
+    # set the sidebar's size and class widgets too: in the browser, a widget whose state was only
+    # deleted comes back with the value the page last showed (227), which would undo the switch
+    st.session_state["edit_input_size"] = fast.input_size
+    st.session_state["edit_num_classes"] = fast.num_classes
 
 
 def _start() -> None:
@@ -193,17 +198,17 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
         text=f"step {progress.step} of {progress.total_steps} · epoch {progress.epoch:.2f} of {progress.epochs}{eta}",
     )
     a, b, c, d = st.columns(4)
-    a.metric("Loss (last step)", "-" if progress.last_loss is None else f"{progress.last_loss:.3f}")
+    a.metric("Loss (last step)", "-" if progress.last_loss is None else f"{progress.last_loss:.4g}")
     b.metric("Best validation accuracy", "-" if info.best_accuracy is None else f"{info.best_accuracy:.1%}")
     c.metric("Images / second", "-" if progress.images_per_sec is None else f"{progress.images_per_sec:,.0f}")
     d.metric("Training time", runs.format_duration(info.duration_s))
 
-    buttons = st.columns([1, 1, 4])
-    if info.active and buttons[0].button("Stop", key="train_stop", icon=":material/stop:"):
+    button_column = st.columns([1, 3])[0]
+    if info.active and button_column.button("Stop", key="train_stop", icon=":material/stop:"):
         runs.stop_run(run_id)
         st.toast("Stopping after the current step; a checkpoint is saved.")
     if info.can_resume:
-        _resume_button(info, buttons[1])
+        _resume_button(info, button_column)
 
     if not metrics.steps:
         st.info("The curves appear after the first training step (the trainer needs a few seconds to start).")

@@ -82,4 +82,5 @@ def test_switching_optimizer_brings_its_defaults(runs_dir):
     assert not at.number_input(key="train_momentum").disabled
     at.button(key="train_use_fast").click().run()  # the warning's button switches to the cifar preset
     assert at.session_state["config"] == PRESETS["cifar"]
+    assert at.number_input(key="edit_input_size").value == 32  # the sidebar shows it too
     assert not any("cifar" in w.value for w in at.warning)

@@ -203,3 +203,26 @@ def test_start_one_at_a_time_stop_and_resume(tmp_path):
         assert "--resume" in log and "Traceback" not in log
     finally:
         runs.stop_run(info.path)
+
+
+# ------------------------------------------------------------------ figures
+
+
+def test_loss_figure_draws_raw_smoothed_and_validation():
+    from alexnet.plots.training import accuracy_figure, loss_figure
+
+    losses = [2.3, 2.0, 1.7, 1.5]
+    fig = loss_figure([1, 2, 3, 4], losses, smooth(losses, 0.5), val_steps=[4], val_losses=[1.6])
+    assert [t.name for t in fig.data] == ["loss (raw)", "loss (smoothed)", "validation loss"]
+    assert list(fig.data[1].y) == pytest.approx(smooth(losses, 0.5)) and fig.layout.yaxis.type != "log"
+    assert list(accuracy_figure([1.0, 2.0], [0.5, 0.75]).data[0].y) == [50.0, 75.0]
+
+
+def test_an_exploding_loss_switches_to_a_log_axis():
+    from alexnet.plots.training import loss_figure, overlay_figure
+
+    assert loss_figure([1, 2, 3], [2.3, 4e9, None], [2.3, 2e9, 2e9]).layout.yaxis.type == "log"
+    overlay = overlay_figure(
+        {"ok": ([1, 2], [2.3, 2.0]), "bad": ([1, 2], [2.3, 1e12])}, title="", x_title="", y_title=""
+    )
+    assert overlay.layout.yaxis.type == "log" and [t.name for t in overlay.data] == ["ok", "bad"]

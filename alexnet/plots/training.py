@@ -6,6 +6,7 @@ Pure builders: lists of numbers in, plotly figures out. Smoothing is done by the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
@@ -15,7 +16,7 @@ SMOOTH_COLOR = "#4c78a8"
 VAL_COLOR = "#f58518"
 ACCURACY_COLOR = "#54a24b"
 PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#eeca3b", "#9d755d")
-HEIGHT = 320
+HEIGHT = 360
 
 
 def loss_figure(
@@ -61,7 +62,9 @@ def loss_figure(
                 hovertemplate="step %{x}: %{y:.4f}<extra>validation</extra>",
             )
         )
-    return _layout(fig, "Loss (cross-entropy)", "step", "loss")
+    fig = _layout(fig, "Loss (cross-entropy)", "step", "loss")
+    _log_scale_if_exploding(fig, [*losses, *val_losses])
+    return fig
 
 
 def accuracy_figure(epochs: Sequence[float], accuracies: Sequence[float | None]) -> go.Figure:
@@ -107,7 +110,17 @@ def overlay_figure(
     fig = _layout(fig, title, x_title, y_title)
     if percent:
         fig.update_yaxes(range=[0, 100])
+    else:
+        _log_scale_if_exploding(fig, [y for _, ys in curves.values() for y in ys])
     return fig
+
+
+def _log_scale_if_exploding(fig: go.Figure, values: Sequence[float | None]) -> None:
+    """A diverging run's loss reaches 1e10 and flattens every normal curve to a line at 0: when the
+    largest value is over 100x the median, switch to a log axis, where both stay readable."""
+    finite = sorted(v for v in values if v is not None and math.isfinite(v) and v > 0)
+    if finite and finite[-1] > 100 * finite[(len(finite) - 1) // 2]:  # the lower median
+        fig.update_yaxes(type="log", title=f"{fig.layout.yaxis.title.text} (log scale)")
 
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
@@ -115,7 +128,8 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure
         title=title,
         height=HEIGHT,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        # under the x axis title: above the plot it collides with the figure's title
+        legend={"orientation": "h", "yanchor": "top", "y": -0.28, "xanchor": "left", "x": 0.0},
         hovermode="x unified",
         uirevision="keep",  # live refreshes keep the user's zoom
     )
