@@ -182,3 +182,15 @@ def test_sigkill_leaves_readable_metrics_and_checkpoint_and_resume_continues(tmp
     steps = [r["step"] for r in steps_of(run_dir)]
     assert steps == list(range(1, killed_at + 3))  # redone steps replace the lost ones: no gap, no repeat
     assert rundir.load_checkpoint(run_dir / rundir.CHECKPOINT)["step"] == killed_at + 2
+
+
+def test_bf16_autocast_trains_on_the_cpu_too(tmp_path):
+    state, run_dir = train_run(TINY, settings(precision="bf16", max_steps=3), runs_dir=tmp_path, progress=False)
+    assert state == "finished"
+    assert all(math.isfinite(r["loss"]) for r in steps_of(run_dir))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without a GPU")
+def test_asking_for_cuda_without_a_gpu_is_explained(tmp_path):
+    state, run_dir = train_run(TINY, settings(device="cuda", max_steps=1), runs_dir=tmp_path, progress=False)
+    assert state == "failed" and "--device cpu" in runs.get_run(run_dir).message
