@@ -283,6 +283,15 @@ def load_run_model(run: str | Path, *, directory: str | Path | None = None, devi
     return model.eval()
 
 
+def checkpoint_stamp(run: str | Path, directory: str | Path | None = None) -> int:
+    """When the run's checkpoint was last written (ns since the epoch; 0 if none): a cache key that
+    changes whenever a still-training run saves newer weights."""
+    try:
+        return (run_path(run, directory) / rundir.CHECKPOINT).stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def run_config(run: str | Path, directory: str | Path | None = None) -> AlexNetConfig:
     """The network a run trains (with the class count of its dataset)."""
     config = rundir.read_json(run_path(run, directory) / rundir.CONFIG)

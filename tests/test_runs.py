@@ -168,6 +168,8 @@ def test_load_run_model_gives_the_trained_weights(finished_run):
     assert torch.equal(model.classifier[-1].weight, saved["classifier.6.weight"])
     with pytest.raises(AlexNetError, match="no run"):
         runs.load_run_model("missing", directory=finished_run.parent)
+    assert runs.checkpoint_stamp(finished_run) == (finished_run / rundir.CHECKPOINT).stat().st_mtime_ns > 0
+    assert runs.run_config(finished_run) == model.config
 
 
 # ------------------------------------------------------------------ real processes
