@@ -1,7 +1,413 @@
+"""Architecture: change any layer and watch the shapes, the drawing and the costs follow at once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from pages.shared import sidebar
+from alexnet import urlstate
+from alexnet.config import AlexNetConfig, BlockConfig
+from alexnet.diff import describe, diff_configs
+from alexnet.edit import LIMITS, import_config, with_block_count, with_hidden_count
+from alexnet.errors import AlexNetError
+from alexnet.export import to_pytorch_source
+from alexnet.plots.architecture import network_figure
+from alexnet.probe import probe_shapes
+from alexnet.shapes import MAX_INPUT_SIZE, ShapeReport, analyze, working_input_sizes
+from alexnet.tables import (
+    format_count,
+    format_mult_adds,
+    input_ranges_text,
+    runnable_prefix,
+    shape_rows,
+    shape_text,
+)
+from pages.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
 
+IMPORT_KEY = "import_file"  # not "edit_": an import must survive forget_editor_widgets()
+IMPORT_RESULT_KEY = "import_result"
+URL_CHECKED_KEY = "url_checked"
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def real_shapes(config: AlexNetConfig) -> dict[str, tuple[int, ...]]:
+    """Shapes from a real forward pass on the meta device; for a failing network, of the part that runs."""
+    report = analyze(config)
+    runnable = config if report.ok else runnable_prefix(config, report)
+    if runnable is None:
+        return {}
+    try:
+        return probe_shapes(runnable)
+    except AlexNetError:
+        return {}
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def input_sizes(config: AlexNetConfig) -> str:
+    return input_ranges_text(working_input_sizes(config), MAX_INPUT_SIZE)
+
+
+def load_from_link() -> None:
+    """On a first visit, rebuild the configuration a shared link describes (ignored if malformed)."""
+    if st.session_state.get(URL_CHECKED_KEY):
+        return
+    st.session_state[URL_CHECKED_KEY] = True
+    loaded = urlstate.decode(st.query_params.to_dict())
+    if loaded is not None:
+        st.session_state[PRESET_KEY], config = loaded
+        set_config(config)
+
+
+def on_upload() -> None:
+    """Import the uploaded JSON before the widgets are drawn; a broken file changes nothing."""
+    upload = st.session_state.get(IMPORT_KEY)
+    if upload is None:
+        return
+    try:
+        config = import_config(upload.getvalue())
+    except AlexNetError as error:
+        st.session_state[IMPORT_RESULT_KEY] = (False, f"{upload.name}: {error.message}")
+        return
+    set_config(config)
+    st.session_state[IMPORT_RESULT_KEY] = (True, f"Loaded {upload.name}.")
+
+
+# One row per block: (header, width, help). The last column shows the block's output, filled in
+# once the whole configuration is known.
+BLOCK_COLUMNS = (
+    ("Block", 0.8, None),
+    ("Channels", 1.2, "How many feature maps (filters) the convolution produces."),
+    ("Kernel K", 1.1, "Each filter looks at a K x K window (1 to 15)."),
+    ("Stride S", 1.1, "The window moves S pixels at a time (1 to 8)."),
+    ("Padding P", 1.1, "Zeros added on every side of the map (0 to 10)."),
+    ("Groups", 1.1, "Split the channels into groups that do not see each other (the paper's two GPUs: 2)."),
+    ("LRN", 0.7, None),  # the caption above explains both toggles; a help icon would not fit
+    ("Pool", 0.7, None),
+    ("Pool window", 1.0, "The max-pool's window, stride and padding (the paper: 3x3, stride 2)."),
+    ("Block output", 1.3, "C × H × W after this block."),
+)
+
+
+def block_editor(block: BlockConfig, number: int) -> tuple[BlockConfig, DeltaGenerator]:
+    """One block's widgets in a row, started from ``block``.
+
+    Returns:
+        the block the widgets describe, and the slot where its output shape goes.
+    """
+    key = f"edit_block{number}_"
+    cells = st.columns([width for _, width, _ in BLOCK_COLUMNS], vertical_alignment="center")
+    cells[0].markdown(f"**conv{number}**")
+
+    def number_input(cell: int, field: str, limit: str) -> int:
+        label = BLOCK_COLUMNS[cell][0]
+        return int(
+            cells[cell].number_input(
+                f"{label} of block {number}", *LIMITS[limit], value=getattr(block, field), key=key + field,
+                label_visibility="collapsed",
+            )
+        )  # fmt: skip
+
+    out = number_input(1, "out_channels", "out_channels")
+    kernel = number_input(2, "kernel_size", "kernel_size")
+    stride = number_input(3, "stride", "stride")
+    padding = number_input(4, "padding", "padding")
+    groups = number_input(5, "groups", "groups")
+    norm = cells[6].toggle(f"LRN in block {number}", block.norm, key=key + "norm", label_visibility="collapsed")
+    pool = cells[7].toggle(f"Pool in block {number}", block.pool, key=key + "pool", label_visibility="collapsed")
+    pool_kernel, pool_stride, pool_padding = block.pool_kernel, block.pool_stride, block.pool_padding
+    label = f"{pool_kernel}×{pool_kernel}/{pool_stride}" + (f" p{pool_padding}" if pool_padding else "")
+    with cells[8].popover(label if pool else "off", disabled=not pool, width="stretch"):
+        if pool:
+            pool_kernel = st.slider("Pool window", *LIMITS["pool_kernel"], value=pool_kernel, key=key + "pool_kernel")
+            pool_stride = st.slider("Pool stride", *LIMITS["pool_stride"], value=pool_stride, key=key + "pool_stride")
+            pool_padding = st.slider(
+                "Pool padding", *LIMITS["pool_padding"], value=pool_padding, key=key + "pool_padding"
+            )
+    changed = replace(
+        block,
+        out_channels=out,
+        kernel_size=kernel,
+        stride=stride,
+        padding=padding,
+        groups=groups,
+        norm=norm,
+        pool=pool,
+        pool_kernel=pool_kernel,
+        pool_stride=pool_stride,
+        pool_padding=pool_padding,
+    )
+    return changed, cells[9].empty()
+
+
+def blocks_editor(config: AlexNetConfig) -> tuple[AlexNetConfig, list[DeltaGenerator]]:
+    """The block count and one row per block; returns the edited config and each row's output slot."""
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    count = left.number_input(
+        "Convolutional blocks", *LIMITS["blocks"], value=len(config.blocks), key="edit_num_blocks",
+        help="Add blocks at the end (3x3 convolutions that keep the map's size) or remove the last ones.",
+    )  # fmt: skip
+    right.caption(
+        "Each block: convolution → ReLU → (LRN: local response norm) → (max-pool), "
+        "and every window gives out = floor((W - K + 2P) / S) + 1. "
+        "Values the network cannot use are allowed: try them, and the page explains what goes wrong."
+    )
+    config = with_block_count(config, int(count))
+    header = st.columns([width for _, width, _ in BLOCK_COLUMNS])
+    for cell, (title, _, tip) in zip(header, BLOCK_COLUMNS, strict=True):
+        cell.markdown(f"**{title}**", help=tip)
+    blocks, slots = [], []
+    for number, block in enumerate(config.blocks, start=1):
+        edited, slot = block_editor(block, number)
+        blocks.append(edited)
+        slots.append(slot)
+    return replace(config, blocks=tuple(blocks)), slots
+
+
+def show_block_outputs(report: ShapeReport, slots: list[DeltaGenerator]) -> None:
+    """Each editor row ends with its block's output shape, or a red mark on the layer that fails."""
+    failed = report.error.layer if report.error else None
+    for number, slot in enumerate(slots, start=1):
+        shapes = [layer.out_shape for layer in report.layers if layer.block == number]
+        if failed in (f"conv{number}", f"pool{number}"):
+            slot.markdown(f":red[**✗ {failed}**]")
+        elif shapes:
+            slot.markdown(f"→ {shape_text(shapes[-1])}")
+        else:
+            slot.markdown("–")
+
+
+def classifier_editor(config: AlexNetConfig) -> AlexNetConfig:
+    left, middle, right = st.columns(3)
+    with left:
+        channels = st.number_input(
+            "Input channels", *LIMITS["in_channels"], value=config.in_channels, key="edit_in_channels",
+            help="3 for colour images, 1 for greyscale.",
+        )  # fmt: skip
+        adaptive = st.toggle(
+            "Adaptive average pool", value=config.adaptive_pool is not None, key="edit_adaptive_pool",
+            help="Average the last map down to a fixed size, so (almost) any input size works (torchvision does this).",
+        )  # fmt: skip
+        size = config.adaptive_pool or 6
+        if adaptive:
+            size = st.slider("Pool to (pixels)", *LIMITS["adaptive_pool"], value=size, key="edit_adaptive_pool_size")
+    with middle:
+        hidden_count = st.number_input(
+            "Hidden linear layers", *LIMITS["hidden_layers"], value=len(config.hidden_sizes), key="edit_num_hidden",
+            help="Fully connected layers between the flattened features and the classes (the paper: fc6 and fc7).",
+        )  # fmt: skip
+        config = with_hidden_count(config, int(hidden_count))
+        dropout = st.slider(
+            "Dropout", 0.0, 1.0, value=float(config.dropout), step=0.05, key="edit_dropout",
+            help="Probability of zeroing each unit before a hidden linear layer, while training.",
+        )  # fmt: skip
+    with right:
+        first_fc = len(config.blocks) + 1
+        hidden = tuple(
+            int(
+                st.number_input(
+                    f"fc{first_fc + i} units", *LIMITS["hidden_size"], value=width, key=f"edit_hidden{i + 1}_size"
+                )
+            )
+            for i, width in enumerate(config.hidden_sizes)
+        )
+    return replace(
+        config,
+        in_channels=int(channels),
+        adaptive_pool=size if adaptive else None,
+        hidden_sizes=hidden,
+        dropout=float(dropout),
+    )
+
+
+def show_overview(config: AlexNetConfig, report: ShapeReport, preset: AlexNetConfig, preset_name: str) -> None:
+    base = analyze(preset)
+    inputs, last_map, sizes, third, fourth = st.columns([1.1, 1, 1, 0.9, 1])
+    inputs.metric("Input", shape_text(report.layers[0].in_shape) if report.layers else "–")
+    last_map.metric(
+        "Last feature map",
+        shape_text(next((layer.in_shape for layer in report.layers if layer.kind == "flatten"), None)),
+        help="What the classifier receives, before it is flattened into one long vector.",
+    )
+    sizes.metric(
+        "Works for inputs",
+        input_sizes(config) if report.ok else "–",
+        help="Input sizes this model accepts: no map collapses and the classifier gets the number of features "
+        "it was built for.",
+    )
+    for column, label, value, old, fmt in (
+        (third, "Parameters", report.total_params, base.total_params, format_count),
+        (fourth, "Mult-adds", report.total_mult_adds, base.total_mult_adds, format_mult_adds),
+    ):
+        if not report.ok:
+            column.metric(label, "–")
+            continue
+        change = value - old if base.ok else 0
+        delta = f"{'+' if change > 0 else '−'}{fmt(abs(change))} vs {preset_name}" if change else None
+        column.metric(label, fmt(value), delta=delta, delta_color="off")
+
+
+def show_table(report: ShapeReport, real: dict[str, tuple[int, ...]]) -> None:
+    # whole-number columns that are blank after flatten or for the failing layer
+    rows = pd.DataFrame(shape_rows(report, real)).astype(
+        {"dropped px": "Int64", "receptive field": "Int64", "jump": "Int64", "params": "Int64"}
+    )
+    st.dataframe(
+        rows,
+        hide_index=True,
+        height=min(38 + 35 * len(rows), 900),
+        column_order=(
+            "layer",
+            "kind",
+            "formula",
+            "output (analytic)",
+            "output (PyTorch)",
+            "check",
+            "dropped px",
+            "receptive field",
+            "params",
+        ),
+        column_config={
+            "layer": st.column_config.TextColumn("Layer", width=80, pinned=True),
+            "kind": st.column_config.TextColumn("Kind", width=60),
+            "formula": st.column_config.TextColumn(
+                "Formula (your numbers)", width=290, help="out = floor((W - K + 2P) / S) + 1"
+            ),
+            "output (analytic)": st.column_config.TextColumn(
+                "By formula", width=95, help="Output shape C × H × W, from the formula"
+            ),
+            "output (PyTorch)": st.column_config.TextColumn(
+                "By PyTorch", width=95, help="What a real forward pass produced (on PyTorch's meta device)"
+            ),
+            "check": st.column_config.TextColumn("Agree", width=60, help="✓ the formula and PyTorch agree"),
+            "dropped px": st.column_config.NumberColumn(
+                "Dropped px", width=80, help="(W - K + 2P) mod S: pixels at the edge that no window covers"
+            ),
+            "receptive field": st.column_config.NumberColumn(
+                "Receptive field", width=100, help="Input pixels (per side) that one output pixel sees"
+            ),
+            "params": st.column_config.NumberColumn("Params", width=90, format="localized"),
+        },
+    )
+
+
+def show_diff(config: AlexNetConfig, preset: AlexNetConfig, preset_name: str) -> None:
+    diff = diff_configs(preset, config)
+    if diff.unchanged:
+        st.info(f"This is the **{preset_name}** preset as it is. Change a setting to see what it does.")
+        return
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown(f"**Settings** ({len(diff.changes)} changed)")
+        st.dataframe(
+            pd.DataFrame(
+                [{"setting": c.where, preset_name: describe(c.old), "yours": describe(c.new)} for c in diff.changes]
+            ),
+            hide_index=True,
+        )
+    with right:
+        st.markdown("**Shapes that changed**")
+        if diff.shapes:
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {"layer": s.layer, preset_name: shape_text(s.old), "yours": shape_text(s.new)}
+                        for s in diff.shapes
+                    ]
+                ),
+                hide_index=True,
+            )
+        else:
+            st.caption("No output shape changed.")
+    costs = [
+        ("Parameters", diff.old_params, diff.new_params, format_count),
+        ("Mult-adds", diff.old_mult_adds, diff.new_mult_adds, format_mult_adds),
+    ]
+    st.markdown(
+        " · ".join(
+            f"**{label}:** {fmt(old) if old is not None else '–'} → {fmt(new) if new is not None else 'fails'}"
+            for label, old, new, fmt in costs
+        )
+        + f" · **Last feature map:** {shape_text(diff.old_output)} → {shape_text(diff.new_output)}"
+    )
+
+
+def show_export_import(config: AlexNetConfig, report: ShapeReport) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Export**")
+        st.download_button(
+            "Configuration (JSON)", config.to_json(), file_name="alexnet_config.json", mime="application/json",
+            icon=":material/download:", key="download_json", on_click="ignore",
+        )  # fmt: skip
+        source = to_pytorch_source(config) if report.ok else ""
+        st.download_button(
+            "PyTorch model (.py)", source, file_name="alexnet_model.py", mime="text/x-python",
+            icon=":material/code:", key="download_py", on_click="ignore", disabled=not report.ok,
+            help="A stand-alone file with plain torch.nn: `python alexnet_model.py` builds it and runs one image.",
+        )  # fmt: skip
+        if not report.ok:
+            st.caption("Fix the error above to export a runnable model.")
+    with right:
+        st.markdown("**Import**")
+        st.file_uploader(
+            "Load a configuration (.json)", type=["json"], key=IMPORT_KEY, on_change=on_upload,
+            help="A file saved with the export button; it replaces the current configuration.",
+        )  # fmt: skip
+        result = st.session_state.get(IMPORT_RESULT_KEY)
+        if result is not None:
+            ok, message = result
+            if ok:
+                st.success(message, icon=":material/check:")
+            else:
+                st.error(message + " Your current configuration is unchanged.", icon=":material/error:")
+
+
+load_from_link()
 config = sidebar()
+preset_name = st.session_state.get(PRESET_KEY, "paper")
+preset = current_preset()
+
 st.title("Architecture")
-st.info("This page is being built.")
+st.caption(
+    "Change any layer below: the drawing, the shape table and the checks follow at once. "
+    "Every shape is computed twice, with the formula and by a real PyTorch forward pass."
+)
+overview = st.container()
+blocks_tab, classifier_tab, diff_tab, files_tab = st.tabs(
+    ["Convolutional blocks", "Input & classifier", f"Changes vs {preset_name}", "Export / import"]
+)
+with blocks_tab:
+    config, output_slots = blocks_editor(config)
+with classifier_tab:
+    config = classifier_editor(config)
+if config != st.session_state[CONFIG_KEY]:
+    st.session_state[CONFIG_KEY] = config
+
+report = analyze(config)
+with overview:
+    show_overview(config, report, preset, preset_name)
+    if report.error is not None:
+        show_error(report.error)
+show_block_outputs(report, output_slots)
+with st.sidebar:
+    st.caption(f"Works for inputs of {input_sizes(config) if report.ok else 'no size yet (see the error)'}.")
+with diff_tab:
+    show_diff(config, preset, preset_name)
+with files_tab:
+    show_export_import(config, report)
+
+st.subheader("The network")
+st.plotly_chart(
+    network_figure(report.layers, failed=report.error.layer if report.error else None),
+    config={"displayModeBar": False},
+    key="network_drawing",
+)
+st.subheader("Layer by layer")
+show_table(report, real_shapes(config))
+
+params = urlstate.encode(config, preset_name)
+if st.query_params.to_dict() != params:
+    st.query_params.from_dict(params)

@@ -1,0 +1,334 @@
+"""The network drawn in the spirit of the paper's figure 2, and per-layer cost charts.
+
+Every builder takes ``alexnet.shapes.LayerShape`` rows (``analyze(config).layers``) and
+returns a plotly figure; nothing here knows about Streamlit.
+
+The drawing is an oblique projection: each feature map (C, H, W) is a box whose length
+along the page is the channel count C, whose height is H and whose slanted side is W.
+Sizes are drawn on a square-root scale (side = a * sqrt(n)) so that a 6x6 map still shows
+next to a 227x227 image, while bigger still looks bigger. Dense layers are thin bars whose
+height grows with log(units).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from alexnet.shapes import LayerShape
+
+COLORS = {
+    "input": "#8c8c8c",
+    "conv": "#4c78a8",
+    "pool": "#f58518",
+    "avgpool": "#72b7b2",
+    "flatten": "#b279a2",
+    "linear": "#54a24b",
+}
+LEGEND = {
+    "input": "input image",
+    "conv": "convolution (+ReLU)",
+    "pool": "max-pool",
+    "avgpool": "adaptive avg-pool",
+    "flatten": "flatten",
+    "linear": "fully connected",
+}
+FACE_HEIGHT = 20.0  # drawing units of the tallest map's height
+BOX_LENGTH = 10.0  # drawing units of the deepest map's length (channels)
+SLANT = (math.cos(math.radians(35)) * 0.45, math.sin(math.radians(35)) * 0.45)  # W drawn foreshortened
+GAP = 3.5  # between boxes
+MIN_SLOT = 8.0  # room for a label under narrow boxes
+
+
+@dataclass(frozen=True)
+class _Box:
+    """One drawn item: its corner, size in drawing units, and what it stands for."""
+
+    kind: str
+    label: str
+    shape: tuple[int, ...]
+    x: float
+    length: float  # along the page: channels
+    height: float  # H
+    width: float  # W, drawn along SLANT
+    hover: str
+    kernel: tuple[int, int] | None = None  # (K, S) of the window that produced this map
+
+
+def network_figure(
+    layers: Sequence[LayerShape], *, failed: str | None = None, height: int | None = None, width: int = 950
+) -> go.Figure:
+    """The network as boxes left to right: input, every conv and pool output, then dense bars.
+
+    Args:
+        layers: ``analyze(config).layers``, possibly cut short by an error.
+        failed: name of the layer that cannot work (drawn as a red mark after the last box).
+        height: figure height in pixels; by default, what keeps the drawing's proportions at ``width``.
+        width: the width in pixels the figure is expected to get (it still stretches to its container).
+    """
+    fig = go.Figure()
+    boxes = _layout(layers)
+    seen: set[str] = set()
+    for box in boxes:
+        _draw_box(fig, box, show_legend=box.kind not in seen)
+        seen.add(box.kind)
+    _draw_kernels(fig, boxes)
+    _draw_labels(fig, boxes)
+    end = max((b.x + b.length + b.width * SLANT[0] for b in boxes), default=0.0)
+    if failed:
+        fig.add_annotation(
+            x=end + GAP + 2,
+            y=FACE_HEIGHT / 2,
+            text=f"<b>✗ {failed}</b><br>cannot work",
+            showarrow=False,
+            font={"color": "#d62728", "size": 13},
+        )
+        end += GAP + 8
+    if not boxes:
+        fig.add_annotation(x=0, y=0, text="nothing to draw", showarrow=False)
+    x_range, y_range = (-6, end + 2), (-9, FACE_HEIGHT + 6)  # room for labels left and below
+    if height is None:
+        # equal units on both axes, so the page height follows the network's length
+        height = round(min(480, max(260, 40 + width * (y_range[1] - y_range[0]) / (x_range[1] - x_range[0]))))
+    fig.update_xaxes(visible=False, range=x_range)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, range=y_range)
+    fig.update_layout(
+        height=height,
+        margin={"l": 0, "r": 0, "t": 30, "b": 0},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend={"orientation": "h", "y": 1.08, "x": 0, "font": {"size": 12}},
+        hovermode="closest",
+        dragmode=False,
+    )
+    return fig
+
+
+def _layout(layers: Sequence[LayerShape]) -> list[_Box]:
+    """Place the boxes left to right, scaled so the biggest map is FACE_HEIGHT tall."""
+    if not layers:
+        return []
+    maps = [("input", "input", layers[0].in_shape, None, "")]
+    kernels = _kernels(layers)
+    for layer in layers:
+        if layer.kind in ("conv", "pool", "avgpool"):
+            kernel = kernels.get(layer.name)
+            label = layer.name + (f" {kernel[0]}×{kernel[0]}/{kernel[1]}" if kernel else "")
+            maps.append((layer.kind, label, layer.out_shape, kernel, _hover(layer)))
+        elif layer.kind == "norm" and maps[-1][0] == "conv":
+            kind, label, shape, kernel, hover = maps[-1]
+            maps[-1] = (kind, label, shape, kernel, hover + "<br>then local response norm")
+    spatial = [shape for _, _, shape, _, _ in maps]  # every map here is (C, H, W)
+    side_scale = FACE_HEIGHT / math.sqrt(max(max(s[1], s[2]) for s in spatial))
+    depth_scale = BOX_LENGTH / math.sqrt(max(s[0] for s in spatial))
+    dense = [layer for layer in layers if layer.kind in ("flatten", "linear")]
+    biggest = max((layer.out_shape[0] for layer in dense), default=2)
+
+    boxes, x = [], 0.0
+    for kind, label, shape, kernel, hover in maps:
+        c, h, w = shape
+        length = max(0.5, depth_scale * math.sqrt(c))
+        box_h, box_w = max(1.0, side_scale * math.sqrt(h)), max(1.0, side_scale * math.sqrt(w))
+        hover = hover or f"<b>input</b><br>{_dims(shape)}"
+        boxes.append(_Box(kind, label, shape, x, length, box_h, box_w, hover, kernel))
+        x += max(MIN_SLOT, length + box_w * SLANT[0] + GAP)
+    for layer in dense:
+        (n,) = layer.out_shape
+        # log scale: 10 classes are half as tall as 9216 features, not 900 times shorter
+        bar = FACE_HEIGHT * (0.35 + 0.65 * math.log(max(n, 1) + 1) / math.log(max(biggest, 1) + 1))
+        boxes.append(_Box(layer.kind, layer.name, (n,), x, 1.2, bar, 1.5, _hover(layer)))
+        x += MIN_SLOT
+    return boxes
+
+
+def _kernels(layers: Sequence[LayerShape]) -> dict[str, tuple[int, int]]:
+    """(K, S) of every conv and pool, read back from receptive field r and jump j.
+
+    r_out = r_in + (K - 1) * j_in  gives  K = (r_out - r_in) / j_in + 1,  and  S = j_out / j_in.
+    """
+    kernels, rf, jump = {}, 1, 1
+    for layer in layers:
+        if layer.receptive_field is None or layer.jump is None:
+            break
+        if layer.kind in ("conv", "pool"):
+            kernels[layer.name] = ((layer.receptive_field - rf) // jump + 1, layer.jump // jump)
+        rf, jump = layer.receptive_field, layer.jump
+    return kernels
+
+
+def _hover(layer: LayerShape) -> str:
+    parts = [f"<b>{layer.name}</b>", f"{_dims(layer.in_shape)} → {_dims(layer.out_shape)}"]
+    if layer.formula:
+        parts.append(layer.formula)
+    if layer.params:
+        parts.append(f"{layer.params:,} parameters")
+    if layer.receptive_field:
+        parts.append(f"receptive field {layer.receptive_field} px")
+    return "<br>".join(parts)
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return "×".join(str(n) for n in shape)
+
+
+def _shade(color: str, amount: float) -> str:
+    """Mix with white (amount > 0) or black (amount < 0)."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    target = 255 if amount > 0 else 0
+    mix = [round(v + (target - v) * abs(amount)) for v in (r, g, b)]
+    return "#" + "".join(f"{v:02x}" for v in mix)
+
+
+def _draw_box(fig: go.Figure, box: _Box, *, show_legend: bool) -> None:
+    color = COLORS[box.kind]
+    dx, dy = box.width * SLANT[0], box.width * SLANT[1]
+    x0, x1, h = box.x, box.x + box.length, box.height
+    faces = (
+        ([x0, x1, x1, x0], [0, 0, h, h], color),  # front: channels x height
+        ([x0, x1, x1 + dx, x0 + dx], [h, h, h + dy, h + dy], _shade(color, 0.45)),  # top: channels x width
+        ([x1, x1 + dx, x1 + dx, x1], [0, dy, h + dy, h], _shade(color, -0.25)),  # side: the H x W map
+    )
+    for i, (xs, ys, fill) in enumerate(faces):
+        fig.add_trace(
+            go.Scatter(
+                x=[*xs, xs[0]],
+                y=[*ys, ys[0]],
+                fill="toself",
+                fillcolor=fill,
+                mode="lines",
+                line={"color": _shade(color, -0.45), "width": 1},
+                name=LEGEND[box.kind],
+                legendgroup=box.kind,
+                showlegend=show_legend and i == 0,
+                hoveron="fills",
+                text=box.hover,
+                hoverinfo="text",
+            )
+        )
+
+
+def _draw_kernels(fig: go.Figure, boxes: list[_Box]) -> None:
+    """The paper's cue: each conv's window drawn on the map it slides over, with lines to its output."""
+    for before, after in itertools.pairwise(boxes):
+        if after.kind != "conv" or after.kernel is None or len(before.shape) != 3:
+            continue
+        k = after.kernel[0]
+        fh = min(1.0, k / before.shape[1]) * before.height  # window height on the drawn face
+        fw = min(1.0, k / before.shape[2]) * before.width
+        x1 = before.x + before.length
+        # the window sits in the middle of the previous box's visible H x W face
+        cx = x1 + (before.width - fw) / 2 * SLANT[0]
+        cy = (before.height - fh) / 2 + (before.width - fw) / 2 * SLANT[1]
+        xs = [cx, cx + fw * SLANT[0], cx + fw * SLANT[0], cx, cx]
+        ys = [cy, cy + fw * SLANT[1], cy + fw * SLANT[1] + fh, cy + fh, cy]
+        fig.add_trace(
+            go.Scatter(
+                x=xs, y=ys, fill="toself", fillcolor="rgba(255,255,255,0.6)", mode="lines",
+                line={"color": "#222", "width": 1.2}, hoverinfo="skip", showlegend=False,
+            )
+        )  # fmt: skip
+        # lines from the window's corners to one pixel of the output map
+        tx = after.x + after.length * 0.5 + after.width * SLANT[0] * 0.5
+        ty = after.height * 0.5 + after.width * SLANT[1] * 0.5
+        lx, ly = [], []
+        for px, py in zip(xs[:4], ys[:4], strict=True):
+            lx += [px, tx, None]
+            ly += [py, ty, None]
+        fig.add_trace(
+            go.Scatter(
+                x=lx, y=ly, mode="lines", line={"color": "#222", "width": 0.8, "dash": "dot"},
+                hoverinfo="skip", showlegend=False,
+            )
+        )  # fmt: skip
+
+
+def _draw_labels(fig: go.Figure, boxes: list[_Box]) -> None:
+    for box in boxes:
+        name, _, kernel = box.label.partition(" ")
+        text = f"<b>{name}</b><br>{_dims(box.shape)}" + (f"<br>{kernel}" if kernel else "")
+        fig.add_annotation(
+            x=box.x + box.length / 2,
+            y=-1,
+            text=text,
+            showarrow=False,
+            yanchor="top",
+            font={"size": 11, "color": "#333"},
+        )
+
+
+def cost_figure(layers: Sequence[LayerShape], *, height: int = 520) -> go.Figure:
+    """Three bar charts sharing the layer axis: parameters, mult-adds and activation memory.
+
+    Mult-adds count one multiply-accumulate per weight use (torchinfo's rule); activation
+    memory is one float32 output per image: C * H * W * 4 bytes.
+    """
+    names = [layer.name for layer in layers]
+    colors = [COLORS.get(layer.kind, "#bab0ac") for layer in layers]
+    fig = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=("Parameters", "Mult-adds per image", "Activation memory per image (MiB)"),
+    )
+    series = (
+        ([layer.params for layer in layers], "%{x}: %{y:,} parameters<extra></extra>"),
+        ([layer.mult_adds for layer in layers], "%{x}: %{y:,} mult-adds<extra></extra>"),
+        ([layer.activation_bytes / 2**20 for layer in layers], "%{x}: %{y:.2f} MiB<extra></extra>"),
+    )
+    for row, (values, template) in enumerate(series, start=1):
+        fig.add_trace(
+            go.Bar(x=names, y=values, marker_color=colors, hovertemplate=template, showlegend=False), row=row, col=1
+        )
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, bargap=0.25)
+    fig.update_xaxes(tickangle=-45)
+    return fig
+
+
+def receptive_field_figure(layers: Sequence[LayerShape], input_size: int, *, height: int = 340) -> go.Figure:
+    """Receptive field (bars) and jump (line) per conv and pool layer, with the input size for scale.
+
+    r_out = r_in + (K - 1) * j_in and j_out = j_in * S, from r = j = 1 at the image.
+    """
+    # ReLU and LRN see exactly what the layer before them saw: only windowed layers are shown
+    spatial = [layer for layer in layers if layer.kind in ("conv", "pool", "avgpool")]
+    names = [layer.name for layer in spatial]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=names,
+            y=[layer.receptive_field for layer in spatial],
+            name="receptive field (px)",
+            marker_color=[COLORS.get(layer.kind, "#bab0ac") for layer in spatial],
+            hovertemplate="%{x}: sees %{y}×%{y} input pixels<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=names,
+            y=[layer.jump for layer in spatial],
+            name="jump (px between outputs)",
+            mode="lines+markers",
+            line={"color": "#222"},
+            hovertemplate="%{x}: neighbouring outputs are %{y} input pixels apart<extra></extra>",
+        )
+    )
+    fig.add_hline(
+        y=input_size,
+        line={"dash": "dash", "color": "#d62728"},
+        annotation_text=f"input image: {input_size} px",
+        annotation_position="top left",
+    )
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        yaxis_title="input pixels",
+        legend={"orientation": "h", "y": 1.12, "x": 0},
+    )
+    fig.update_xaxes(tickangle=-45)
+    return fig

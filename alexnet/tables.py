@@ -1,0 +1,131 @@
+"""Rows for the app's tables and numbers in human units. Plain data in, plain data out.
+
+The Architecture page's table puts two answers side by side for every layer: the analytic
+shape from ``alexnet.shapes`` and the shape a real forward pass produced (``alexnet.probe``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from alexnet.config import AlexNetConfig
+from alexnet.shapes import ShapeReport
+from alexnet.summary import ModelSummary
+
+AGREE, DISAGREE, NOT_RUN, FAILS = "✓", "✗", "–", "⛔ stops here"
+
+
+def shape_text(shape: tuple[int, ...] | None) -> str:
+    """(96, 55, 55) -> "96×55×55"; None -> "–"."""
+    return "×".join(str(n) for n in shape) if shape else NOT_RUN
+
+
+def format_count(n: float) -> str:
+    """62_378_344 -> "62.4 M" (k = 10^3, M = 10^6, G = 10^9)."""
+    for factor, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(n) >= factor:
+            value = n / factor
+            # three significant digits, without a misleading trailing ".0" on big numbers
+            return f"{value:.3g} {unit}" if abs(value) < 100 else f"{value:.0f} {unit}"
+    return f"{n:g}"
+
+
+def format_mult_adds(n: float) -> str:
+    """1_135_915_368 -> "1.14 GMac": multiply-accumulate operations, one image."""
+    return f"{format_count(n)}Mac" if abs(n) >= 1e3 else f"{n:g} Mac"
+
+
+def format_bytes(n: float) -> str:
+    """255_405_964 -> "243.6 MiB" (binary units: KiB = 1024 bytes, MiB = 1024^2, GiB = 1024^3)."""
+    for power, unit in ((3, "GiB"), (2, "MiB"), (1, "KiB")):
+        if abs(n) >= 1024**power:
+            return f"{n / 1024**power:.1f} {unit}"
+    return f"{n:g} B"
+
+
+def input_ranges_text(ranges: list[tuple[int, int]], limit: int) -> str:
+    """[(227, 258)] -> "227–258 px"; a range that reaches ``limit`` reads "63 px and up"."""
+    if not ranges:
+        return "no input size"
+    parts = [
+        f"{lo} px and up" if hi >= limit else (f"{lo} px" if lo == hi else f"{lo}–{hi} px") for lo, hi in ranges[:4]
+    ]
+    more = f" (and {len(ranges) - 4} more ranges)" if len(ranges) > 4 else ""
+    return ", ".join(parts) + more
+
+
+def runnable_prefix(config: AlexNetConfig, report: ShapeReport) -> AlexNetConfig | None:
+    """The part of a failing network that does run, so a real forward pass can check its shapes.
+
+    Keeps the blocks up to the last layer ``analyze`` could compute; if that block's pool is
+    the layer that failed, the pool is dropped. None when no layer could be computed.
+    """
+    blocks = [layer.block for layer in report.layers if layer.block is not None]
+    if not blocks:
+        return None
+    last = blocks[-1]
+    kept = list(config.blocks[:last])
+    if kept[-1].pool and not any(layer.kind == "pool" and layer.block == last for layer in report.layers):
+        kept[-1] = replace(kept[-1], pool=False)
+    return replace(config, blocks=tuple(kept))
+
+
+def shape_rows(report: ShapeReport, real: dict[str, tuple[int, ...]] | None) -> list[dict[str, Any]]:
+    """One row per layer: formula, analytic shape, real shape and whether they agree.
+
+    Args:
+        report: ``alexnet.shapes.analyze``'s layers (those before a failure).
+        real: ``alexnet.probe.probe_shapes`` keyed by module path; layers missing from it
+            show "–" (not run). A failing report gets a last row for the layer at fault.
+    """
+    real = real or {}
+    rows = []
+    for layer in report.layers:
+        probed = real.get(layer.module)
+        rows.append(
+            {
+                "layer": layer.name,
+                "kind": layer.kind,
+                "formula": layer.formula,
+                "output (analytic)": shape_text(layer.out_shape),
+                "output (PyTorch)": shape_text(probed),
+                "check": NOT_RUN if probed is None else AGREE if probed == layer.out_shape else DISAGREE,
+                "dropped px": layer.dropped_pixels,
+                "receptive field": layer.receptive_field,
+                "jump": layer.jump,
+                "params": layer.params,
+            }
+        )
+    if report.error is not None:
+        rows.append(
+            {
+                "layer": report.error.layer or "?",
+                "kind": "",
+                "formula": report.error.formula or "",
+                "output (analytic)": NOT_RUN,
+                "output (PyTorch)": NOT_RUN,
+                "check": FAILS,
+                "dropped px": None,
+                "receptive field": None,
+                "jump": None,
+                "params": None,
+            }
+        )
+    return rows
+
+
+def summary_rows(summary: ModelSummary) -> list[dict[str, Any]]:
+    """torchinfo's tree as table rows; the name is indented by depth so the tree reads at a glance."""
+    return [
+        {
+            "layer": "\u2003" * row.depth + row.name,
+            "depth": row.depth,
+            "type": row.layer_type,
+            "output shape": shape_text(row.output_shape),
+            "params": row.params,
+            "mult-adds": row.mult_adds,
+            "trainable": row.trainable,
+        }
+        for row in summary.rows
+    ]
