@@ -1,7 +1,296 @@
+"""Activations: one real image through the network, every layer's feature maps and conv1's filters.
+
+The model comes from ONE cached function, ``load_model(config, weights)``, and the Weights box
+from ONE list, ``weight_options()``: today random initialisations ("random:<seed>"); a trained
+run's checkpoint plugs in as "run:<run_id>" in those two places.
+"""
+
+from __future__ import annotations
+
+import threading
+
 import streamlit as st
 
-from pages.shared import sidebar
+from alexnet import images
+from alexnet.config import AlexNetConfig
+from alexnet.errors import AlexNetError
+from alexnet.model import AlexNet, build_model
+from alexnet.plots import activations as plots
+from alexnet.shapes import analyze
+from pages.shared import show_error, sidebar
+
+RANDOM = "random"
+PHOTO, DIGIT, UPLOAD = "Sample photo", "Digit", "Upload"
+COUNTS = {"16": 16, "32": 32, "64": 64, "all": None}
+ORDERS = {"first channels": "index", "most active": "active"}
+DIGIT_EXAMPLES = min(images.digit_counts().values())  # every digit has at least this many examples
+PLOT_CONFIG = {"displayModeBar": False}
+
+# One sentence per kind of layer: what a learner should notice in its maps.
+LAYER_NOTES = {
+    "conv": "Each map is the input slid under one learned filter (a weighted sum plus a bias): "
+    "**blue is negative, red positive, white zero**.",
+    "relu": "ReLU keeps positive values and sets negatives to 0, max(0, x): the blue is gone.",
+    "norm": "Local response normalisation divides each value by the activity of its neighbouring channels, "
+    "so a strongly active channel damps the ones beside it.",
+    "pool": "Max-pooling keeps the largest value of each window: the maps shrink, the strong spots survive.",
+    "avgpool": "Adaptive average pooling averages each map down to a fixed size for the classifier.",
+}
+
+
+def weight_options() -> list[str]:
+    """Every choice of the Weights box, built here and only here.
+
+    Today: a random initialisation (its seed is chosen beside the box). Trained runs are added
+    to this list as "run:<run_id>" and loaded by ``load_model``.
+    """
+    return [RANDOM]
+
+
+def weight_label(option: str) -> str:
+    return "Random initialisation (untrained)" if option == RANDOM else option
+
+
+@st.cache_resource(max_entries=4, show_spinner="Building the network…")
+def load_model(config: AlexNetConfig, weights: str) -> AlexNet:
+    """The network with its weights. ``weights``: "random:<seed>" (a trained run: "run:<run_id>")."""
+    kind, _, value = weights.partition(":")
+    if kind == RANDOM:
+        return build_model(config, seed=int(value), device=images.default_device())
+    raise AlexNetError(f"Unknown weights {weights!r}.", fix="choose weights from the list.")
+
+
+@st.cache_resource
+def _model_lock() -> threading.Lock:
+    """probe() hooks the shared model for one forward pass: one session at a time."""
+    return threading.Lock()
+
+
+@st.cache_resource(max_entries=6, show_spinner="Running the image through the network…")
+def run_image(config: AlexNetConfig, weights: str, image_key: str, _image: images.Preprocessed) -> images.ImageRun:
+    """Every layer's output for one image, cached per (config, weights, image) so switching layers is instant."""
+    model = load_model(config, weights)
+    with _model_lock():
+        return images.run_image(model, _image)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def prepare(
+    source: str, choice: str, upload: bytes | None, config: AlexNetConfig
+) -> tuple[images.Preprocessed, list[str]]:
+    """The chosen image, decoded and preprocessed for ``config``, and notes about its conversion."""
+    if source == UPLOAD:
+        picture, notes = images.decode_upload(upload or b"")
+    elif source == DIGIT:
+        digit, example = (int(part) for part in choice.split(":"))
+        picture, notes = images.digit_sample(digit, example), []
+    else:
+        picture, notes = images.sample_photo(choice), []
+    return images.preprocess(picture, config), notes
+
+
+def choose_image() -> tuple[str, str, bytes | None]:
+    """The image source widgets: (source, choice, uploaded bytes)."""
+    left, right = st.columns([1.1, 2], vertical_alignment="bottom")
+    source = left.radio("Image", [PHOTO, DIGIT, UPLOAD], key="act_source", horizontal=True)
+    if source == PHOTO:
+        name = right.selectbox(
+            "Photo",
+            list(images.SAMPLE_PHOTOS),
+            key="act_photo",
+            format_func=lambda n: f"{images.SAMPLE_PHOTOS[n].title} ({images.SAMPLE_PHOTOS[n].credit})",
+        )
+        return source, name, None
+    if source == DIGIT:
+        digit_col, example_col = right.columns(2)
+        digit = digit_col.selectbox("Digit", list(range(10)), key="act_digit")
+        example = example_col.number_input(
+            "Example",
+            min_value=0,
+            max_value=DIGIT_EXAMPLES - 1,
+            value=0,
+            key="act_digit_example",
+            help="scikit-learn's bundled 8 x 8 digits: about 180 handwritten examples of each.",
+        )
+        return source, f"{digit}:{example}", None
+    upload = right.file_uploader(
+        "Your image (PNG, JPEG, WebP, BMP or GIF; at most 40 megapixels)",
+        type=list(images.UPLOAD_TYPES),
+        key="act_upload",
+    )
+    if upload is None:
+        st.info("Choose an image file to see what the network makes of it.", icon=":material/upload:")
+        st.stop()
+    return source, upload.name, upload.getvalue()
+
+
+def choose_weights() -> str:
+    """The Weights box in the sidebar: the weights string ``load_model`` takes."""
+    with st.sidebar:
+        st.subheader("Weights")
+        option = st.selectbox("Weights", weight_options(), key="act_weights", format_func=weight_label)
+        if option == RANDOM:
+            seed = st.number_input(
+                "Seed",
+                min_value=0,
+                max_value=2**31 - 1,
+                value=0,
+                key="act_seed",
+                help="The same seed always gives the same random weights.",
+            )
+            return f"{RANDOM}:{seed}"
+    return option
+
+
+def show_preprocessing(image: images.Preprocessed, config: AlexNetConfig, source: str) -> None:
+    size, channels = config.input_size, config.in_channels
+    height, width = image.original_size
+    st.subheader("1 · Preprocessing", divider="gray")
+    original, resized, normalized = st.columns([1, 1, 1.5])
+    original.plotly_chart(
+        plots.picture_figure(image.original, title=f"Original, {width} x {height}"), config=PLOT_CONFIG
+    )
+    colour = "RGB" if channels == 3 else "greyscale"
+    resized.plotly_chart(
+        plots.picture_figure(image.resized, title=f"Cropped to a square, resized to {size} x {size} {colour}"),
+        config=PLOT_CONFIG,
+    )
+    names = ["R", "G", "B"] if channels == 3 else ["grey"]
+    normalized.plotly_chart(
+        plots.feature_map_figure(
+            image.normalized.numpy(),
+            range(channels),
+            labels=names,
+            columns=channels,
+            width=420,
+            max_height=190,
+            title="Normalised, channel by channel",
+        ),
+        config=PLOT_CONFIG,
+    )
+    mean = ", ".join(f"{m:.3f}" for m in image.mean)
+    std = ", ".join(f"{s:.3f}" for s in image.std)
+    grey = " Each digit's grey value is copied into all three channels." if source == DIGIT and channels == 3 else ""
+    text, chart = st.columns([1, 1.5])
+    text.markdown(
+        f"Pixels become numbers near zero: first x = pixel / 255 (0 to 1), then per channel"
+        f"\n\n$$x' = \\dfrac{{x - \\text{{mean}}}}{{\\text{{std}}}}$$\n\n"
+        f"with ImageNet's mean = ({mean}) and std = ({std}){' for R, G, B' if channels == 3 else ''}.{grey}"
+    )
+    chart.plotly_chart(
+        plots.ranges_figure(plots.input_ranges(image.scaled.numpy(), image.normalized.numpy())), config=PLOT_CONFIG
+    )
+
+
+def show_feature_maps(config: AlexNetConfig, run: images.ImageRun) -> None:
+    st.subheader("2 · Feature maps", divider="gray")
+    layers = {layer.module: layer for layer in plots.spatial_layers(analyze(config).layers) if layer.module in run.maps}
+    if st.session_state.get("act_layer") not in layers:
+        st.session_state.pop("act_layer", None)  # another preset: its layers have other names
+    pick, count, order, scale = st.columns([2, 1, 1.4, 1.4])
+    module = pick.selectbox(
+        "Layer",
+        list(layers),
+        key="act_layer",
+        format_func=lambda m: f"{layers[m].name}  ·  {' x '.join(map(str, layers[m].out_shape))}",
+    )
+    shown = count.selectbox("Maps shown", list(COUNTS), index=1, key="act_count")
+    order_name = order.radio("Which", list(ORDERS), key="act_order", horizontal=True)
+    scale_name = scale.radio(
+        "Colour scale",
+        ["shared", "per map"],
+        key="act_scale",
+        horizontal=True,
+        help="shared: one scale for all maps, to compare them. per map: each map stretched to its own maximum, "
+        "to see the pattern in a weak one.",
+    )
+
+    layer, maps = layers[module], run.maps[module]
+    channels = plots.pick_channels(maps, COUNTS[shown], ORDERS[order_name])
+    note = LAYER_NOTES.get(layer.kind, "")
+    formula = f" Size: {layer.formula}." if layer.formula else ""
+    st.markdown(
+        f"**{layer.name}** has {maps.shape[0]} maps of {maps.shape[1]} x {maps.shape[2]}; showing {len(channels)}. "
+        f"{note}{formula}"
+    )
+    st.plotly_chart(
+        plots.feature_map_figure(maps, channels, shared_scale=scale_name == "shared"),
+        config=PLOT_CONFIG,
+        key="act_grid",
+    )
+    stats = plots.channel_stats(maps)
+    with st.expander(f"Statistics of all {len(stats)} channels of {layer.name}"):
+        st.dataframe(
+            stats,
+            hide_index=True,
+            height=280,
+            column_config={
+                "channel": st.column_config.NumberColumn("channel", format="#%d"),
+                "min": st.column_config.NumberColumn(format="%.3f"),
+                "mean": st.column_config.NumberColumn(format="%.3f"),
+                "max": st.column_config.NumberColumn(format="%.3f"),
+                "zeros": st.column_config.ProgressColumn(
+                    "zeros", help="fraction of positions exactly 0", min_value=0.0, max_value=1.0, format="percent"
+                ),
+            },
+        )
+
+
+def show_filters_and_output(config: AlexNetConfig, run: images.ImageRun, weights: str) -> None:
+    random = weights.startswith(f"{RANDOM}:")
+    filters, output = st.columns([1.3, 1])
+    with filters:
+        st.subheader("3 · conv1's filters", divider="gray")
+        count, _, kernel, _ = run.filters.shape
+        st.markdown(
+            f"The {count} filters of {kernel} x {kernel} pixels that conv1 slides over the image, each "
+            "stretched to its own range (dark = most negative weight, bright = most positive). "
+            + (
+                "These are random: training turns them into edges and colour blobs."
+                if random
+                else "Trained filters look for edges, stripes and colour blobs."
+            )
+        )
+        st.plotly_chart(plots.filters_figure(run.filters, width=520), config=PLOT_CONFIG)
+    with output:
+        st.subheader("4 · Output", divider="gray")
+        title = "Top 5 classes (softmax)"
+        if random:
+            st.warning(
+                "**Random weights: these scores are noise**, not a prediction. An untrained network "
+                f"spreads its guesses almost evenly over the {config.num_classes} classes.",
+                icon=":material/casino:",
+            )
+        st.plotly_chart(
+            plots.top_classes_figure(run.logits, images.class_names(config.num_classes), title=title),
+            config=PLOT_CONFIG,
+        )
+
 
 config = sidebar()
+weights = choose_weights()
 st.title("Activations")
-st.info("This page is being built.")
+st.markdown(
+    "A **feature map** is one channel of a layer's output: a small image that is bright where that "
+    "channel's filter finds its pattern (an edge, a colour, a texture) in the layer's input. "
+    "Follow one image from pixels to the classifier."
+)
+
+report = analyze(config)
+if report.error is not None:
+    show_error(report.error)
+    st.stop()
+
+source, choice, upload = choose_image()
+try:
+    image, notes = prepare(source, choice, upload, config)
+    run = run_image(config, weights, image.key, image)
+except AlexNetError as error:
+    show_error(error)
+    st.stop()
+for note in notes:
+    st.info(note, icon=":material/info:")
+
+show_preprocessing(image, config, source)
+show_feature_maps(config, run)
+show_filters_and_output(config, run, weights)
