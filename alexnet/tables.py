@@ -14,6 +14,7 @@ from alexnet.shapes import ShapeReport
 from alexnet.summary import ModelSummary
 
 AGREE, DISAGREE, NOT_RUN, FAILS = "✓", "✗", "–", "⛔ stops here"
+NO_PARAMS = "—"
 
 
 def shape_text(shape: tuple[int, ...] | None) -> str:
@@ -125,7 +126,20 @@ def summary_rows(summary: ModelSummary) -> list[dict[str, Any]]:
             "output shape": shape_text(row.output_shape),
             "params": row.params,
             "mult-adds": row.mult_adds,
-            "trainable": row.trainable,
+            # a layer without parameters is neither trainable nor frozen: a dash, not "False"
+            "trainable": NO_PARAMS if row.trainable is None else ("yes" if row.trainable else "no"),
         }
         for row in summary.rows
+    ]
+
+
+def receptive_rows(report: ShapeReport) -> list[dict[str, Any]]:
+    """Receptive field and jump of every windowed layer (conv, pool, avgpool), in input pixels.
+
+    r_out = r_in + (K - 1) * j_in and j_out = j_in * S, starting from r = j = 1 at the image.
+    """
+    return [
+        {"layer": layer.name, "receptive field": layer.receptive_field, "jump": layer.jump}
+        for layer in report.layers
+        if layer.kind in ("conv", "pool", "avgpool")
     ]

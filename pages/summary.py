@@ -1,7 +1,97 @@
+"""Summary: torchinfo's table of the configured network, its totals, and where the cost sits."""
+
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-from pages.shared import sidebar
+from alexnet.config import AlexNetConfig
+from alexnet.errors import AlexNetError
+from alexnet.plots.architecture import cost_figure, receptive_field_figure
+from alexnet.shapes import analyze
+from alexnet.summary import ModelSummary, summarize
+from alexnet.tables import format_bytes, format_count, format_mult_adds, receptive_rows, summary_rows
+from pages.shared import show_error, sidebar
+
+
+@st.cache_data(max_entries=64, show_spinner="Running torchinfo on your network…")
+def cached_summary(config: AlexNetConfig) -> ModelSummary:
+    """torchinfo takes most of a second for the paper's net: once per configuration is enough."""
+    return summarize(config)
+
 
 config = sidebar()
 st.title("Summary")
-st.info("This page is being built.")
+st.caption(
+    "torchinfo's view of the network you built on the Architecture page: every module, its output "
+    "for one image, its parameters and its multiply-accumulates (mult-adds)."
+)
+
+report = analyze(config)
+if report.error is not None:
+    show_error(report.error)
+    st.info("The summary needs a network that works: fix it on the Architecture page or in the sidebar.")
+    st.stop()
+try:
+    summary = cached_summary(config)
+except AlexNetError as error:  # analyze() agreed, but the real model did not: still a user's config
+    show_error(error)
+    st.stop()
+
+params, trainable, mult_adds = st.columns(3)
+params.metric("Parameters", format_count(summary.total_params), help=f"{summary.total_params:,} weights and biases")
+trainable.metric(
+    "Trainable", format_count(summary.trainable_params), help=f"{summary.trainable_params:,} learned by training"
+)
+mult_adds.metric(
+    "Mult-adds per image",
+    format_mult_adds(summary.total_mult_adds),
+    help=f"{summary.total_mult_adds:,} multiply-accumulate operations for one forward pass",
+)
+memory = st.columns(4)
+for column, label, value, tip in (
+    (memory[0], "Input", summary.input_bytes, "One float32 image: C × H × W × 4 bytes"),
+    (memory[1], "Forward/backward", summary.forward_backward_bytes, "Activations kept for the backward pass"),
+    (memory[2], "Parameters", summary.param_bytes, "Every weight and bias as float32: 4 bytes each"),
+    (memory[3], "Total memory", summary.total_bytes, "Input + forward/backward + parameters, for one image"),
+):
+    column.metric(f"Memory: {label}", format_bytes(value), help=f"{tip} ({value:,} bytes)")
+
+st.subheader("Layer by layer")
+rows = pd.DataFrame(summary_rows(summary))
+st.dataframe(
+    rows,
+    hide_index=True,
+    height=min(38 + 35 * len(rows), 820),
+    column_config={
+        "layer": st.column_config.TextColumn("Layer", width=170, pinned=True, help="Indented by depth in the model"),
+        "depth": st.column_config.NumberColumn("Depth", width=55),
+        "type": st.column_config.TextColumn("Type", width=120),
+        "output shape": st.column_config.TextColumn("Output shape", width=130, help="Batch × C × H × W"),
+        "params": st.column_config.NumberColumn("Params", width=110, format="localized"),
+        "mult-adds": st.column_config.NumberColumn("Mult-adds", width=130, format="localized"),
+        "trainable": st.column_config.TextColumn("Trainable", width=80, help="— : the layer has no parameters"),
+    },
+)
+with st.expander("torchinfo's own printout"):
+    st.code(summary.text, language=None)
+
+st.subheader("Where the cost sits")
+st.caption(
+    "Convolutions do most of the arithmetic; the fully connected layers hold most of the parameters. "
+    "Activation memory is one float32 output per image: C × H × W × 4 bytes."
+)
+st.plotly_chart(cost_figure(report.layers), config={"displayModeBar": False}, key="cost_chart")
+
+st.subheader("Receptive field and jump")
+st.caption(
+    "Receptive field: how many input pixels (per side) one output pixel sees, r_out = r_in + (K - 1) × j_in. "
+    "Jump: how far apart, in input pixels, neighbouring outputs are, j_out = j_in × S."
+)
+chart, numbers = st.columns([3, 1])
+with chart:
+    st.plotly_chart(
+        receptive_field_figure(report.layers, config.input_size), config={"displayModeBar": False}, key="rf_chart"
+    )
+with numbers:
+    st.dataframe(pd.DataFrame(receptive_rows(report)), hide_index=True)
