@@ -1,0 +1,89 @@
+"""The exported files: JSON that round-trips, and a plain-torch .py that is our network."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+
+from alexnet.config import PRESETS, AlexNetConfig
+from alexnet.edit import import_config
+from alexnet.errors import AlexNetError
+from alexnet.export import to_pytorch_source
+from alexnet.model import build_model, count_parameters
+
+CIFAR = PRESETS["cifar"]
+# Every feature the exporter writes differently: groups, no pool, no LRN, adaptive pool, one hidden layer.
+ODD = replace(
+    CIFAR.with_block(0, groups=1, norm=False).with_block(1, groups=2, pool=False),
+    adaptive_pool=2,
+    hidden_sizes=(64,),
+    dropout=0.25,
+    num_classes=7,
+    in_channels=1,
+)
+
+
+def exported_module(config: AlexNetConfig) -> dict:
+    namespace: dict = {"__name__": "exported"}
+    exec(compile(to_pytorch_source(config), "alexnet_model.py", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("config", [CIFAR, ODD], ids=["cifar", "odd"])
+def test_exported_source_is_our_network(config):
+    ours = build_model(config, device="cpu", seed=3).eval()
+    theirs = exported_module(config)["build"]().eval()
+    assert count_parameters(theirs) == count_parameters(ours)
+    theirs.load_state_dict(ours.state_dict(), strict=True)  # same module names, same shapes
+    images = torch.randn(
+        2, config.in_channels, config.input_size, config.input_size, generator=torch.Generator().manual_seed(0)
+    )
+    with torch.no_grad():
+        torch.testing.assert_close(theirs(images), ours(images))
+
+
+def test_exported_paper_network_counts_the_same_parameters():
+    namespace = exported_module(PRESETS["paper"])
+    with torch.device("meta"):  # 62 M parameters: count them without allocating them
+        model = namespace["build"]()
+    assert count_parameters(model) == count_parameters(build_model(PRESETS["paper"], device="meta"))
+
+
+def test_exported_file_runs_as_a_script(tmp_path: Path):
+    path = tmp_path / "alexnet_model.py"
+    path.write_text(to_pytorch_source(CIFAR))
+    result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120, check=True)
+    assert "input (1, 3, 32, 32) -> output (1, 10)" in result.stdout
+
+
+def test_a_broken_config_is_not_exported():
+    with pytest.raises(AlexNetError, match="Fix:"):
+        to_pytorch_source(replace(PRESETS["paper"], input_size=8))
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_json_round_trips_through_the_importer(name):
+    config = replace(PRESETS[name].with_block(0, kernel_size=7, stride=2), hidden_sizes=(512,))
+    assert import_config(config.to_json().encode()) == config
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"not json {",
+        b"[1, 2, 3]",
+        b'{"input_size": "big"}',
+        PRESETS["paper"].to_json().replace("11", "99").encode(),
+    ],
+    ids=["empty", "not-json", "a-list", "wrong-type", "outside-limits"],
+)
+def test_a_broken_file_gives_a_plain_message(data):
+    with pytest.raises(AlexNetError) as caught:
+        import_config(data)
+    assert caught.value.message

@@ -1,0 +1,46 @@
+"""Configurations in links: they round-trip, and no query string can crash the page."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alexnet.config import PRESETS
+from alexnet.urlstate import CHANGES_PARAM, PRESET_PARAM, decode, encode
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_presets_and_edits_round_trip(name):
+    assert encode(PRESETS[name], name) == {PRESET_PARAM: name}
+    edited = replace(PRESETS[name].with_block(1, stride=2, pool=False), hidden_sizes=(100,), adaptive_pool=3)
+    assert decode(encode(edited, name)) == (name, edited)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {PRESET_PARAM: "nope"},
+        {PRESET_PARAM: "paper", CHANGES_PARAM: "{"},
+        {PRESET_PARAM: "paper", CHANGES_PARAM: "[]"},
+        {PRESET_PARAM: "paper", CHANGES_PARAM: '{"blocks": 5}'},
+        {PRESET_PARAM: "paper", CHANGES_PARAM: '{"blocks": [7]}'},
+        {PRESET_PARAM: "paper", CHANGES_PARAM: '{"input_size": 1e300}'},
+        {PRESET_PARAM: "paper", CHANGES_PARAM: json.dumps({"blocks": [{"out_channels": 10**9}]})},
+        {PRESET_PARAM: "paper", CHANGES_PARAM: json.dumps({"hidden_sizes": [1] * 50})},
+        {PRESET_PARAM: "paper", CHANGES_PARAM: "x" * 10_000},
+        {PRESET_PARAM: ["paper"]},
+    ],
+)
+def test_hostile_links_are_ignored(params):
+    assert decode(params) is None
+
+
+@given(st.dictionaries(st.sampled_from([PRESET_PARAM, CHANGES_PARAM, "other"]), st.text(max_size=200)))
+def test_decode_never_raises(params):
+    result = decode(params)
+    assert result is None or result[0] in PRESETS
