@@ -1,8 +1,10 @@
 """Activations: one real image through the network, every layer's feature maps and conv1's filters.
 
-The model comes from ONE cached function, ``load_model(config, weights)``, and the Weights box
-from ONE list, ``weight_options()``: today random initialisations ("random:<seed>"); a trained
-run's checkpoint plugs in as "run:<run_id>" in those two places.
+The model comes from ONE cached function, ``load_model(config, weights, stamp)``, and the Weights
+box from ONE list, ``weight_options()``: random initialisations ("random:<seed>"), torchvision's
+ImageNet weights ("imagenet", downloaded only on a button press) and trained runs ("run:<run_id>").
+Weights that belong to a network of their own (ImageNet, a run) bring their config with them:
+the page then draws that network, not the sidebar's, and says so.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import threading
 
 import streamlit as st
 
-from alexnet import images
+from alexnet import images, pretrained, runs
 from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
 from alexnet.model import AlexNet, build_model
@@ -19,7 +21,7 @@ from alexnet.plots import activations as plots
 from alexnet.shapes import analyze
 from pages.shared import show_error, sidebar
 
-RANDOM = "random"
+RANDOM, IMAGENET, RUN = "random", "imagenet", "run"
 PHOTO, DIGIT, UPLOAD = "Sample photo", "Digit", "Upload"
 COUNTS = {"16": 16, "32": 32, "64": 64, "all": None}
 ORDERS = {"first channels": "index", "most active": "active"}
@@ -41,22 +43,47 @@ LAYER_NOTES = {
 def weight_options() -> list[str]:
     """Every choice of the Weights box, built here and only here.
 
-    Today: a random initialisation (its seed is chosen beside the box). Trained runs are added
-    to this list as "run:<run_id>" and loaded by ``load_model``.
+    A random initialisation (its seed is chosen beside the box), torchvision's ImageNet weights,
+    and every trained run that has saved a checkpoint, as "run:<run_id>" (newest first).
     """
-    return [RANDOM]
+    trained = [f"{RUN}:{info.run_id}" for info in runs.list_runs() if info.has_checkpoint]
+    return [RANDOM, IMAGENET, *trained]
 
 
 def weight_label(option: str) -> str:
-    return "Random initialisation (untrained)" if option == RANDOM else option
+    if option == RANDOM:
+        return "Random initialisation (untrained)"
+    if option == IMAGENET:
+        return "ImageNet (torchvision)" + ("" if pretrained.is_cached() else ", not downloaded yet")
+    return f"Trained run {option.partition(':')[2]}"
 
 
-@st.cache_resource(max_entries=4, show_spinner="Building the network…")
-def load_model(config: AlexNetConfig, weights: str) -> AlexNet:
-    """The network with its weights. ``weights``: "random:<seed>" (a trained run: "run:<run_id>")."""
+def view_config(config: AlexNetConfig, weights: str) -> AlexNetConfig:
+    """The network these weights belong to: the sidebar's for random weights, else the weights' own."""
     kind, _, value = weights.partition(":")
+    if kind == IMAGENET:
+        return pretrained.PRETRAINED_CONFIG
+    if kind == RUN:
+        return runs.run_config(value)
+    return config
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the network…")
+def load_model(config: AlexNetConfig, weights: str, stamp: int = 0) -> AlexNet:
+    """The network with its weights.
+
+    ``weights``: "random:<seed>", "imagenet" (cached torchvision file, never downloaded here) or
+    "run:<run_id>" (its latest checkpoint; ``stamp`` = ``runs.checkpoint_stamp`` so newer weights
+    of a run still training replace the cached ones). ``config`` must be ``view_config(...)``.
+    """
+    kind, _, value = weights.partition(":")
+    device = images.default_device()
     if kind == RANDOM:
-        return build_model(config, seed=int(value), device=images.default_device())
+        return build_model(config, seed=int(value), device=device)
+    if kind == IMAGENET:
+        return pretrained.load_pretrained(config, download=False, device=device)
+    if kind == RUN:
+        return runs.load_run_model(value, device=str(device))
     raise AlexNetError(f"Unknown weights {weights!r}.", fix="choose weights from the list.")
 
 
@@ -67,9 +94,11 @@ def _model_lock() -> threading.Lock:
 
 
 @st.cache_resource(max_entries=6, show_spinner="Running the image through the network…")
-def run_image(config: AlexNetConfig, weights: str, image_key: str, _image: images.Preprocessed) -> images.ImageRun:
-    """Every layer's output for one image, cached per (config, weights, image) so switching layers is instant."""
-    model = load_model(config, weights)
+def run_image(
+    config: AlexNetConfig, weights: str, stamp: int, image_key: str, _image: images.Preprocessed
+) -> images.ImageRun:
+    """Every layer's output for one image, cached per (config, weights, stamp, image) so switching layers is instant."""
+    model = load_model(config, weights, stamp)
     with _model_lock():
         return images.run_image(model, _image)
 
@@ -139,7 +168,29 @@ def choose_weights() -> str:
                 help="The same seed always gives the same random weights.",
             )
             return f"{RANDOM}:{seed}"
+        if option == IMAGENET and not pretrained.is_cached():
+            st.caption(
+                f"torchvision's ImageNet-trained AlexNet: a {pretrained.WEIGHTS.url.rsplit('/', 1)[-1]} file of 233 MB."
+            )
+            if st.button("Download the ImageNet weights", key="act_download", icon=":material/download:"):
+                download_pretrained()
     return option
+
+
+def download_pretrained() -> None:
+    """Fetch torchvision's ImageNet weights once, on request, with a progress bar; errors are shown, not raised."""
+    bar = st.progress(0.0, text="Downloading…")
+
+    def report(done: int, total: int) -> None:
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Downloading… {done / 2**20:.0f} MB")
+
+    try:
+        pretrained.load_pretrained(download=True, progress=report)
+    except AlexNetError as error:
+        bar.empty()
+        show_error(error)
+        return
+    bar.progress(1.0, text="Downloaded.")
 
 
 def show_preprocessing(image: images.Preprocessed, config: AlexNetConfig, source: str) -> None:
@@ -261,8 +312,9 @@ def show_filters_and_output(config: AlexNetConfig, run: images.ImageRun, weights
                 f"spreads its guesses almost evenly over the {config.num_classes} classes.",
                 icon=":material/casino:",
             )
+        names = list(pretrained.CATEGORIES) if weights == IMAGENET else images.class_names(config.num_classes)
         st.plotly_chart(
-            plots.top_classes_figure(run.logits, images.class_names(config.num_classes), title=title),
+            plots.top_classes_figure(run.logits, names, title=title),
             config=PLOT_CONFIG,
         )
 
@@ -276,21 +328,41 @@ st.markdown(
     "Follow one image from pixels to the classifier."
 )
 
-report = analyze(config)
+try:
+    view = view_config(config, weights)
+except AlexNetError as error:
+    show_error(error)
+    st.stop()
+if weights == IMAGENET and not pretrained.is_cached():
+    st.info(
+        "The ImageNet weights are not on this machine yet: download them with the button in the sidebar "
+        "(233 MB, needs internet), or choose other weights.",
+        icon=":material/download:",
+    )
+    st.stop()
+if view != config:
+    st.caption(
+        f"These weights belong to their own network ({view.input_size} x {view.input_size} input, "
+        f"{view.in_channels} channel{'s' if view.in_channels != 1 else ''}, {view.num_classes} classes), "
+        "so this page uses that network, not the one set in the sidebar."
+    )
+
+report = analyze(view)
 if report.error is not None:
     show_error(report.error)
     st.stop()
 
 source, choice, upload = choose_image()
+stamp = runs.checkpoint_stamp(weights.partition(":")[2]) if weights.startswith(f"{RUN}:") else 0
 try:
-    image, notes = prepare(source, choice, upload, config)
-    run = run_image(config, weights, image.key, image)
+    image, notes = prepare(source, choice, upload, view)
+    run = run_image(view, weights, stamp, image.key, image)
 except AlexNetError as error:
     show_error(error)
     st.stop()
 for note in notes:
     st.info(note, icon=":material/info:")
 
-show_preprocessing(image, config, source)
-show_feature_maps(config, run)
-show_filters_and_output(config, run, weights)
+show_preprocessing(image, view, source)
+show_feature_maps(view, run)
+show_filters_and_output(view, run, weights)
