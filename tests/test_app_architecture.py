@@ -1,0 +1,107 @@
+"""The Architecture page in Streamlit's AppTest: edits, errors, presets, import, links."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from alexnet.config import PRESETS, AlexNetConfig
+from alexnet.shapes import analyze
+from alexnet.tables import AGREE, FAILS, shape_text
+from alexnet.urlstate import encode
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120).run()  # the Architecture page is the default
+    assert not app.exception
+    return app
+
+
+def layer_table(at: AppTest) -> pd.DataFrame:
+    return next(frame.value for frame in at.dataframe if "formula" in frame.value.columns)
+
+
+def assert_table_matches(at: AppTest, config: AlexNetConfig) -> None:
+    table, report = layer_table(at), analyze(config)
+    assert list(table["layer"][: len(report.layers)]) == [layer.name for layer in report.layers]
+    assert list(table["output (analytic)"][: len(report.layers)]) == [shape_text(x.out_shape) for x in report.layers]
+    if report.ok:  # every shape also came out of a real forward pass, and agreed
+        assert list(table["output (PyTorch)"]) == list(table["output (analytic)"])
+        assert set(table["check"]) == {AGREE}
+
+
+def test_editing_a_block_updates_the_table_and_the_diff(at):
+    at.number_input(key="edit_block1_kernel_size").set_value(7).run()
+    at.number_input(key="edit_block2_stride").set_value(2).run()
+    assert not at.exception and not at.error
+    expected = PRESETS["paper"].with_block(0, kernel_size=7).with_block(1, stride=2)
+    assert_table_matches(at, expected)
+    settings = next(frame.value for frame in at.dataframe if "setting" in frame.value.columns)
+    assert list(settings["setting"]) == ["block 1 kernel size", "block 2 stride"]
+    assert list(settings["yours"]) == ["7", "2"]
+    assert at.get("plotly_chart")  # the drawing is still there
+
+
+def test_an_invalid_config_explains_itself_and_keeps_the_layers_that_work(at):
+    at.sidebar.number_input(key="edit_input_size").set_value(8).run()
+    assert not at.exception
+    config = replace(PRESETS["paper"], input_size=8)
+    report = analyze(config)
+    assert len(at.error) == 1
+    assert at.error[0].value == report.error.message and "Fix:" in at.error[0].value
+    table = layer_table(at)
+    assert len(table) == len(report.layers) + 1 and table["check"].iloc[-1] == FAILS
+    assert_table_matches(at, config)
+    assert at.download_button(key="download_py").proto.disabled  # nothing runnable to export
+
+
+def test_switching_presets_moves_the_widgets_and_the_table(at):
+    at.number_input(key="edit_block1_kernel_size").set_value(5).run()
+    at.sidebar.selectbox(key="preset").set_value("cifar").run()
+    assert not at.exception
+    cifar = PRESETS["cifar"]
+    assert at.sidebar.number_input(key="edit_input_size").value == cifar.input_size
+    assert at.number_input(key="edit_block1_kernel_size").value == cifar.blocks[0].kernel_size
+    assert at.number_input(key="edit_num_blocks").value == len(cifar.blocks)
+    assert_table_matches(at, cifar)
+    assert any("cifar" in info.value for info in at.info)  # the diff says: unchanged preset
+
+
+def test_importing_a_file_replaces_the_config_and_a_broken_one_keeps_it(at):
+    config = PRESETS["cifar"].with_block(2, kernel_size=5, padding=2)
+    at.file_uploader(key="import_file").set_value(("mine.json", config.to_json().encode(), "application/json")).run()
+    assert not at.exception and at.success
+    assert at.number_input(key="edit_block3_kernel_size").value == 5
+    assert_table_matches(at, config)
+
+    at.file_uploader(key="import_file").set_value(("broken.json", b"{not json", "application/json")).run()
+    assert not at.exception
+    assert any("broken.json" in e.value and "unchanged" in e.value for e in at.error)
+    assert at.number_input(key="edit_block3_kernel_size").value == 5
+    assert_table_matches(at, config)
+
+
+def test_a_link_loads_its_config_and_a_hostile_link_is_ignored():
+    config = PRESETS["cifar"].with_block(0, kernel_size=5, padding=2)
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in encode(config, "cifar").items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="edit_block1_kernel_size").value == 5
+    assert at.sidebar.selectbox(key="preset").value == "cifar"
+    assert_table_matches(at, config)
+
+    hostile = AppTest.from_file(APP, default_timeout=120)
+    hostile.query_params["preset"] = "paper"
+    hostile.query_params["changes"] = '{"blocks":[{"kernel_size":1e999}], "input_size": -1}'
+    hostile.run()
+    assert not hostile.exception and not hostile.error
+    assert_table_matches(hostile, PRESETS["paper"])
