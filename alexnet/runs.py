@@ -283,6 +283,14 @@ def load_run_model(run: str | Path, *, directory: str | Path | None = None, devi
     return model.eval()
 
 
+def run_classes(run: str | Path, directory: str | Path | None = None) -> list[str] | None:
+    """The class names of the run's dataset in output order (digits "0".."9", CIFAR-10's "airplane"...),
+    or ``None`` before the trainer has recorded them."""
+    config = rundir.read_json(run_path(run, directory) / rundir.CONFIG) or {}
+    classes = config.get("dataset", {}).get("classes")
+    return list(classes) if classes else None
+
+
 def checkpoint_stamp(run: str | Path, directory: str | Path | None = None) -> int:
     """When the run's checkpoint was last written (ns since the epoch; 0 if none): a cache key that
     changes whenever a still-training run saves newer weights."""

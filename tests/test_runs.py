@@ -170,6 +170,7 @@ def test_load_run_model_gives_the_trained_weights(finished_run):
         runs.load_run_model("missing", directory=finished_run.parent)
     assert runs.checkpoint_stamp(finished_run) == (finished_run / rundir.CHECKPOINT).stat().st_mtime_ns > 0
     assert runs.run_config(finished_run) == model.config
+    assert runs.run_classes(finished_run) == [str(d) for d in range(10)]
 
 
 # ------------------------------------------------------------------ real processes
