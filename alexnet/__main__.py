@@ -5,4 +5,8 @@ import sys
 from alexnet.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `python -m alexnet shapes | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        sys.exit(0)

@@ -20,9 +20,11 @@ EXIT_USER_ERROR = 2  # argparse's own code for bad arguments
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv[:1] == ["train"]:
+            return _train(argv[1:])
+        args = build_parser().parse_args(argv)
         return args.handler(args)
     except AlexNetError as error:
         print(f"error: {error.message}", file=sys.stderr)
@@ -49,12 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--json", action="store_true", help="print JSON instead of torchinfo's table")
     summary.set_defaults(handler=_summary)
 
-    from alexnet import train  # imported here: the trainer pulls in datasets the other commands never need
-
-    training = commands.add_parser("train", help="train the configured network and write a run directory")
-    train.add_train_arguments(training)
-    training.set_defaults(handler=train.run_from_args)
+    # The trainer's own parser is built only when it runs: importing it (torchvision, the
+    # datasets) costs seconds that `presets` and `shapes` should not pay.
+    commands.add_parser("train", help="train the configured network and write a run directory (train --help)")
     return parser
+
+
+def _train(argv: list[str]) -> int:
+    from alexnet import train
+
+    parser = argparse.ArgumentParser(prog="python -m alexnet train", description="Train the configured network.")
+    train.add_train_arguments(parser)
+    return train.run_from_args(parser.parse_args(argv))
 
 
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:

@@ -42,7 +42,7 @@ from alexnet.data import DATASETS, load_dataset
 from alexnet.distributed import Distributed
 from alexnet.errors import AlexNetError
 from alexnet.model import build_model
-from alexnet.shapes import analyze
+from alexnet.shapes import analyze, layer_table
 
 # Per optimizer: the settings a run starts from unless told otherwise. Measured on the digits,
 # two shared CPU cores (loss: mean of the first vs last tenth of the logged steps):
@@ -665,6 +665,7 @@ def run_from_args(args: argparse.Namespace) -> int:
                 config = replace(config, input_size=args.input_size)
             if args.num_classes:
                 config = replace(config, num_classes=args.num_classes)
+            layer_table(config)  # an impossible network is explained before a run directory exists
             settings = TrainSettings.for_optimizer(given.get("optimizer", "adamw"), **given)
         state, run_dir = train_run(
             config,

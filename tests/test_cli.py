@@ -98,3 +98,16 @@ def test_summary_prints_torchinfos_table():
     result = run_cli("summary", "--preset", "cifar")
     assert result.returncode == 0
     assert "Total params: 429,258" in result.stdout
+
+
+def test_train_with_an_invalid_configuration_exits_2_before_making_a_run(tmp_path):
+    result = run_cli("train", "--preset", "paper", "--input-size", "8", "--runs-dir", str(tmp_path / "runs"))
+    assert result.returncode == 2
+    assert "conv1" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_help_lists_train_without_importing_the_trainer():
+    result = run_cli("--help")
+    assert result.returncode == 0 and "train" in result.stdout
+    assert run_cli("train", "--help").stdout.count("--epochs") == 1
