@@ -1,0 +1,129 @@
+"""The Activations page in Streamlit's AppTest: a real image through the network, widgets driven
+as a learner would, a trained run offered as weights, invalid input shown as st.error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from alexnet import runs
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def activations_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/activations.py")
+    at.run()
+    return at
+
+
+def check_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def feature_text(at: AppTest) -> str:
+    """The sentence above the mosaic: '**conv1** has 96 maps of 55 x 55; showing 16. ...'."""
+    return next(m.value for m in at.markdown if " maps of " in m.value and "showing" in m.value)
+
+
+def all_text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+@pytest.fixture
+def empty_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path))  # no stray runs from the repository
+    return tmp_path
+
+
+def test_default_photo_digits_layer_preset_and_invalid_size(empty_runs):
+    at = activations_page()
+    check_clean(at)
+    assert len(at.get("plotly_chart")) == 7  # original, resized, normalised, ranges, mosaic, filters, top-5
+    assert feature_text(at).startswith("**conv1** has 96 maps of 55 x 55")
+    assert "Random weights" in " ".join(w.value for w in at.warning)
+
+    at.radio(key="act_source").set_value("Digit").run()
+    check_clean(at)
+    assert "grey value is copied into all three channels" in all_text(at)
+    at.selectbox(key="act_digit").set_value(7).run()
+    check_clean(at)
+
+    # the layer box lists every spatial layer; labels are "<name>  ·  C x H x W"
+    box = at.selectbox(key="act_layer")
+    names = [option.split()[0] for option in box.options]
+    assert names[:4] == ["conv1", "relu1", "norm1", "pool1"]
+    box.select_index(names.index("pool2")).run()
+    check_clean(at)
+    assert feature_text(at).startswith("**pool2** has 256 maps of 13 x 13")
+
+    at.radio(key="act_order").set_value("most active").run()
+    at.selectbox(key="act_count").set_value("all").run()
+    check_clean(at)
+    assert "showing 256" in feature_text(at)
+
+    at.selectbox(key="preset").set_value("cifar").run()
+    check_clean(at)
+    assert at.number_input(key="edit_input_size").value == 32
+    assert "** has " in feature_text(at)  # the pool2 choice was dropped or kept, never an exception
+
+    at.number_input(key="edit_input_size").set_value(8).run()
+    assert not at.exception
+    assert at.error, "an 8-pixel input cannot go through the cifar network"
+    assert not at.get("plotly_chart")  # the page stopped before drawing
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory) -> tuple[Path, str]:
+    directory = tmp_path_factory.mktemp("runs")
+    command = [sys.executable, "-m", "alexnet", "train", "--preset", "cifar", "--dataset", "digits"]
+    command += ["--epochs", "1", "--max-steps", "5", "--runs-dir", str(directory), "--no-progress"]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=240)
+    (info,) = runs.list_runs(directory)
+    assert info.has_checkpoint
+    return directory, info.run_id
+
+
+def test_trained_run_is_a_weights_option(trained_run, monkeypatch):
+    directory, run_id = trained_run
+    monkeypatch.setenv("ALEXNET_RUNS_DIR", str(directory))
+    at = activations_page()
+    check_clean(at)
+    box = at.selectbox(key="act_weights")
+    assert f"Trained run {run_id}" in box.options
+    assert "ImageNet (torchvision)" in box.options[1]
+
+    box.set_value(f"run:{run_id}").run()  # the sidebar still says paper (227 px): the run's network is used
+    check_clean(at)
+    assert "uses that network, not the one set in the sidebar" in " ".join(c.value for c in at.caption)
+    assert feature_text(at).startswith("**conv1**")
+    assert "Random weights" not in " ".join(w.value for w in at.warning)
+    assert len(at.get("plotly_chart")) == 7
+
+
+def test_imagenet_weights_offline_show_a_clear_error(empty_runs, monkeypatch):
+    from alexnet import pretrained
+
+    monkeypatch.setattr(pretrained, "cached_weights_path", lambda: empty_runs / "missing" / "alexnet.pth")
+    monkeypatch.setattr(pretrained, "_download", _offline)
+    at = activations_page()
+    at.selectbox(key="act_weights").set_value("imagenet").run()
+    assert not at.exception
+    assert "not on this machine yet" in " ".join(i.value for i in at.info)
+    at.button(key="act_download").click().run()
+    assert not at.exception
+    assert any("offline" in e.value for e in at.error)
+
+
+def _offline(progress) -> None:
+    from alexnet.errors import AlexNetError
+
+    raise AlexNetError("the ImageNet weights could not be downloaded; this machine seems to be offline.")
