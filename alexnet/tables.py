@@ -13,13 +13,20 @@ from alexnet.config import AlexNetConfig
 from alexnet.shapes import ShapeReport
 from alexnet.summary import ModelSummary
 
-AGREE, DISAGREE, NOT_RUN, FAILS = "✓", "✗", "–", "⛔ stops here"
+AGREE, DISAGREE, NOT_RUN, FAILS = "✓", "✗", "–", "✗ fails"
 NO_PARAMS = "—"
 
 
 def shape_text(shape: tuple[int, ...] | None) -> str:
     """(96, 55, 55) -> "96×55×55"; None -> "–"."""
     return "×".join(str(n) for n in shape) if shape else NOT_RUN
+
+
+def blank_or_count(value: float | None) -> str:
+    """A whole number with thousands separators, or "—" where there is none (after flatten, a failed layer)."""
+    if value is None or value != value:  # None, or NaN once pandas has seen a missing value
+        return NO_PARAMS
+    return f"{int(value):,}"
 
 
 def format_count(n: float) -> str:

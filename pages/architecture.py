@@ -18,6 +18,7 @@ from alexnet.plots.architecture import network_figure
 from alexnet.probe import probe_shapes
 from alexnet.shapes import MAX_INPUT_SIZE, ShapeReport, analyze, working_input_sizes
 from alexnet.tables import (
+    blank_or_count,
     format_count,
     format_mult_adds,
     input_ranges_text,
@@ -250,10 +251,10 @@ def show_overview(config: AlexNetConfig, report: ShapeReport, preset: AlexNetCon
 
 
 def show_table(report: ShapeReport, real: dict[str, tuple[int, ...]]) -> None:
-    # whole-number columns that are blank after flatten or for the failing layer
-    rows = pd.DataFrame(shape_rows(report, real)).astype(
-        {"dropped px": "Int64", "receptive field": "Int64", "jump": "Int64", "params": "Int64"}
-    )
+    rows = pd.DataFrame(shape_rows(report, real))
+    # whole-number columns with no value after flatten or for the failing layer: "—", never "None"
+    for column in ("dropped px", "receptive field", "jump", "params"):
+        rows[column] = rows[column].map(blank_or_count)
     st.dataframe(
         rows,
         hide_index=True,
@@ -273,7 +274,7 @@ def show_table(report: ShapeReport, real: dict[str, tuple[int, ...]]) -> None:
             "layer": st.column_config.TextColumn("Layer", width=80, pinned=True),
             "kind": st.column_config.TextColumn("Kind", width=60),
             "formula": st.column_config.TextColumn(
-                "Formula (your numbers)", width=290, help="out = floor((W - K + 2P) / S) + 1"
+                "Formula (your numbers)", width=250, help="out = floor((W - K + 2P) / S) + 1"
             ),
             "output (analytic)": st.column_config.TextColumn(
                 "By formula", width=95, help="Output shape C × H × W, from the formula"
@@ -281,14 +282,21 @@ def show_table(report: ShapeReport, real: dict[str, tuple[int, ...]]) -> None:
             "output (PyTorch)": st.column_config.TextColumn(
                 "By PyTorch", width=95, help="What a real forward pass produced (on PyTorch's meta device)"
             ),
-            "check": st.column_config.TextColumn("Agree", width=60, help="✓ the formula and PyTorch agree"),
-            "dropped px": st.column_config.NumberColumn(
-                "Dropped px", width=80, help="(W - K + 2P) mod S: pixels at the edge that no window covers"
+            "check": st.column_config.TextColumn("Agree", width=65, help="✓ the formula and PyTorch agree"),
+            "dropped px": st.column_config.TextColumn(
+                "Dropped px",
+                width=75,
+                alignment="right",
+                help="(W - K + 2P) mod S: pixels at the edge that no window covers",
             ),
-            "receptive field": st.column_config.NumberColumn(
-                "Receptive field", width=100, help="Input pixels (per side) that one output pixel sees"
+            "receptive field": st.column_config.TextColumn(
+                "Receptive field",
+                width=95,
+                alignment="right",
+                help="Input pixels (per side) that one output pixel sees",
             ),
-            "params": st.column_config.NumberColumn("Params", width=90, format="localized"),
+            # no width: the last column takes what is left, so it is never cut off
+            "params": st.column_config.TextColumn("Params", alignment="right"),
         },
     )
 
@@ -393,7 +401,10 @@ with overview:
         show_error(report.error)
 show_block_outputs(report, output_slots)
 with st.sidebar:
-    st.caption(f"Works for inputs of {input_sizes(config) if report.ok else 'no size yet (see the error)'}.")
+    if report.ok:
+        st.caption(f"Works for inputs of {input_sizes(config)}.")
+    else:
+        st.caption("No input size works yet: see the error on the page.")
 with diff_tab:
     show_diff(config, preset, preset_name)
 with files_tab:

@@ -62,7 +62,7 @@ rows = pd.DataFrame(summary_rows(summary))
 st.dataframe(
     rows,
     hide_index=True,
-    height=min(38 + 35 * len(rows), 820),
+    height=min(38 + 35 * len(rows), 1600),  # the whole paper net, no scrolling inside
     column_config={
         "layer": st.column_config.TextColumn("Layer", width=170, pinned=True, help="Indented by depth in the model"),
         "depth": st.column_config.NumberColumn("Depth", width=55),

@@ -261,7 +261,7 @@ def _draw_labels(fig: go.Figure, boxes: list[_Box]) -> None:
         )
 
 
-def cost_figure(layers: Sequence[LayerShape], *, height: int = 520) -> go.Figure:
+def cost_figure(layers: Sequence[LayerShape], *, height: int = 660) -> go.Figure:
     """Three bar charts sharing the layer axis: parameters, mult-adds and activation memory.
 
     Mult-adds count one multiply-accumulate per weight use (torchinfo's rule); activation
@@ -273,7 +273,7 @@ def cost_figure(layers: Sequence[LayerShape], *, height: int = 520) -> go.Figure
         rows=3,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.06,
+        vertical_spacing=0.1,  # room for each panel's title above it, clear of the bars below
         subplot_titles=("Parameters", "Mult-adds per image", "Activation memory per image (MiB)"),
     )
     series = (
