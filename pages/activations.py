@@ -203,7 +203,7 @@ def show_preprocessing(image: images.Preprocessed, config: AlexNetConfig, source
     )
     colour = "RGB" if channels == 3 else "greyscale"
     resized.plotly_chart(
-        plots.picture_figure(image.resized, title=f"Cropped to a square, resized to {size} x {size} {colour}"),
+        plots.picture_figure(image.resized, title=f"Square crop, {size} x {size} {colour}"),
         config=PLOT_CONFIG,
     )
     names = ["R", "G", "B"] if channels == 3 else ["grey"]
