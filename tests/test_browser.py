@@ -1,0 +1,212 @@
+"""The real app in a real browser: Streamlit in a subprocess, driven by headless Debian Chromium.
+
+What a learner does: open the app, move a layer's slider on the Architecture page and see the
+shape table and the drawing follow, visit every page through the sidebar, and watch a tiny
+training run's loss curve grow. Full-page screenshots land in ``test-artifacts/`` (git-ignored).
+
+These tests skip, saying why, only where Chromium is missing and ``CI`` is unset; in CI a
+missing browser is a failure. The expected shapes come from ``alexnet.shapes`` (the library is
+the oracle; it is checked against real PyTorch forward passes elsewhere).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+from browser_support import (
+    PAGES,
+    App,
+    ServerDied,
+    StreamlitServer,
+    chromium_browser,
+    explain_failure,
+    find_chromium,
+    streamlit_server,
+)
+
+from alexnet.config import PRESETS
+from alexnet.shapes import analyze
+from alexnet.tables import shape_text
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+VIEWPORT = {"width": 1400, "height": 900}
+# What each page draws once it is done, by widget key (Streamlit's ``st-key-<key>`` class).
+PAGE_CONTENT = {
+    "Architecture": ".st-key-network_drawing .js-plotly-plot",
+    "Summary": ".st-key-cost_chart .js-plotly-plot",
+    "Activations": ".st-key-act_grid .js-plotly-plot",
+    "Training": ".st-key-train_start button",
+}
+TRAIN_EPOCHS = 20  # more than the test waits for: the run must still be going when Stop is pressed
+TRAIN_BATCH = 16  # small batches: many short steps, so the curve grows between two looks
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        reason = "Chromium not found (install Debian's chromium, or set ALEXNET_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
+        print(f"SKIP: {reason}")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
+    runs_dir = tmp_path_factory.mktemp("runs")
+    try:
+        with streamlit_server(runs_dir, log_dir=tmp_path_factory.mktemp("server")) as running:
+            yield running
+    except ServerDied as died:
+        pytest.fail(str(died), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[object]:
+    with chromium_browser(chromium) as launched:
+        yield launched
+
+
+@pytest.fixture
+def app(browser, server: StreamlitServer) -> Iterator[App]:
+    """A fresh tab in a fresh browser context: a new Streamlit session every test."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        yield App(context.new_page(), server)
+    finally:
+        context.close()
+
+
+def assert_healthy_page(app: App, title: str) -> None:
+    """The page is shown, drew its content, finished running and raised nothing."""
+    assert app.nav_link(title).get_attribute("aria-current") == "page"
+    heading = app.page.locator('[data-testid="stMain"] h1').first
+    assert title in heading.inner_text(), f"{title}: title not drawn"
+    app.page.locator(PAGE_CONTENT[title]).first.wait_for(timeout=app.timeout_ms)
+    assert app.exceptions() == [], f"{title} page raised:\n" + "\n".join(app.exceptions())
+    status = app.page.locator('[data-testid="stStatusWidget"]')
+    assert status.count() == 0 or "Running" not in status.inner_text(), f"{title} is still running"
+
+
+def wait_for_grid_text(app: App, row_start: str, text: str) -> None:
+    """Wait until a table row starting with ``row_start`` contains ``text``."""
+    app.page.wait_for_function(
+        """([start, text]) => [...document.querySelectorAll('[data-testid="stDataFrame"] table tr')]
+            .map(row => [...row.children].map(cell => cell.textContent.trim()).join(' | '))
+            .some(line => line.startsWith(start) && line.includes(text))""",
+        arg=[row_start, text],
+        timeout=app.timeout_ms,
+    )
+
+
+def test_edit_architecture_then_visit_every_page(app: App) -> None:
+    """Set conv1's stride from 4 to 2: the table and drawing follow; then every page draws without an exception."""
+    paper = PRESETS["paper"]
+    old_shape = shape_text(analyze(paper).layers[0].out_shape)
+    new_shape = shape_text(analyze(paper.with_block(0, stride=2)).layers[0].out_shape)
+    assert new_shape != old_shape  # the oracle agrees the change is visible
+
+    with explain_failure(app, "architecture-edit"):
+        print(f"first view: {app.open():.1f} s")
+        assert_healthy_page(app, "Architecture")
+        wait_for_grid_text(app, "conv1 | ", old_shape)
+        drawing = app.widget("network_drawing")
+        drawing.locator("svg").first.wait_for(timeout=app.timeout_ms)
+        before = drawing.inner_html()
+
+        seconds = app.set_value("edit_block1_stride", 2)
+
+        wait_for_grid_text(app, "conv1 | ", new_shape)
+        app.wait_for_idle()
+        assert drawing.inner_html() != before, "the network drawing did not change"
+        assert_healthy_page(app, "Architecture")
+        app.screenshot("architecture-conv1-stride2")
+        print(f"Architecture: stride change drawn in {seconds:.1f} s")
+
+    with explain_failure(app, "every-page"):
+        for title in PAGES:
+            seconds = app.go_to(title)
+            assert_healthy_page(app, title)
+            path = app.screenshot(f"page-{title.lower()}")
+            assert path.stat().st_size > 10_000, f"{path} looks empty"
+            print(f"{title}: drawn in {seconds:.1f} s")
+
+
+def progress_steps(app: App) -> tuple[int, int]:
+    """The live view's (step, total steps) from "step 12 of 2020 · ...", waiting for the progress bar."""
+    bar = app.page.locator('[data-testid="stMain"] [data-testid="stProgress"]').first
+    bar.wait_for(timeout=app.timeout_ms)
+    match = re.search(r"step (\d+) of (\d+)", bar.inner_text())
+    assert match, f"progress text without a step count: {bar.inner_text()!r}"
+    return int(match.group(1)), int(match.group(2))
+
+
+def loss_points(app: App) -> int:
+    """How many points the raw loss trace of the live loss chart holds (0 before it is drawn)."""
+    return app.page.evaluate(
+        """() => {
+            const plot = document.querySelector('.st-key-train_loss_chart .js-plotly-plot');
+            return plot && plot.data && plot.data.length ? plot.data[0].x.length : 0;
+        }"""
+    )
+
+
+def wait_for_growth(app: App, before_step: int, before_points: int, timeout_s: float = 60.0) -> tuple[int, int]:
+    """Wait until both the step count and the loss curve have grown; returns the new (step, points)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        step, points = progress_steps(app)[0], loss_points(app)
+        if step > before_step and points > before_points:
+            return step, points
+        assert time.monotonic() < deadline, (
+            f"the run did not grow in {timeout_s:.0f} s: "
+            f"step {before_step} -> {step}, points {before_points} -> {points}"
+        )
+        app.page.wait_for_timeout(500)
+
+
+def test_train_watch_and_stop(app: App) -> None:
+    """Switch to the cifar preset, start a run on the bundled digits, watch the loss curve grow, stop it."""
+    with explain_failure(app, "training"):
+        app.open()
+        app.go_to("Training")
+        assert_healthy_page(app, "Training")
+
+        fast = app.widget("train_use_fast")
+        if fast.count():  # the page offers the fast preset when an epoch of this net would be slow
+            app.click("train_use_fast")
+        else:
+            app.choose("preset", "cifar")
+        assert app.selected("preset") == "cifar", "the sidebar did not switch to cifar"
+        assert app.selected("train_dataset") == "digits"
+        app.set_number("train_epochs", TRAIN_EPOCHS)
+        app.set_number("train_batch_size", TRAIN_BATCH)
+
+        started = time.monotonic()
+        app.click("train_start")
+        assert_healthy_page(app, "Training")
+        app.widget("train_stop").wait_for(timeout=app.timeout_ms)
+        # the trainer is a fresh process (imports torch): allow it time for its first steps
+        first = wait_for_growth(app, 0, 0)
+        print(f"first step seen {time.monotonic() - started:.1f} s after Start: step {first[0]}, {first[1]} points")
+        second = wait_for_growth(app, *first)
+        print(f"then step {second[0]}, {second[1]} points")
+        app.screenshot("training-running")
+
+        app.widget("train_stop").locator("button").first.click()
+        badge = app.page.locator('[data-testid="stMain"]').get_by_text("stopped", exact=True).first
+        badge.wait_for(timeout=app.timeout_ms)
+        app.wait_for_idle()
+        assert app.widget("train_stop").count() == 0, "Stop is still offered after the run stopped"
+        step, total = progress_steps(app)
+        assert second[0] <= step < total, f"stopped at step {step} of {total}: it should stop mid-run"
+        assert_healthy_page(app, "Training")
+        app.screenshot("training-stopped")
+        print(f"stopped; whole run {time.monotonic() - started:.1f} s")
