@@ -1,0 +1,54 @@
+"""Table rows and human units for the Architecture and Summary pages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from alexnet.config import PRESETS
+from alexnet.shapes import analyze
+from alexnet.tables import (
+    FAILS,
+    NOT_RUN,
+    blank_or_count,
+    format_bytes,
+    format_count,
+    format_mult_adds,
+    input_ranges_text,
+    receptive_rows,
+    runnable_prefix,
+    shape_rows,
+)
+
+
+def test_human_units():
+    assert format_count(62_378_344) == "62.4 M"
+    assert format_count(999) == "999"
+    assert format_mult_adds(1_135_915_368) == "1.14 GMac"
+    assert format_bytes(255_405_964) == "243.6 MiB"
+    assert format_bytes(512) == "512 B"
+    assert blank_or_count(None) == blank_or_count(float("nan")) == "—"
+    assert blank_or_count(34944.0) == "34,944"
+    assert input_ranges_text([(227, 258)], 1024) == "227–258 px"
+    assert input_ranges_text([(63, 1024)], 1024) == "63 px and up"
+
+
+def test_rows_of_a_failing_network_end_with_the_failure():
+    config = replace(PRESETS["paper"], input_size=40)
+    report = analyze(config)
+    rows = shape_rows(report, None)
+    assert len(rows) == len(report.layers) + 1
+    assert rows[-1]["layer"] == report.error.layer and rows[-1]["check"] == FAILS
+    assert all(row["output (PyTorch)"] == NOT_RUN for row in rows)
+    # the part that runs: every block, without the pool that fails, so PyTorch can check its shapes
+    prefix = runnable_prefix(config, report)
+    assert prefix is not None and not prefix.blocks[4].pool
+    runs = analyze(prefix)
+    assert runs.ok and runs.layers[: len(report.layers)] == report.layers
+
+
+def test_receptive_rows_are_the_windowed_layers():
+    report = analyze(PRESETS["paper"])
+    rows = receptive_rows(report)
+    assert [row["layer"] for row in rows][:4] == ["conv1", "pool1", "conv2", "pool2"]
+    assert (rows[0]["receptive field"], rows[0]["jump"]) == (11, 4)
+    assert rows[-1]["receptive field"] == 195
