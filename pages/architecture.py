@@ -246,7 +246,8 @@ def show_overview(config: AlexNetConfig, report: ShapeReport, preset: AlexNetCon
             column.metric(label, "–")
             continue
         change = value - old if base.ok else 0
-        delta = f"{'+' if change > 0 else '−'}{fmt(abs(change))} vs {preset_name}" if change else None
+        # an ASCII "-" first: Streamlit reads it to point the arrow down
+        delta = f"{'+' if change > 0 else '-'}{fmt(abs(change))} vs {preset_name}" if change else None
         column.metric(label, fmt(value), delta=delta, delta_color="off")
 
 
@@ -358,6 +359,9 @@ def show_export_import(config: AlexNetConfig, report: ShapeReport) -> None:
         )  # fmt: skip
         if not report.ok:
             st.caption("Fix the error above to export a runnable model.")
+        else:
+            with st.expander("Read the PyTorch file"):
+                st.code(source, language="python")
     with right:
         st.markdown("**Import**")
         st.file_uploader(
