@@ -243,7 +243,9 @@ def show_feature_maps(config: AlexNetConfig, run: images.ImageRun) -> None:
         "Layer",
         list(layers),
         key="act_layer",
-        format_func=lambda m: f"{layers[m].name}  ·  {' x '.join(map(str, layers[m].out_shape))}",
+        # names only: with a shape in the label, the browser kept showing the old shape when another
+        # network (a run's, another preset) gave the same layer a new size
+        format_func=lambda m: layers[m].name if m in layers else m,
     )
     shown = count.selectbox("Maps shown", list(COUNTS), index=1, key="act_count")
     order_name = order.radio("Which", list(ORDERS), key="act_order", horizontal=True)
@@ -287,6 +289,15 @@ def show_feature_maps(config: AlexNetConfig, run: images.ImageRun) -> None:
         )
 
 
+def class_names(config: AlexNetConfig, weights: str) -> list[str] | None:
+    """Names for the output classes: ImageNet's, the digits 0 to 9 for a run on digits, else None (class i)."""
+    if weights == IMAGENET:
+        return list(pretrained.CATEGORIES)
+    if weights.startswith(f"{RUN}:") and runs.get_run(weights.partition(":")[2]).dataset == "digits":
+        return [f"digit {i}" for i in range(config.num_classes)]
+    return images.class_names(config.num_classes)
+
+
 def show_filters_and_output(config: AlexNetConfig, run: images.ImageRun, weights: str) -> None:
     random = weights.startswith(f"{RANDOM}:")
     filters, output = st.columns([1.3, 1])
@@ -299,7 +310,8 @@ def show_filters_and_output(config: AlexNetConfig, run: images.ImageRun, weights
             + (
                 "These are random: training turns them into edges and colour blobs."
                 if random
-                else "Trained filters look for edges, stripes and colour blobs."
+                else "Training turns them into edges, stripes and colour blobs; after a short run they still look "
+                "mostly random."
             )
         )
         st.plotly_chart(plots.filters_figure(run.filters, width=520), config=PLOT_CONFIG)
@@ -312,7 +324,7 @@ def show_filters_and_output(config: AlexNetConfig, run: images.ImageRun, weights
                 f"spreads its guesses almost evenly over the {config.num_classes} classes.",
                 icon=":material/casino:",
             )
-        names = list(pretrained.CATEGORIES) if weights == IMAGENET else images.class_names(config.num_classes)
+        names = class_names(config, weights)
         st.plotly_chart(
             plots.top_classes_figure(run.logits, names, title=title),
             config=PLOT_CONFIG,

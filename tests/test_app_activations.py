@@ -59,7 +59,7 @@ def test_default_photo_digits_layer_preset_and_invalid_size(empty_runs):
 
     # the layer box lists every spatial layer; labels are "<name>  ·  C x H x W"
     box = at.selectbox(key="act_layer")
-    names = [option.split()[0] for option in box.options]
+    names = list(box.options)
     assert names[:4] == ["conv1", "relu1", "norm1", "pool1"]
     box.select_index(names.index("pool2")).run()
     check_clean(at)
