@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from alexnet.config import PRESETS, AlexNetConfig
 from alexnet.shapes import analyze
 from alexnet.tables import AGREE, FAILS, shape_text
-from alexnet.urlstate import encode
+from alexnet.urlstate import decode, encode
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -47,6 +47,7 @@ def test_editing_a_block_updates_the_table_and_the_diff(at):
     assert list(settings["setting"]) == ["block 1 kernel size", "block 2 stride"]
     assert list(settings["yours"]) == ["7", "2"]
     assert at.get("plotly_chart")  # the drawing is still there
+    assert decode(at.query_params) == ("paper", expected)  # the page's link rebuilds this network
 
 
 def test_an_invalid_config_explains_itself_and_keeps_the_layers_that_work(at):
