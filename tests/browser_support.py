@@ -1,7 +1,6 @@
 """Helpers for the real-browser tests: a Streamlit server in a subprocess and headless Chromium.
 
-Used by ``tests/test_browser.py`` and by hand (``python -m tests.browser_support``) to take
-screenshots of every page. Debian's Chromium drives the pages through Playwright's sync API;
+Used by ``tests/test_browser.py``. Debian's Chromium drives the pages through Playwright's sync API;
 Playwright's own browser download is never used (``playwright install`` is not needed).
 
 Streamlit facts these helpers rely on (Streamlit 1.67):
@@ -113,6 +112,27 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
+def _stop_trainers(runs_dir: Path) -> None:
+    """Kill every trainer still running from ``runs_dir``.
+
+    A trainer runs in its own session (so that it outlives a page reload), which puts it outside
+    the server's process group: a test that failed mid-run would otherwise leave it training.
+    """
+    from alexnet import runs
+
+    for info in runs.list_runs(runs_dir):
+        if not (info.active and info.pid):  # ``active`` also checks the pid is still a trainer
+            continue
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(info.pid, sig)  # its own session: pid == process group id
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and runs.get_run(info.run_id, runs_dir).active:
+                time.sleep(0.2)
+            if not runs.get_run(info.run_id, runs_dir).active:
+                break
+
+
 @contextlib.contextmanager
 def streamlit_server(runs_dir: Path, log_dir: Path | None = None) -> Iterator[StreamlitServer]:
     """Run the app on 127.0.0.1 and a free port until the block ends, then kill its process group.
@@ -150,6 +170,7 @@ def streamlit_server(runs_dir: Path, log_dir: Path | None = None) -> Iterator[St
         yield server
     finally:
         _kill_group(process)
+        _stop_trainers(runs_dir)
 
 
 @contextlib.contextmanager

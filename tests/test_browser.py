@@ -32,7 +32,7 @@ from alexnet.config import PRESETS
 from alexnet.shapes import analyze
 from alexnet.tables import shape_text
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
 VIEWPORT = {"width": 1400, "height": 900}
 # What each page draws once it is done, by widget key (Streamlit's ``st-key-<key>`` class).
@@ -194,7 +194,7 @@ def test_train_watch_and_stop(app: App) -> None:
         assert_healthy_page(app, "Training")
         app.widget("train_stop").wait_for(timeout=app.timeout_ms)
         # the trainer is a fresh process (imports torch): allow it time for its first steps
-        first = wait_for_growth(app, 0, 0)
+        first = wait_for_growth(app, 0, 0, timeout_s=120)
         print(f"first step seen {time.monotonic() - started:.1f} s after Start: step {first[0]}, {first[1]} points")
         second = wait_for_growth(app, *first)
         print(f"then step {second[0]}, {second[1]} points")
