@@ -107,6 +107,7 @@ def test_trained_run_is_a_weights_option(trained_run, monkeypatch):
     assert feature_text(at).startswith("**conv1**")
     assert "Random weights" not in " ".join(w.value for w in at.warning)
     assert len(at.get("plotly_chart")) == 7
+    assert "digit " in at.get("plotly_chart")[-1].proto.spec  # the top-5 bars name the digits
 
 
 def test_imagenet_weights_offline_show_a_clear_error(empty_runs, monkeypatch):
