@@ -106,3 +106,15 @@ def test_a_link_loads_its_config_and_a_hostile_link_is_ignored():
     hostile.run()
     assert not hostile.exception and not hostile.error
     assert_table_matches(hostile, PRESETS["paper"])
+
+
+def test_classifier_controls_change_the_classifier(at):
+    at.toggle(key="edit_adaptive_pool").set_value(True).run()
+    at.slider(key="edit_adaptive_pool_size").set_value(3).run()
+    at.number_input(key="edit_num_hidden").set_value(1).run()
+    at.number_input(key="edit_hidden1_size").set_value(512).run()
+    at.slider(key="edit_dropout").set_value(0.25).run()
+    assert not at.exception and not at.error
+    expected = replace(PRESETS["paper"], adaptive_pool=3, hidden_sizes=(512,), dropout=0.25)
+    assert_table_matches(at, expected)
+    assert decode(at.query_params) == ("paper", expected)
