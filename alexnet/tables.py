@@ -109,7 +109,7 @@ def shape_rows(report: ShapeReport, real: dict[str, tuple[int, ...]] | None) -> 
         rows.append(
             {
                 "layer": report.error.layer or "?",
-                "kind": "",
+                "kind": _kind_of(report.error.layer),
                 "formula": report.error.formula or "",
                 "output (analytic)": NOT_RUN,
                 "output (PyTorch)": NOT_RUN,
@@ -150,3 +150,9 @@ def receptive_rows(report: ShapeReport) -> list[dict[str, Any]]:
         for layer in report.layers
         if layer.kind in ("conv", "pool", "avgpool")
     ]
+
+
+def _kind_of(name: str | None) -> str:
+    """conv3 -> "conv", fc6 -> "linear": the kind of a layer that has no LayerShape (it failed)."""
+    prefix = (name or "").rstrip("0123456789")
+    return {"fc": "linear"}.get(prefix, prefix)

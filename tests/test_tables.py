@@ -37,7 +37,8 @@ def test_rows_of_a_failing_network_end_with_the_failure():
     report = analyze(config)
     rows = shape_rows(report, None)
     assert len(rows) == len(report.layers) + 1
-    assert rows[-1]["layer"] == report.error.layer and rows[-1]["check"] == FAILS
+    assert rows[-1]["layer"] == report.error.layer == "pool5" and rows[-1]["check"] == FAILS
+    assert rows[-1]["kind"] == "pool"
     assert all(row["output (PyTorch)"] == NOT_RUN for row in rows)
     # the part that runs: every block, without the pool that fails, so PyTorch can check its shapes
     prefix = runnable_prefix(config, report)
