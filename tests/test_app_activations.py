@@ -128,3 +128,30 @@ def _offline(progress) -> None:
     from alexnet.errors import AlexNetError
 
     raise AlexNetError("the ImageNet weights could not be downloaded; this machine seems to be offline.")
+
+
+def test_cached_imagenet_weights_name_imagenet_classes(empty_runs, monkeypatch):
+    """A stand-in for the cached file: torchvision's own AlexNet state dict (its key names and
+    shapes, seeded random values), so the real loading path runs without a download."""
+    import re
+
+    import torch
+    import torchvision
+
+    from alexnet import pretrained
+
+    torch.manual_seed(0)
+    path = empty_runs / "alexnet-owt.pth"
+    torch.save(torchvision.models.alexnet(weights=None).state_dict(), path)
+    monkeypatch.setattr(pretrained, "cached_weights_path", lambda: path)
+
+    at = activations_page()
+    at.selectbox(key="act_weights").set_value("imagenet").run()
+    check_clean(at)
+    assert not at.button  # cached: no download button
+    assert "224 x 224 input" in " ".join(c.value for c in at.caption)  # the sidebar says paper, 227
+    assert feature_text(at).startswith("**conv1** has 64 maps of 55 x 55")
+    spec = at.get("plotly_chart")[-1].proto.spec
+    shown = re.findall(r"([^\"]+) \(#(\d+)\)", spec)
+    assert len(shown) >= 5
+    assert all(pretrained.CATEGORIES[int(index)] == name for name, index in shown)
