@@ -28,7 +28,7 @@ from alexnet.tables import (
 )
 from pages.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
 
-IMPORT_KEY = "import_file"  # not "edit_": an import must survive forget_editor_widgets()
+IMPORT_KEY = "import_file"  # not "edit_": an import must survive sync_editor_widgets()
 IMPORT_RESULT_KEY = "import_result"
 URL_CHECKED_KEY = "url_checked"
 

@@ -32,15 +32,47 @@ def current_preset() -> AlexNetConfig:
 
 
 def set_config(config: AlexNetConfig) -> None:
-    """Replace the configuration; editor widgets re-read it on the next run."""
+    """Replace the configuration (a preset, an import, a link) and make every editor widget show it."""
     st.session_state[CONFIG_KEY] = config
-    forget_editor_widgets()
+    sync_editor_widgets(config)
 
 
-def forget_editor_widgets() -> None:
-    """Drop the editor's widget state so every widget starts again from the configuration."""
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("edit_")]:
+def editor_values(config: AlexNetConfig) -> dict[str, object]:
+    """The value each editor widget (keys "edit_...", here and on the Architecture page) shows for ``config``."""
+    values: dict[str, object] = {
+        "edit_input_size": config.input_size,
+        "edit_num_classes": config.num_classes,
+        "edit_num_blocks": len(config.blocks),
+        "edit_in_channels": config.in_channels,
+        "edit_adaptive_pool": config.adaptive_pool is not None,
+        "edit_adaptive_pool_size": config.adaptive_pool or 6,
+        "edit_num_hidden": len(config.hidden_sizes),
+        "edit_dropout": float(config.dropout),
+    }
+    for number, block in enumerate(config.blocks, start=1):
+        for field in ("out_channels", "kernel_size", "stride", "padding", "groups", "norm", "pool"):
+            values[f"edit_block{number}_{field}"] = getattr(block, field)
+        for field in ("pool_kernel", "pool_stride", "pool_padding"):
+            values[f"edit_block{number}_{field}"] = getattr(block, field)
+    for number, width in enumerate(config.hidden_sizes, start=1):
+        values[f"edit_hidden{number}_size"] = width
+    return values
+
+
+def sync_editor_widgets(config: AlexNetConfig) -> None:
+    """Write ``config`` into the editor widgets' state.
+
+    Deleting a widget's key is not enough in a real browser: a keyed widget keeps its id, so the
+    browser goes on showing the old number and sends it back with the next interaction (the
+    cifar preset snapped back to 227 px and 96 channels). Values written to the session state
+    before the widgets run are what the browser is told to show. Widgets of blocks that no
+    longer exist are forgotten.
+    """
+    values = editor_values(config)
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("edit_") and k not in values]:
         del st.session_state[key]
+    for key, value in values.items():
+        st.session_state[key] = value
 
 
 def _on_preset_change() -> None:

@@ -50,11 +50,7 @@ def _set_optimizer_defaults() -> None:
 def _use_fast_preset() -> None:
     fast = PRESETS[FAST_PRESET]
     st.session_state[PRESET_KEY] = FAST_PRESET
-    set_config(fast)
-    # set the sidebar's size and class widgets too: in the browser, a widget whose state was only
-    # deleted comes back with the value the page last showed (227), which would undo the switch
-    st.session_state["edit_input_size"] = fast.input_size
-    st.session_state["edit_num_classes"] = fast.num_classes
+    set_config(fast)  # also writes the editor widgets, so the browser shows the new values
 
 
 def _start() -> None:
