@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from alexnet.config import PRESETS, AlexNetConfig
+from alexnet.model import build_model, count_parameters
 from alexnet.shapes import analyze
 from alexnet.tables import AGREE, FAILS, shape_text
 from alexnet.urlstate import decode, encode
@@ -118,3 +121,49 @@ def test_classifier_controls_change_the_classifier(at):
     expected = replace(PRESETS["paper"], adaptive_pool=3, hidden_sizes=(512,), dropout=0.25)
     assert_table_matches(at, expected)
     assert decode(at.query_params) == ("paper", expected)
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """Every file the app hands to a download button, by the file id in the button's URL."""
+    files: dict[str, bytes] = {}
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        file_id = store(self, path_or_data, mimetype, kind, filename)
+        files[file_id] = path_or_data if isinstance(path_or_data, bytes) else path_or_data.encode()
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return files
+
+
+def downloaded(at: AppTest, key: str, files: dict[str, bytes]) -> bytes:
+    url = at.download_button(key=key).proto.url  # "/mock/media/<file id>.json"
+    return files[url.rsplit("/", 1)[-1].split(".")[0]]
+
+
+def test_the_downloaded_files_rebuild_the_network_and_reimport(downloads):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.number_input(key="edit_block1_kernel_size").set_value(7).run()
+    at.number_input(key="edit_block2_stride").set_value(2).run()
+    assert not at.exception
+    edited = PRESETS["paper"].with_block(0, kernel_size=7).with_block(1, stride=2)
+    data = downloaded(at, "download_json", downloads)
+    assert AlexNetConfig.from_json(data) == edited
+
+    namespace: dict = {"__name__": "exported"}  # the .py button's file is the same network
+    exec(compile(downloaded(at, "download_py", downloads), "alexnet_model.py", "exec"), namespace)
+    with torch.device("meta"):
+        exported = namespace["build"]()
+    ours = build_model(edited, device="meta")
+    assert count_parameters(exported) == count_parameters(ours)
+    assert {k: v.shape for k, v in exported.state_dict().items()} == {k: v.shape for k, v in ours.state_dict().items()}
+
+    at.sidebar.selectbox(key="preset").set_value("cifar").run()  # somewhere else entirely...
+    assert at.number_input(key="edit_block1_kernel_size").value == 3
+    at.file_uploader(key="import_file").set_value(("alexnet_config.json", data, "application/json")).run()
+    assert not at.exception and at.success  # ...and back, from the downloaded file
+    assert at.number_input(key="edit_block1_kernel_size").value == 7
+    assert at.number_input(key="edit_block2_stride").value == 2
+    assert_table_matches(at, edited)
