@@ -74,6 +74,7 @@ class StreamlitServer:
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    runs_dir: Path
 
     def log(self, tail_chars: int = 6000) -> str:
         """The last part of the server's stdout and stderr (where tracebacks land)."""
@@ -82,6 +83,15 @@ class StreamlitServer:
         except OSError:
             return "<no server log>"
         return text[-tail_chars:]
+
+    def runs_report(self) -> str:
+        """Each training run's status.json and the end of its train.log (what the Training page reads)."""
+        parts = []
+        for run in sorted(self.runs_dir.glob("*/status.json")):
+            log = run.with_name("train.log")
+            tail = log.read_text(errors="replace")[-1500:] if log.exists() else "<no train.log>"
+            parts.append(f"{run.parent.name}: {run.read_text(errors='replace')}{tail}")
+        return "\n".join(parts) or "<no runs>"
 
     def check_alive(self) -> None:
         """Raise ``ServerDied`` with the server's output if the process has exited."""
@@ -159,7 +169,7 @@ def streamlit_server(runs_dir: Path, log_dir: Path | None = None) -> Iterator[St
         process = subprocess.Popen(
             command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
-    server = StreamlitServer(url=url, process=process, log_path=log_path)
+    server = StreamlitServer(url=url, process=process, log_path=log_path, runs_dir=runs_dir)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while not _healthy(url):
@@ -307,6 +317,10 @@ class App:
 
         return self.rerun_after(act)
 
+    def pick(self, key: str, option: str) -> float:
+        """Pick ``option`` in the radio group (or segmented control) with ``key``; returns seconds."""
+        return self.rerun_after(self.widget(key).get_by_text(option, exact=True).first.click)
+
     def set_slider(self, key: str, value: int) -> float:
         """Move the slider with ``key`` to ``value`` with the arrow keys, as a keyboard user would.
 
@@ -378,6 +392,7 @@ class App:
                 return main ? main.scrollHeight : document.body.scrollHeight;
             }"""
         )
+        self.page.mouse.move(1, 1)  # no hover tooltip left over from the last click in the picture
         try:
             if viewport and height > viewport["height"]:
                 self.page.set_viewport_size({"width": viewport["width"], "height": min(int(height), 16_000)})
@@ -402,7 +417,8 @@ def explain_failure(app: App, name: str) -> Iterator[None]:
         process = app.server.process
         alive = "running" if process.poll() is None else f"exited with code {process.returncode}"
         raise AssertionError(
-            f"{type(error).__name__}: {error}\nscreenshot: {shot}\nserver {alive}; its output:\n{app.server.log()}"
+            f"{type(error).__name__}: {error}\nscreenshot: {shot}\nserver {alive}; its output:\n{app.server.log()}\n"
+            f"training runs:\n{app.server.runs_report()}"
         ) from error
 
 

@@ -201,7 +201,9 @@ def test_train_watch_and_stop(app: App) -> None:
         app.screenshot("training-running")
 
         app.widget("train_stop").locator("button").first.click()
-        badge = app.page.locator('[data-testid="stMain"]').get_by_text("stopped", exact=True).first
+        # the state badge in the live view's markdown (the runs table below says "stopped" too)
+        badge = app.page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"]')
+        badge = badge.get_by_text("stopped", exact=True).first
         badge.wait_for(timeout=app.timeout_ms)
         app.wait_for_idle()
         assert app.widget("train_stop").count() == 0, "Stop is still offered after the run stopped"
