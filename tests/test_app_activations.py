@@ -57,7 +57,7 @@ def test_default_photo_digits_layer_preset_and_invalid_size(empty_runs):
     at.selectbox(key="act_digit").set_value(7).run()
     check_clean(at)
 
-    # the layer box lists every spatial layer; labels are "<name>  ·  C x H x W"
+    # the layer box lists every spatial layer by name (conv1, relu1, ...)
     box = at.selectbox(key="act_layer")
     names = list(box.options)
     assert names[:4] == ["conv1", "relu1", "norm1", "pool1"]
