@@ -111,7 +111,11 @@ def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
     last = (metrics.steps or metrics.epochs or [{}])[-1]
     state = status.get("state", "running")
     if state == "running" and not _running(status):
-        state = "interrupted"
+        # read again: the launcher or the trainer may have just replaced status.json
+        status = rundir.read_json(path / rundir.STATUS) or status
+        state = status.get("state", "running")
+        if state == "running" and not _running(status):
+            state = "interrupted"
     training = config.get("training", {})
     return RunInfo(
         run_id=path.name,
@@ -369,10 +373,16 @@ def _running(status: dict[str, Any]) -> bool:
     except PermissionError:
         return True  # alive, but someone else's
     try:  # a zombie of another parent, or a recycled pid that is not a trainer at all
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z" and b"alexnet" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+        if b"alexnet" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return True
     except (OSError, IndexError):
         return True  # no /proc (macOS): trust the signal check
+    # Alive but not recognisably a trainer: /proc/<pid>/cmdline can read empty, or still show the
+    # parent's, while a process starts. Only a status that has not moved for a while can name a
+    # recycled pid (after a reboot, say).
+    return time.time() - float(status.get("updated_at", 0)) < STARTING_GRACE_S
 
 
 def _interrupted_message(path: Path) -> str:

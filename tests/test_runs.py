@@ -229,3 +229,18 @@ def test_an_exploding_loss_switches_to_a_log_axis():
         {"ok": ([1, 2], [2.3, 2.0]), "bad": ([1, 2], [2.3, 1e12])}, title="", x_title="", y_title=""
     )
     assert overlay.layout.yaxis.type == "log" and [t.name for t in overlay.data] == ["ok", "bad"]
+
+
+def test_a_live_process_that_does_not_look_like_a_trainer_yet_counts_as_running_while_fresh(tmp_path):
+    # while a process starts, /proc/<pid>/cmdline may still read empty or show its parent's
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        fresh = write_run(tmp_path / "fresh", {"state": "running", "pid": sleeper.pid, "updated_at": time.time()}, [])
+        stale = write_run(
+            tmp_path / "stale", {"state": "running", "pid": sleeper.pid, "updated_at": time.time() - 600}, []
+        )
+        assert runs.get_run(fresh).state == "running"
+        assert runs.get_run(stale).state == "interrupted"  # a recycled pid, not our trainer
+    finally:
+        sleeper.kill()
+        sleeper.wait()
