@@ -52,7 +52,7 @@ def weight_options() -> list[str]:
 
 def weight_label(option: str) -> str:
     if option == RANDOM:
-        return "Random initialisation (untrained)"
+        return "Random (untrained)"
     if option == IMAGENET:
         return "ImageNet (torchvision)" + ("" if pretrained.is_cached() else ", not downloaded yet")
     return f"Trained run {option.partition(':')[2]}"
