@@ -82,6 +82,11 @@ def _on_preset_change() -> None:
 def sidebar() -> AlexNetConfig:
     """The preset, input size and class count, shared by every page."""
     config = current_config()
+    # A widget drawn by a new page is a new widget to the browser: without this write it showed
+    # "paper" (its first option) after a page switch while the network stayed cifar, and a pick
+    # of "paper" was then ignored. Writing the key tells the browser the value to show.
+    if PRESET_KEY in st.session_state:
+        st.session_state[PRESET_KEY] = st.session_state[PRESET_KEY]
     with st.sidebar:
         st.selectbox(
             "Preset",

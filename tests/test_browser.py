@@ -139,6 +139,26 @@ def test_edit_architecture_then_visit_every_page(app: App) -> None:
             print(f"{title}: drawn in {seconds:.1f} s")
 
 
+def test_preset_change_after_page_switch(app: App) -> None:
+    """Pick cifar on one page, go to another and pick paper again: the whole sidebar follows.
+
+    A keyed selectbox drawn by every page used to ignore the first pick of its first option after a
+    page switch (the box showed "paper", the network stayed cifar).
+    """
+    cifar, paper = PRESETS["cifar"], PRESETS["paper"]
+    with explain_failure(app, "preset-after-page-switch"):
+        app.open()
+        app.choose("preset", "cifar")
+        assert app.widget("edit_input_size").locator("input").input_value() == str(cifar.input_size)
+        app.go_to("Summary")
+        assert app.selected("preset") == "cifar"
+        app.choose("preset", "paper")
+        assert app.selected("preset") == "paper"
+        assert app.widget("edit_input_size").locator("input").input_value() == str(paper.input_size)
+        assert app.widget("edit_num_classes").locator("input").input_value() == str(paper.num_classes)
+        assert_healthy_page(app, "Summary")
+
+
 def progress_steps(app: App) -> tuple[int, int]:
     """The live view's (step, total steps) from "step 12 of 2020 · ...", waiting for the progress bar."""
     bar = app.page.locator('[data-testid="stMain"] [data-testid="stProgress"]').first
