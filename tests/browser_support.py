@@ -312,7 +312,10 @@ class App:
         """Pick ``option`` in the selectbox with ``key``; returns seconds."""
 
         def act() -> None:
-            self.widget(key).locator('input[role="combobox"]').first.click()
+            box = self.widget(key).locator('input[role="combobox"]').first
+            box.click()
+            # The option list is virtualised (only the rows in view exist): typing filters it first.
+            box.press_sequentially(option)
             self.page.get_by_role("option", name=option, exact=True).first.click()
 
         return self.rerun_after(act)
@@ -396,7 +399,7 @@ class App:
         try:
             if viewport and height > viewport["height"]:
                 self.page.set_viewport_size({"width": viewport["width"], "height": min(int(height), 16_000)})
-                self.page.wait_for_timeout(300)  # let charts re-lay out at the new size
+                self.page.wait_for_timeout(1000)  # let charts re-lay out at the new size
             self.page.screenshot(path=str(path), full_page=True)
         finally:
             if viewport:
