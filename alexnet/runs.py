@@ -25,6 +25,7 @@ from alexnet import rundir
 from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
 from alexnet.model import AlexNet, build_model, load_weights
+from alexnet.shapes import layer_table
 from alexnet.train import TrainSettings
 
 STARTING_GRACE_S = 30.0  # a status without a pid (just launched) counts as running this long
@@ -163,9 +164,11 @@ def start_run(
     it) and writes its output to ``train.log`` in the run directory.
 
     Raises:
-        AlexNetError: another run is going (one at a time unless ``allow_parallel``), or bad settings.
+        AlexNetError: the network cannot work, another run is going (one at a time unless
+            ``allow_parallel``), or bad settings.
     """
     settings.check()
+    layer_table(config)  # an impossible network is explained here, before a run directory exists
     root = runs_dir(directory)
     _one_at_a_time(root, allow_parallel)
     run_id = rundir.new_run_id(root, settings.dataset)

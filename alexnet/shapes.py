@@ -437,10 +437,10 @@ def _collapse_error(config: AlexNetConfig, index: int, pool: bool, size: int) ->
         fixes.append("smaller kernels or strides in the earlier layers")
     out = conv_output_size(size, kernel, stride, padding)
     kind = "max-pool" if pool else "convolution"
+    padded = f" ({size + 2 * padding}x{size + 2 * padding} with padding)" if padding else ""
     return AlexNetError(
         f"its {kernel}x{kernel} {kind} window no longer fits: the map arriving here is only "
-        f"{size}x{size} pixels ({size + 2 * padding}x{size + 2 * padding} with padding), so the output "
-        f"would have {out} pixels per side.",
+        f"{size}x{size} pixels{padded}, so the output would have {out} pixels per side.",
         layer=layer,
         formula=formula_text(size, kernel, stride, padding),
         fix="use " + ", or ".join(fixes) + ".",

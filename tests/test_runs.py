@@ -244,3 +244,10 @@ def test_a_live_process_that_does_not_look_like_a_trainer_yet_counts_as_running_
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_an_impossible_network_is_refused_before_a_run_exists(tmp_path):
+    with pytest.raises(AlexNetError, match="conv1") as info:
+        runs.start_run(replace(PRESETS["paper"], input_size=8), TrainSettings(), directory=tmp_path)
+    assert "Fix:" in info.value.message
+    assert list(tmp_path.iterdir()) == []
