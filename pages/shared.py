@@ -7,7 +7,7 @@ though Streamlit forgets the widgets of a page that is not shown.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import streamlit as st
 
@@ -50,10 +50,8 @@ def editor_values(config: AlexNetConfig) -> dict[str, object]:
         "edit_dropout": float(config.dropout),
     }
     for number, block in enumerate(config.blocks, start=1):
-        for field in ("out_channels", "kernel_size", "stride", "padding", "groups", "norm", "pool"):
-            values[f"edit_block{number}_{field}"] = getattr(block, field)
-        for field in ("pool_kernel", "pool_stride", "pool_padding"):
-            values[f"edit_block{number}_{field}"] = getattr(block, field)
+        # one widget per BlockConfig field, keyed by the field's name
+        values |= {f"edit_block{number}_{name}": value for name, value in asdict(block).items()}
     for number, width in enumerate(config.hidden_sizes, start=1):
         values[f"edit_hidden{number}_size"] = width
     return values
