@@ -58,11 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _train(argv: list[str]) -> int:
-    from alexnet import train
+    from alexnet import train_cli
 
     parser = argparse.ArgumentParser(prog="python -m alexnet train", description="Train the configured network.")
-    train.add_train_arguments(parser)
-    return train.run_from_args(parser.parse_args(argv))
+    train_cli.add_train_arguments(parser)
+    return train_cli.run_from_args(parser.parse_args(argv))
 
 
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:

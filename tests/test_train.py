@@ -91,7 +91,7 @@ def test_a_crash_marks_the_run_failed(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("alexnet.train.evaluate", broken)
+    monkeypatch.setattr("alexnet.recorder.evaluate", broken)
     state, run_dir = train_run(TINY, settings(epochs=1), runs_dir=tmp_path, progress=False)
     assert state == "failed"
     assert runs.get_run(run_dir).message == "RuntimeError: disk on fire"
@@ -194,3 +194,20 @@ def test_bf16_autocast_trains_on_the_cpu_too(tmp_path):
 def test_asking_for_cuda_without_a_gpu_is_explained(tmp_path):
     state, run_dir = train_run(TINY, settings(device="cuda", max_steps=1), runs_dir=tmp_path, progress=False)
     assert state == "failed" and "--device cpu" in runs.get_run(run_dir).message
+
+
+def test_run_hooks_see_the_run_and_are_called_back_at_start_and_every_epoch(tmp_path):
+    from alexnet.train import RunContext
+
+    seen: list[tuple[str, float]] = []
+
+    def hook(ctx: RunContext) -> None:
+        assert ctx.is_writer and ctx.run_dir.is_dir() and len(ctx.data.val) > 0
+        assert ctx.config.num_classes == 10 and ctx.trainer.step == 0
+        ctx.trainer.add_callback("on_train_start", lambda t: seen.append(("start", t.epoch)))
+        ctx.trainer.add_callback("on_epoch_end", lambda t: seen.append(("epoch", t.epoch)))
+        ctx.trainer.add_callback("on_train_end", lambda t: seen.append(("end", t.epoch)))
+
+    state, _ = train_run(TINY, settings(epochs=2), runs_dir=tmp_path, progress=False, hooks=[hook])
+    assert state == "finished"
+    assert seen == [("start", 0.0), ("epoch", 1.0), ("epoch", 2.0), ("end", 2.0)]

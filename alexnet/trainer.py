@@ -1,0 +1,198 @@
+"""A generic trainer (after minGPT's): it knows nothing about AlexNet or files.
+
+``Trainer`` loops over batches of a dataset, minimising cross-entropy, and calls back its
+events; everything else (logging, validation, checkpoints, per-epoch extras) hangs on those
+callbacks. Events, in order: ``on_train_start`` (once, before the first step), ``on_step_end``
+(after every optimizer step), ``on_epoch_end`` (after an epoch's last step), ``on_train_end``
+(once, when the loop ends normally or by a stop request; not after an exception).
+
+Also here: ``evaluate`` (validation loss and accuracy), ``init_weights`` and ``resolve_device``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
+
+from alexnet.errors import AlexNetError
+
+EVENTS = ("on_train_start", "on_step_end", "on_epoch_end", "on_train_end")
+Callback = Callable[["Trainer"], None]
+
+
+class Diverged(Exception):
+    """The loss became NaN or infinite."""
+
+
+class Trainer:
+    """Minimises cross-entropy over a dataset; everything else happens in callbacks.
+
+    Callbacks receive the trainer and read its state: ``step`` (steps done), ``epoch`` (epochs
+    done, fractional), ``loss`` (this step's loss, averaged over processes), ``images`` (images
+    in this step, all processes), ``epoch_losses`` (losses of the current epoch).
+    Set ``stop_requested`` (e.g. from a signal handler) to stop after the current step.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        dataset: Dataset,
+        optimizer: torch.optim.Optimizer,
+        *,
+        batch_size: int,
+        epochs: int,
+        device: torch.device,
+        precision: str = "fp32",
+        seed: int = 0,
+        max_steps: int | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+    ) -> None:
+        self.model, self.dataset, self.optimizer = model, dataset, optimizer
+        self.batch_size, self.epochs, self.device = batch_size, epochs, device
+        self.precision, self.seed, self.max_steps = precision, seed, max_steps
+        self.rank, self.world_size = rank, world_size
+        self.callbacks: dict[str, list[Callback]] = defaultdict(list)
+        self.step = 0
+        self.loss = math.nan
+        self.images = 0
+        self.epoch_losses: list[float] = []
+        self.stop_requested = False
+
+    def add_callback(self, event: str, callback: Callback) -> None:
+        """Call ``callback(trainer)`` at ``event`` (one of ``EVENTS``), after those added before it."""
+        if event not in EVENTS:
+            raise ValueError(f"unknown trainer event {event!r}; one of {EVENTS}")
+        self.callbacks[event].append(callback)
+
+    def _trigger(self, event: str) -> None:
+        for callback in self.callbacks[event]:
+            callback(self)
+
+    def _sampler(self, epoch: int) -> DistributedSampler:
+        # Also for one process: it gives every epoch its own fixed shuffle (seed + epoch), which is
+        # what lets a resumed run see exactly the batches it would have seen.
+        sampler = DistributedSampler(
+            self.dataset, num_replicas=self.world_size, rank=self.rank, shuffle=True, seed=self.seed
+        )
+        sampler.set_epoch(epoch)
+        return sampler
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(len(self._sampler(0)) / self.batch_size)
+
+    @property
+    def total_steps(self) -> int:
+        total = self.epochs * self.steps_per_epoch
+        return min(total, self.max_steps) if self.max_steps else total
+
+    @property
+    def epoch(self) -> float:
+        return self.step / self.steps_per_epoch
+
+    def _batches(self, epoch: int, skip: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Epoch ``epoch``'s batches, the first ``skip`` left out (resuming mid-epoch)."""
+        indices = list(self._sampler(epoch))[skip * self.batch_size :]
+        # its own generator: a loader draws a seed when it starts, and drawing it from the global
+        # RNG would shift the dropout masks of a resumed run away from an uninterrupted one
+        yield from DataLoader(self.dataset, batch_size=self.batch_size, sampler=indices, generator=torch.Generator())
+
+    def run(self) -> str:
+        """Train until the last epoch or ``max_steps``; returns "finished" or "stopped".
+
+        Raises:
+            Diverged: the loss became NaN or infinite.
+        """
+        self.model.train()
+        self._trigger("on_train_start")
+        state = self._loop()
+        self._trigger("on_train_end")
+        return state
+
+    def _loop(self) -> str:
+        spe = self.steps_per_epoch
+        while self.step < self.total_steps:
+            epoch = self.step // spe
+            if self.step % spe == 0:
+                self.epoch_losses = []
+            for images, labels in self._batches(epoch, skip=self.step % spe):
+                images, labels = images.to(self.device), labels.to(self.device)  # (B, C, H, W), (B,)
+                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+                    logits = self.model(images)  # (B, num_classes)
+                loss = F.cross_entropy(logits.float(), labels)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                self.optimizer.step()
+                self.step += 1
+                self.loss, stop = self._agree(loss.detach(), len(labels))
+                if not math.isfinite(self.loss):
+                    raise Diverged(f"the loss became {self.loss} at step {self.step}")
+                self.epoch_losses.append(self.loss)
+                self._trigger("on_step_end")
+                if stop:
+                    return "stopped"
+                if self.step >= self.total_steps:
+                    break
+            if self.step % spe == 0:
+                self._trigger("on_epoch_end")
+        return "finished"
+
+    def _agree(self, loss: torch.Tensor, batch: int) -> tuple[float, bool]:
+        """(mean loss over processes, whether any process was asked to stop): every process
+        then makes the same decision, or one would wait forever for the others' gradients."""
+        if self.world_size == 1:
+            self.images = batch
+            return loss.item(), self.stop_requested
+        shared = torch.stack([loss.float() * batch, torch.tensor(float(batch), device=loss.device)])
+        shared = torch.cat([shared, torch.tensor([float(self.stop_requested)], device=loss.device)])
+        torch.distributed.all_reduce(shared)
+        self.images = int(shared[1].item())
+        return (shared[0] / shared[1]).item(), bool(shared[2].item() > 0)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, dataset: Dataset, *, batch_size: int, device: torch.device) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy in [0, 1]) of ``model`` on every image of ``dataset``."""
+    was_training = model.training
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    try:
+        for images, labels in DataLoader(dataset, batch_size=batch_size, generator=torch.Generator()):
+            images, labels = images.to(device), labels.to(device)
+            logits = model(images).float()  # (B, num_classes)
+            total_loss += F.cross_entropy(logits, labels, reduction="sum").item()
+            correct += (logits.argmax(1) == labels).sum().item()
+            count += len(labels)
+    finally:
+        model.train(was_training)
+    return total_loss / max(count, 1), correct / max(count, 1)
+
+
+def init_weights(model: nn.Module, scheme: str) -> None:
+    """``kaiming``: weights ~ N(0, 2 / fan_in), biases 0 (He et al. 2015), which keeps the signal's
+    scale through ReLU layers; the last layer gets N(0, 0.01^2), the paper's init, so the first
+    predictions are near-uniform (loss ln 10 = 2.30 for ten classes, not a confident guess).
+    ``torch`` keeps PyTorch's default, whose smaller weights leave SGD stuck near 2.30."""
+    if scheme == "torch":
+        return
+    layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    for layer in layers:
+        nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+        nn.init.zeros_(layer.bias)
+    nn.init.normal_(layers[-1].weight, std=0.01)
+
+
+def resolve_device(name: str, local_rank: int = 0) -> torch.device:
+    """``auto`` is cuda when a GPU is visible, else cpu; asking for cuda without one is an error."""
+    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise AlexNetError("No CUDA GPU is visible to PyTorch.", fix="use --device cpu (or auto).")
+        return torch.device("cuda", local_rank)
+    return torch.device("cpu")
