@@ -39,6 +39,7 @@ from alexnet.distributed import Distributed
 from alexnet.errors import AlexNetError
 from alexnet.model import build_model
 from alexnet.recorder import RunLogger, RunRecorder
+from alexnet.results import record_results
 from alexnet.train_settings import (
     DEVICES,
     INITS,
@@ -94,7 +95,7 @@ RunHook = Callable[[RunContext], None]
 
 # Hooks every run gets, called in this order before training starts (after the checkpoint, if
 # resuming, is loaded). Keep each one's work per epoch small: it is paid inside the training time.
-RUN_HOOKS: list[RunHook] = []
+RUN_HOOKS: list[RunHook] = [record_results]  # conv1 and validation predictions per epoch (alexnet.results)
 
 
 def train_run(
