@@ -6,12 +6,11 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from alexnet import urlstate
-from alexnet.config import AlexNetConfig, BlockConfig
+from alexnet.config import AlexNetConfig
 from alexnet.diff import describe, diff_configs
-from alexnet.edit import LIMITS, import_config, with_block_count, with_hidden_count
+from alexnet.edit import LIMITS, import_config, with_hidden_count
 from alexnet.errors import AlexNetError
 from alexnet.export import to_pytorch_source
 from alexnet.plots.architecture import network_figure
@@ -26,6 +25,8 @@ from alexnet.tables import (
     shape_rows,
     shape_text,
 )
+from pages.arithmetic_view import show_arithmetic, show_whatif
+from pages.block_editor import block_summary, blocks_editor
 from pages.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
 
 IMPORT_KEY = "import_file"  # not "edit_": an import must survive sync_editor_widgets()
@@ -74,110 +75,6 @@ def on_upload() -> None:
         return
     set_config(config)
     st.session_state[IMPORT_RESULT_KEY] = (True, f"Loaded {upload.name}.")
-
-
-# One row per block: (header, width, help). The last column shows the block's output, filled in
-# once the whole configuration is known.
-BLOCK_COLUMNS = (
-    ("Block", 0.8, None),
-    ("Channels", 1.2, "How many feature maps (filters) the convolution produces."),
-    ("Kernel K", 1.1, "Each filter looks at a K x K window (1 to 15)."),
-    ("Stride S", 1.1, "The window moves S pixels at a time (1 to 8)."),
-    ("Padding P", 1.1, "Zeros added on every side of the map (0 to 10)."),
-    ("Groups", 1.1, "Split the channels into groups that do not see each other (the paper's two GPUs: 2)."),
-    ("LRN", 0.7, None),  # the caption above explains both toggles; a help icon would not fit
-    ("Pool", 0.7, None),
-    ("Pool window", 1.0, "The max-pool's window, stride and padding (the paper: 3x3, stride 2)."),
-    ("Block output", 1.3, "C × H × W after this block."),
-)
-
-
-def block_editor(block: BlockConfig, number: int) -> tuple[BlockConfig, DeltaGenerator]:
-    """One block's widgets in a row, started from ``block``.
-
-    Returns:
-        the block the widgets describe, and the slot where its output shape goes.
-    """
-    key = f"edit_block{number}_"
-    cells = st.columns([width for _, width, _ in BLOCK_COLUMNS], vertical_alignment="center")
-    cells[0].markdown(f"**conv{number}**")
-
-    def number_input(cell: int, field: str, limit: str) -> int:
-        label = BLOCK_COLUMNS[cell][0]
-        return int(
-            cells[cell].number_input(
-                f"{label} of block {number}", *LIMITS[limit], value=getattr(block, field), key=key + field,
-                label_visibility="collapsed",
-            )
-        )  # fmt: skip
-
-    out = number_input(1, "out_channels", "out_channels")
-    kernel = number_input(2, "kernel_size", "kernel_size")
-    stride = number_input(3, "stride", "stride")
-    padding = number_input(4, "padding", "padding")
-    groups = number_input(5, "groups", "groups")
-    norm = cells[6].toggle(f"LRN in block {number}", block.norm, key=key + "norm", label_visibility="collapsed")
-    pool = cells[7].toggle(f"Pool in block {number}", block.pool, key=key + "pool", label_visibility="collapsed")
-    pool_kernel, pool_stride, pool_padding = block.pool_kernel, block.pool_stride, block.pool_padding
-    label = f"{pool_kernel}×{pool_kernel}/{pool_stride}" + (f" p{pool_padding}" if pool_padding else "")
-    with cells[8].popover(label if pool else "off", disabled=not pool, width="stretch"):
-        if pool:
-            pool_kernel = st.slider("Pool window", *LIMITS["pool_kernel"], value=pool_kernel, key=key + "pool_kernel")
-            pool_stride = st.slider("Pool stride", *LIMITS["pool_stride"], value=pool_stride, key=key + "pool_stride")
-            pool_padding = st.slider(
-                "Pool padding", *LIMITS["pool_padding"], value=pool_padding, key=key + "pool_padding"
-            )
-    changed = replace(
-        block,
-        out_channels=out,
-        kernel_size=kernel,
-        stride=stride,
-        padding=padding,
-        groups=groups,
-        norm=norm,
-        pool=pool,
-        pool_kernel=pool_kernel,
-        pool_stride=pool_stride,
-        pool_padding=pool_padding,
-    )
-    return changed, cells[9].empty()
-
-
-def blocks_editor(config: AlexNetConfig) -> tuple[AlexNetConfig, list[DeltaGenerator]]:
-    """The block count and one row per block; returns the edited config and each row's output slot."""
-    left, right = st.columns([1, 3], vertical_alignment="bottom")
-    count = left.number_input(
-        "Convolutional blocks", *LIMITS["blocks"], value=len(config.blocks), key="edit_num_blocks",
-        help="Add blocks at the end (3x3 convolutions that keep the map's size) or remove the last ones.",
-    )  # fmt: skip
-    right.caption(
-        "Each block: convolution → ReLU → (LRN: local response norm) → (max-pool), "
-        "and every window gives out = floor((W - K + 2P) / S) + 1. "
-        "Values the network cannot use are allowed: try them, and the page explains what goes wrong."
-    )
-    config = with_block_count(config, int(count))
-    header = st.columns([width for _, width, _ in BLOCK_COLUMNS])
-    for cell, (title, _, tip) in zip(header, BLOCK_COLUMNS, strict=True):
-        cell.markdown(f"**{title}**", help=tip)
-    blocks, slots = [], []
-    for number, block in enumerate(config.blocks, start=1):
-        edited, slot = block_editor(block, number)
-        blocks.append(edited)
-        slots.append(slot)
-    return replace(config, blocks=tuple(blocks)), slots
-
-
-def show_block_outputs(report: ShapeReport, slots: list[DeltaGenerator]) -> None:
-    """Each editor row ends with its block's output shape, or a red mark on the layer that fails."""
-    failed = report.error.layer if report.error else None
-    for number, slot in enumerate(slots, start=1):
-        shapes = [layer.out_shape for layer in report.layers if layer.block == number]
-        if failed in (f"conv{number}", f"pool{number}"):
-            slot.markdown(f":red[**✗ {failed}**]")
-        elif shapes:
-            slot.markdown(f"→ {shape_text(shapes[-1])}")
-        else:
-            slot.markdown("–")
 
 
 def classifier_editor(config: AlexNetConfig) -> AlexNetConfig:
@@ -378,21 +275,24 @@ def show_export_import(config: AlexNetConfig, report: ShapeReport) -> None:
 
 
 load_from_link()
-config = sidebar()
+config = sidebar(input_slider=True)
 preset_name = st.session_state.get(PRESET_KEY, "paper")
 preset = current_preset()
 
 st.title("Architecture")
 st.caption(
-    "Change any layer below: the drawing, the shape table and the checks follow at once. "
-    "Every shape is computed twice, with the formula and by a real PyTorch forward pass."
+    "Slide any block's kernel, stride or padding: the shapes, the drawing, the arithmetic and the costs follow at "
+    "once. Every shape is computed twice, with the formula and by a real PyTorch forward pass."
 )
 overview = st.container()
 blocks_tab, classifier_tab, diff_tab, files_tab = st.tabs(
     ["Convolutional blocks", "Input & classifier", f"Changes vs {preset_name}", "Export / import"]
 )
 with blocks_tab:
-    config, output_slots = blocks_editor(config)
+    sliders, whatif = st.columns([3, 2], gap="medium")
+    with sliders:
+        config, picked = blocks_editor(config)
+    summary = st.empty()
 with classifier_tab:
     config = classifier_editor(config)
 if config != st.session_state[CONFIG_KEY]:
@@ -403,7 +303,9 @@ with overview:
     show_overview(config, report, preset, preset_name)
     if report.error is not None:
         show_error(report.error)
-show_block_outputs(report, output_slots)
+summary.markdown(block_summary(config, report, picked))
+with whatif:
+    show_whatif(config, picked)
 with st.sidebar:
     if report.ok:
         st.caption(f"Works for inputs of {input_sizes(config)}.")
@@ -414,6 +316,8 @@ with diff_tab:
 with files_tab:
     show_export_import(config, report)
 
+st.subheader("Convolution arithmetic")
+show_arithmetic(config, report)
 st.subheader("The network")
 st.plotly_chart(
     network_figure(report.layers, failed=report.error.layer if report.error else None),

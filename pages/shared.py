@@ -12,6 +12,7 @@ from dataclasses import asdict, replace
 import streamlit as st
 
 from alexnet.config import PRESETS, AlexNetConfig
+from alexnet.edit import LIMITS
 from alexnet.errors import AlexNetError
 
 DEFAULT_PRESET = "paper"
@@ -77,8 +78,13 @@ def _on_preset_change() -> None:
     set_config(PRESETS[st.session_state[PRESET_KEY]])
 
 
-def sidebar() -> AlexNetConfig:
-    """The preset, input size and class count, shared by every page."""
+def sidebar(*, input_slider: bool = False) -> AlexNetConfig:
+    """The preset, input size and class count, shared by every page.
+
+    Args:
+        input_slider: draw the input size as a slider (the Architecture page, where sliding it is
+            the point) rather than a number box; both keep the key "edit_input_size".
+    """
     config = current_config()
     # A widget drawn by a new page is a new widget to the browser: without this write it showed
     # "paper" (its first option) after a page switch while the network stayed cifar, and a pick
@@ -94,9 +100,11 @@ def sidebar() -> AlexNetConfig:
             help="paper: the 2012 article (227x227). notebook: 224x224 with conv1 padding 2. "
             "torchvision: torchvision's AlexNet. cifar: a small AlexNet for 32x32 images.",
         )
-        size = st.number_input(
-            "Input size (pixels)", min_value=1, max_value=1024, value=config.input_size, key="edit_input_size"
-        )
+        size_widget = st.slider if input_slider else st.number_input
+        size = size_widget(
+            "Input size (pixels)", *LIMITS["input_size"], value=config.input_size, key="edit_input_size",
+            help="W = H of the square input image. A focused slider moves one pixel per arrow key.",
+        )  # fmt: skip
         classes = st.number_input(
             "Classes", min_value=1, max_value=10_000, value=config.num_classes, key="edit_num_classes"
         )

@@ -41,8 +41,9 @@ def assert_table_matches(at: AppTest, config: AlexNetConfig) -> None:
 
 
 def test_editing_a_block_updates_the_table_and_the_diff(at):
-    at.number_input(key="edit_block1_kernel_size").set_value(7).run()
-    at.number_input(key="edit_block2_stride").set_value(2).run()
+    at.slider(key="edit_block1_kernel_size").set_value(7).run()
+    at.radio(key="arch_block").set_value(2).run()  # the block picker shows block 2's sliders
+    at.slider(key="edit_block2_stride").set_value(2).run()
     assert not at.exception and not at.error
     expected = PRESETS["paper"].with_block(0, kernel_size=7).with_block(1, stride=2)
     assert_table_matches(at, expected)
@@ -54,7 +55,7 @@ def test_editing_a_block_updates_the_table_and_the_diff(at):
 
 
 def test_an_invalid_config_explains_itself_and_keeps_the_layers_that_work(at):
-    at.sidebar.number_input(key="edit_input_size").set_value(8).run()
+    at.sidebar.slider(key="edit_input_size").set_value(8).run()
     assert not at.exception
     config = replace(PRESETS["paper"], input_size=8)
     report = analyze(config)
@@ -67,12 +68,12 @@ def test_an_invalid_config_explains_itself_and_keeps_the_layers_that_work(at):
 
 
 def test_switching_presets_moves_the_widgets_and_the_table(at):
-    at.number_input(key="edit_block1_kernel_size").set_value(5).run()
+    at.slider(key="edit_block1_kernel_size").set_value(5).run()
     at.sidebar.selectbox(key="preset").set_value("cifar").run()
     assert not at.exception
     cifar = PRESETS["cifar"]
-    assert at.sidebar.number_input(key="edit_input_size").value == cifar.input_size
-    assert at.number_input(key="edit_block1_kernel_size").value == cifar.blocks[0].kernel_size
+    assert at.sidebar.slider(key="edit_input_size").value == cifar.input_size
+    assert at.slider(key="edit_block1_kernel_size").value == cifar.blocks[0].kernel_size
     assert at.number_input(key="edit_num_blocks").value == len(cifar.blocks)
     assert_table_matches(at, cifar)
     assert any("cifar" in info.value for info in at.info)  # the diff says: unchanged preset
@@ -82,13 +83,14 @@ def test_importing_a_file_replaces_the_config_and_a_broken_one_keeps_it(at):
     config = PRESETS["cifar"].with_block(2, kernel_size=5, padding=2)
     at.file_uploader(key="import_file").set_value(("mine.json", config.to_json().encode(), "application/json")).run()
     assert not at.exception and at.success
-    assert at.number_input(key="edit_block3_kernel_size").value == 5
+    at.radio(key="arch_block").set_value(3).run()
+    assert at.slider(key="edit_block3_kernel_size").value == 5
     assert_table_matches(at, config)
 
     at.file_uploader(key="import_file").set_value(("broken.json", b"{not json", "application/json")).run()
     assert not at.exception
     assert any("broken.json" in e.value and "unchanged" in e.value for e in at.error)
-    assert at.number_input(key="edit_block3_kernel_size").value == 5
+    assert at.slider(key="edit_block3_kernel_size").value == 5
     assert_table_matches(at, config)
 
 
@@ -99,7 +101,7 @@ def test_a_link_loads_its_config_and_a_hostile_link_is_ignored():
         at.query_params[key] = value
     at.run()
     assert not at.exception
-    assert at.number_input(key="edit_block1_kernel_size").value == 5
+    assert at.slider(key="edit_block1_kernel_size").value == 5
     assert at.sidebar.selectbox(key="preset").value == "cifar"
     assert_table_matches(at, config)
 
@@ -145,8 +147,9 @@ def downloaded(at: AppTest, key: str, files: dict[str, bytes]) -> bytes:
 
 def test_the_downloaded_files_rebuild_the_network_and_reimport(downloads):
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.number_input(key="edit_block1_kernel_size").set_value(7).run()
-    at.number_input(key="edit_block2_stride").set_value(2).run()
+    at.slider(key="edit_block1_kernel_size").set_value(7).run()
+    at.radio(key="arch_block").set_value(2).run()  # the block picker shows block 2's sliders
+    at.slider(key="edit_block2_stride").set_value(2).run()
     assert not at.exception
     edited = PRESETS["paper"].with_block(0, kernel_size=7).with_block(1, stride=2)
     data = downloaded(at, "download_json", downloads)
@@ -161,9 +164,12 @@ def test_the_downloaded_files_rebuild_the_network_and_reimport(downloads):
     assert {k: v.shape for k, v in exported.state_dict().items()} == {k: v.shape for k, v in ours.state_dict().items()}
 
     at.sidebar.selectbox(key="preset").set_value("cifar").run()  # somewhere else entirely...
-    assert at.number_input(key="edit_block1_kernel_size").value == 3
+    assert at.slider(key="edit_block2_stride").value == 1  # block 2 is still the picked one
+    at.radio(key="arch_block").set_value(1).run()
+    assert at.slider(key="edit_block1_kernel_size").value == 3
     at.file_uploader(key="import_file").set_value(("alexnet_config.json", data, "application/json")).run()
     assert not at.exception and at.success  # ...and back, from the downloaded file
-    assert at.number_input(key="edit_block1_kernel_size").value == 7
-    assert at.number_input(key="edit_block2_stride").value == 2
+    assert at.slider(key="edit_block1_kernel_size").value == 7
+    at.radio(key="arch_block").set_value(2).run()
+    assert at.slider(key="edit_block2_stride").value == 2
     assert_table_matches(at, edited)

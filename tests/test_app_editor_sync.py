@@ -26,7 +26,7 @@ def shown_editor_values(at: AppTest) -> dict[str, object]:
 @pytest.mark.parametrize("name", ["cifar", "torchvision"])
 def test_switching_preset_rewrites_every_editor_widget(name):
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.number_input(key="edit_block1_out_channels").set_value(7).run()  # an edit the switch must undo
+    at.slider(key="edit_block1_out_channels").set_value(7).run()  # an edit the switch must undo
     at.selectbox(key="preset").set_value(name).run()
     assert not at.exception
     shown = shown_editor_values(at)

@@ -51,7 +51,7 @@ def test_table_and_totals_are_torchinfos(at):
 
 def test_a_block_edit_reaches_the_summary(at):
     at.switch_page("pages/architecture.py").run()
-    at.number_input(key="edit_block1_stride").set_value(2).run()
+    at.slider(key="edit_block1_stride").set_value(2).run()
     at.switch_page("pages/summary.py").run()
     assert not at.exception
     config = PRESETS["cifar"].with_block(0, stride=2)

@@ -1,0 +1,163 @@
+"""The convolution-arithmetic geometry and figure, checked against ``alexnet.shapes`` for random networks."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from alexnet.config import PRESETS, AlexNetConfig, BlockConfig
+from alexnet.plots.arithmetic import arithmetic_figure, whatif_figure
+from alexnet.shapes import analyze
+from alexnet.whatif import sweep, sweep_values
+from alexnet.window import FULL_BELOW, MAX_FRAMES, axis_geometry
+
+blocks = st.builds(
+    BlockConfig,
+    out_channels=st.integers(1, 8),
+    kernel_size=st.integers(1, 15),
+    stride=st.integers(1, 8),
+    padding=st.integers(0, 10),
+    pool=st.booleans(),
+    pool_kernel=st.integers(1, 7),
+    pool_stride=st.integers(1, 4),
+    pool_padding=st.integers(0, 3),
+)
+configs = st.builds(
+    AlexNetConfig,
+    input_size=st.integers(1, 1024),
+    in_channels=st.integers(1, 3),
+    blocks=st.lists(blocks, min_size=1, max_size=5).map(tuple),
+    hidden_sizes=st.just((8,)),
+)
+
+
+def windows(config: AlexNetConfig):
+    """(layer, W, K, S, P) of every conv and pool layer ``analyze`` computed."""
+    for layer in analyze(config).layers:
+        if layer.kind not in ("conv", "pool"):
+            continue
+        block = config.blocks[layer.block - 1]
+        numbers = (
+            (block.kernel_size, block.stride, block.padding)
+            if layer.kind == "conv"
+            else (block.pool_kernel, block.pool_stride, block.pool_padding)
+        )
+        yield layer, layer.in_shape[1], *numbers
+
+
+def check_geometry(layer, size, kernel, stride, padding) -> None:
+    geometry = axis_geometry(size, kernel, stride, padding)
+    # the figure's numbers are the table's numbers
+    assert geometry.out == layer.out_shape[1]
+    assert geometry.dropped == layer.dropped_pixels == len(geometry.dropped_cells)
+    # the padded axis: P zeros, the W pixels, P zeros
+    cells = [c for first, last in geometry.segments for c in range(first, last + 1)] + [
+        c for first, last in geometry.hidden() for c in range(first, last + 1)
+    ]
+    assert sorted(cells) == list(range(-padding, size + padding))
+    assert sum(geometry.is_padding(c) for c in cells) == 2 * padding
+    # windows K wide, S apart, from the first padded cell; the last ends where the dropped cells begin
+    assert geometry.window(0) == (-padding, -padding + kernel - 1)
+    for o in range(1, geometry.out):
+        assert geometry.window(o)[0] - geometry.window(o - 1)[0] == stride
+    assert geometry.covered_end + layer.dropped_pixels == size + padding - 1
+    assert geometry.dropped < stride
+    # the start and the end are drawn at full resolution, the display order is the input order
+    shown = geometry.shown_cells()
+    assert shown[0] == -padding and shown[-1] == size + padding - 1
+    assert set(geometry.dropped_cells) <= set(shown)
+    assert {0, geometry.out - 1} <= set(geometry.shown_outputs())
+    xs = [geometry.x(c) for c in range(-padding, size + padding)]
+    assert all(b > a for a, b in itertools.pairwise(xs))
+    for first, last in geometry.segments:  # one display cell per input cell
+        assert geometry.x(last) - geometry.x(first) == pytest.approx(last - first)
+    if size + 2 * padding <= FULL_BELOW:
+        assert not geometry.compressed
+    else:  # readable: at most about 60 cells at full size
+        assert len(shown) <= 2 * 15 + 2 * 8 + 8
+    frames = geometry.frames()
+    assert frames[0] == 0 and frames[-1] == geometry.out - 1 and len(frames) <= MAX_FRAMES
+    if geometry.out <= MAX_FRAMES:
+        assert frames == list(range(geometry.out))  # one output cell at a time
+
+
+@given(configs)
+def test_geometry_matches_the_shape_table(config):
+    report = analyze(config)
+    assume(any(layer.kind == "conv" for layer in report.layers))
+    for layer, *numbers in windows(config):
+        check_geometry(layer, *numbers)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_geometry_of_every_preset_layer(name):
+    for layer, *numbers in windows(PRESETS[name]):
+        check_geometry(layer, *numbers)
+
+
+def test_conv1_of_the_notebook_drops_one_column():
+    # floor((224 - 11 + 2*2) / 4) + 1 = 55, (224 - 11 + 4) mod 4 = 1: the last padding column is never seen
+    geometry = axis_geometry(224, 11, 4, 2)
+    assert (geometry.out, geometry.dropped, list(geometry.dropped_cells)) == (55, 1, [225])
+    assert geometry.compressed and geometry.segments == ((-2, 16), (214, 225))
+
+
+def traces(figure):
+    return {trace.name: trace for trace in figure.data}
+
+
+@given(configs)
+def test_the_figure_draws_the_geometry(config):
+    layers = list(windows(config))
+    assume(layers)
+    _, size, kernel, stride, padding = layers[-1]
+    geometry = axis_geometry(size, kernel, stride, padding)
+    figure = arithmetic_figure(geometry)
+    drawn = traces(figure)
+    shown = geometry.shown_cells()
+    dropped = set(geometry.dropped_cells)
+    assert list(drawn["dropped by the floor"].customdata) == sorted(dropped)
+    assert list(drawn["input pixels"].customdata) == [c for c in shown if 0 <= c < size and c not in dropped]
+    padding_cells = [c for c in shown if geometry.is_padding(c) and c not in dropped]
+    assert list(drawn["padding (zeros)"].customdata) == padding_cells
+    outputs = list(drawn["output cells"].text)
+    assert outputs == [str(o) for o in geometry.shown_outputs()]
+    # the play control: one frame per output cell (or MAX_FRAMES spread over them), each a real window
+    assert [frame.name for frame in figure.frames] == [str(o) for o in geometry.frames()]
+    for frame in figure.frames[:5] + figure.frames[-5:]:
+        window, output = frame.data
+        o, first, last = window.customdata[0]
+        assert (first, last) == geometry.window(o) and output.text == (str(o),)
+        assert window.width[0] == pytest.approx(geometry.x(last + 0.5) - geometry.x(first - 0.5))
+
+
+def test_whatif_of_conv1_stride_matches_analyze():
+    paper = PRESETS["paper"]
+    points = sweep(paper, 0, "stride")
+    assert [p.value for p in points] == list(range(1, 9))
+    for point in points:
+        report = analyze(paper.with_block(0, stride=point.value))
+        assert point.failed_layer == (report.error.layer if report.error else None)
+        if report.ok:
+            last = [layer for layer in report.layers if layer.block is not None][-1]
+            assert (point.last_side, point.params, point.mult_adds) == (
+                last.out_shape[1],
+                report.total_params,
+                report.total_mult_adds,
+            )
+    assert next(p for p in points if p.value == 4).last_side == 6
+
+
+def test_whatif_marks_the_values_that_break_the_network():
+    small = replace(PRESETS["paper"], input_size=67)  # the smallest input the paper's network takes
+    points = sweep(small, 0, "kernel_size")
+    broken = [p.value for p in points if p.failed_layer]
+    assert broken and 11 not in broken and 15 in broken
+    figure = whatif_figure(points, "kernel K", 11)
+    crosses = [t for t in figure.data if t.name == "breaks the network"]
+    assert sorted(crosses[0].x) == broken
+    assert 96 in sweep_values("out_channels", 96) and 100 in sweep_values("out_channels", 100)
