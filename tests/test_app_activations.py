@@ -34,6 +34,11 @@ def feature_text(at: AppTest) -> str:
     return next(m.value for m in at.markdown if " maps of " in m.value and "showing" in m.value)
 
 
+def top5_spec(at: AppTest) -> str:
+    """The top-5 chart's plotly JSON (the Grad-CAM section's charts come after it)."""
+    return next(c.proto.spec for c in at.get("plotly_chart") if "Top 5 classes" in c.proto.spec)
+
+
 def all_text(at: AppTest) -> str:
     return " ".join(m.value for m in at.markdown)
 
@@ -47,7 +52,8 @@ def empty_runs(tmp_path, monkeypatch):
 def test_default_photo_digits_layer_preset_and_invalid_size(empty_runs):
     at = activations_page()
     check_clean(at)
-    assert len(at.get("plotly_chart")) == 7  # original, resized, normalised, ranges, mosaic, filters, top-5
+    # original, resized, normalised, ranges, mosaic, filters, top-5, Grad-CAM overlay, saliency
+    assert len(at.get("plotly_chart")) == 9
     assert feature_text(at).startswith("**conv1** has 96 maps of 55 x 55")
     assert "Random weights" in " ".join(w.value for w in at.warning)
 
@@ -106,8 +112,8 @@ def test_trained_run_is_a_weights_option(trained_run, monkeypatch):
     assert "uses that network, not the one set in the sidebar" in " ".join(c.value for c in at.caption)
     assert feature_text(at).startswith("**conv1**")
     assert "Random weights" not in " ".join(w.value for w in at.warning)
-    assert len(at.get("plotly_chart")) == 7
-    assert "digit " in at.get("plotly_chart")[-1].proto.spec  # the top-5 bars name the digits
+    assert len(at.get("plotly_chart")) == 9
+    assert "digit " in top5_spec(at)  # the top-5 bars name the digits
 
 
 def test_imagenet_weights_offline_show_a_clear_error(empty_runs, monkeypatch):
@@ -151,7 +157,7 @@ def test_cached_imagenet_weights_name_imagenet_classes(empty_runs, monkeypatch):
     assert not at.button  # cached: no download button
     assert "224 x 224 input" in " ".join(c.value for c in at.caption)  # the sidebar says paper, 227
     assert feature_text(at).startswith("**conv1** has 64 maps of 55 x 55")
-    spec = at.get("plotly_chart")[-1].proto.spec
+    spec = top5_spec(at)
     shown = re.findall(r"([^\"]+) \(#(\d+)\)", spec)
     assert len(shown) >= 5
     assert all(pretrained.CATEGORIES[int(index)] == name for name, index in shown)
