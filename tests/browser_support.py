@@ -40,6 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",  # small /dev/shm in containers makes Chromium crash on big pages
 ]
 SERVER_START_TIMEOUT_S = 60.0
+SLIDER_THUMB = 'input[type="range"], [role="slider"]'  # what takes a slider's arrow keys
 RUN_TIMEOUT_MS = 60_000  # one script run on a busy 2-core machine; generous but bounded
 
 PAGES = ("Architecture", "Summary", "Activations", "Training")
@@ -324,28 +325,45 @@ class App:
         """Pick ``option`` in the radio group (or segmented control) with ``key``; returns seconds."""
         return self.rerun_after(self.widget(key).get_by_text(option, exact=True).first.click)
 
+    def slider_thumb(self, key: str):
+        """The focusable thumb of the slider with ``key``, once it is drawn.
+
+        Streamlit 1.67 draws ``st.slider`` with React Aria: the thumb is a visually hidden
+        ``<input type="range">`` that takes the focus and the arrow keys (older versions drew a
+        ``[role="slider"]`` div; both are accepted). Until the slider is drawn, the widget's
+        container holds a skeleton.
+        """
+        thumb = self.widget(key).locator(SLIDER_THUMB).first
+        thumb.wait_for(state="attached", timeout=self.timeout_ms)
+        return thumb
+
+    def slider_value(self, key: str) -> int:
+        """The value the slider with ``key`` shows now."""
+        return int(float(self.slider_thumb(key).evaluate("t => t.value ?? t.getAttribute('aria-valuenow')")))
+
     def set_slider(self, key: str, value: int) -> float:
         """Move the slider with ``key`` to ``value`` with the arrow keys, as a keyboard user would.
 
         Every key press is one step and commits at once (Streamlit reruns for each); returns seconds
         until the last run finished.
         """
-        thumb = self.widget(key).locator('[role="slider"]').first
         start = time.monotonic()
-        current = int(float(thumb.get_attribute("aria-valuenow")))
+        current = self.slider_value(key)
+        key_name = "ArrowRight" if value > current else "ArrowLeft"
         for _ in range(abs(value - current)):
-            self.rerun_after(lambda: thumb.press("ArrowRight" if value > current else "ArrowLeft"))
-        self.page.wait_for_function(
-            "([thumb, value]) => Number(thumb.getAttribute('aria-valuenow')) === value",
-            arg=[thumb.element_handle(), value],
-            timeout=self.timeout_ms,
-        )
+            # the thumb is looked up afresh each time: a rerun may have redrawn it
+            self.rerun_after(lambda: self.slider_thumb(key).press(key_name))
+        shown = self.slider_value(key)
+        assert shown == value, f"slider {key} shows {shown} after the arrow keys, not {value}"
         return time.monotonic() - start
 
     def set_value(self, key: str, value: int) -> float:
-        """Set the slider or number input with ``key`` to ``value``, whichever the page drew; seconds."""
-        self.widget(key).wait_for()
-        if self.widget(key).locator('[role="slider"]').count():
+        """Set the slider or number input with ``key`` to ``value``, whichever the page drew; seconds.
+
+        The widget's container first holds a skeleton: wait until a slider thumb or an input is drawn.
+        """
+        self.widget(key).locator("input").first.wait_for(state="attached", timeout=self.timeout_ms)
+        if self.widget(key).locator(SLIDER_THUMB).count():
             return self.set_slider(key, value)
         return self.set_number(key, value)
 

@@ -121,7 +121,7 @@ def test_edit_architecture_then_visit_every_page(app: App) -> None:
         drawing.locator("svg").first.wait_for(timeout=app.timeout_ms)
         before = drawing.inner_html()
 
-        seconds = app.set_value("edit_block1_stride", 2)
+        seconds = app.set_slider("edit_block1_stride", 2)  # two presses of the left arrow key
 
         wait_for_grid_text(app, "conv1 | ", new_shape)
         app.wait_for_idle()
