@@ -17,6 +17,7 @@ from torch import nn
 
 from alexnet.config import AlexNetConfig, BlockConfig, LRNConfig
 from alexnet.errors import AlexNetError
+from alexnet.lrn import LocalResponseNorm
 from alexnet.shapes import flatten_features
 
 
@@ -36,7 +37,8 @@ class AlexNetBlock(nn.Sequential):
         # inplace saves one activation copy per block; alexnet.probe clones what it keeps
         self.relu = nn.ReLU(inplace=True)
         if block.norm:
-            self.norm = nn.LocalResponseNorm(lrn.size, alpha=lrn.alpha, beta=lrn.beta, k=lrn.k)
+            # same module, arguments and (empty) state as nn.LocalResponseNorm; a cheaper computation
+            self.norm = LocalResponseNorm(lrn.size, alpha=lrn.alpha, beta=lrn.beta, k=lrn.k)
         if block.pool:
             self.pool = nn.MaxPool2d(block.pool_kernel, stride=block.pool_stride, padding=block.pool_padding)
 
