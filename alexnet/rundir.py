@@ -120,9 +120,35 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+CHECKPOINT_KEYS = ("model", "optimizer", "step")  # what every checkpoint of ``RunRecorder`` holds
+
+
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """A checkpoint written by ``save_checkpoint``, loaded safely (tensors and plain data only)."""
-    return torch.load(path, map_location=map_location, weights_only=True)
+    """A checkpoint written by ``save_checkpoint``, loaded safely (tensors and plain data only).
+
+    Raises:
+        AlexNetError: the file is cut short, not a PyTorch file, holds code rather than data,
+            or is some other program's checkpoint (no model, optimizer and step).
+    """
+    from alexnet.errors import AlexNetError
+
+    run = path.parent.name
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # truncated zip, pickle with code in it, not a torch file at all...
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise AlexNetError(
+            f"The checkpoint of run {run} ({path.name}) cannot be read: it was cut short, or it is not a "
+            f"checkpoint this app wrote ({first}).",
+            fix="start a new run; a run resumes only from a checkpoint its own trainer saved.",
+        ) from None
+    missing = [key for key in CHECKPOINT_KEYS if not isinstance(state, dict) or key not in state]
+    if missing:
+        raise AlexNetError(
+            f"The checkpoint of run {run} ({path.name}) is not one this app wrote: it has no {', '.join(missing)}.",
+            fix="start a new run; a run resumes only from a checkpoint its own trainer saved.",
+        )
+    return state
 
 
 def _jsonable(value: Any) -> Any:

@@ -14,21 +14,20 @@ from __future__ import annotations
 import io
 import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from alexnet import rundir
+from alexnet import rundir, runproc
 from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
+from alexnet.memory import check_training_memory
 from alexnet.model import AlexNet, build_model, load_weights
+from alexnet.runid import MAX_RUN_ID_LENGTH, RUN_ID_PATTERN, resolve_run_dir
 from alexnet.shapes import layer_table
 from alexnet.train import TrainSettings
 
-STARTING_GRACE_S = 30.0  # a status without a pid (just launched) counts as running this long
 RESUMABLE = ("stopped", "interrupted", "failed", "diverged", "finished")
 
 
@@ -92,49 +91,95 @@ def runs_dir(path: str | Path | None = None) -> Path:
 
 
 def run_path(run: str | Path, directory: str | Path | None = None) -> Path:
-    """The directory of ``run``: a run id inside the runs directory, or a path to the run itself."""
-    path = Path(run)
-    if path.is_dir() and (path / rundir.STATUS).exists():
-        return path
-    candidate = runs_dir(directory) / str(run)
-    if not candidate.is_dir():
-        raise AlexNetError(f"There is no run {str(run)!r} in {runs_dir(directory)}.")
-    return candidate
+    """The directory of ``run``, an existing run directory inside the runs directory.
+
+    ``run`` is a run id (a ``str``, from a page, the CLI, a link or the runs table), checked by
+    ``alexnet.runid`` and resolved inside ``directory``; or a ``Path`` to a run directory that the
+    caller already holds (``RunInfo.path``), whose name is checked the same way inside its parent.
+
+    Raises:
+        AlexNetError: not a run id (``..``, ``/etc``, too long...), or no such run.
+    """
+    where = (run.name, run.parent) if isinstance(run, Path) else (run, runs_dir(directory))
+    path = resolve_run_dir(*where)
+    if not path.is_dir():
+        raise AlexNetError(
+            f"There is no run {path.name!r} in {path.parent}.", fix="pick one of the runs in the runs table."
+        )
+    return path
 
 
 def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
-    """What the run directory says about ``run``, with a dead process reported as interrupted."""
+    """What the run directory says about ``run``, with a dead process reported as interrupted.
+
+    A status.json that is not what the trainer writes (garbage, hand-edited, another program's)
+    makes the run ``interrupted`` with a message saying so: it is never trusted for a pid.
+
+    Raises:
+        AlexNetError: not a run id, or no such run.
+    """
     path = run_path(run, directory)
-    status = rundir.read_json(path / rundir.STATUS) or {}
+    status, problem = _read_status(path)
     config = rundir.read_json(path / rundir.CONFIG) or {}
     metrics = read_metrics(path)
-    accuracies = [a for a in metrics.column("val_accuracy", epochs=True) if a is not None]
+    accuracies = [a for a in metrics.column("val_accuracy", epochs=True) if isinstance(a, (int, float))]
     last = (metrics.steps or metrics.epochs or [{}])[-1]
     state = status.get("state", "running")
-    if state == "running" and not _running(status):
+    if state == "running" and not runproc.is_running(status):
         # read again: the launcher or the trainer may have just replaced status.json
-        status = rundir.read_json(path / rundir.STATUS) or status
+        status, problem = _read_status(path)
         state = status.get("state", "running")
-        if state == "running" and not _running(status):
+        if state == "running" and not runproc.is_running(status):
             state = "interrupted"
-    training = config.get("training", {})
+    message = status.get("message", "") if state != "interrupted" else _interrupted_message(path)
+    if problem:
+        state = "interrupted"
+        resumable = (path / rundir.CHECKPOINT).is_file()
+        message = f"{problem} " + ("Resume continues from its last checkpoint." if resumable else "Start a new run.")
+    training = _dict(config.get("training"))
     return RunInfo(
         run_id=path.name,
         path=path,
         state=state,
-        message=status.get("message", "") if state != "interrupted" else _interrupted_message(path),
-        dataset=training.get("dataset", status.get("dataset", "?")),
-        step=int(status.get("step", 0)),
-        total_steps=int(status.get("total_steps", config.get("total_steps", 0))),
+        message=str(message),
+        dataset=str(training.get("dataset", status.get("dataset", "?"))),
+        step=_int(status.get("step")),
+        total_steps=_int(status.get("total_steps", config.get("total_steps"))),
         best_accuracy=max(accuracies) if accuracies else None,
-        duration_s=float(last.get("elapsed", 0.0)),
-        created_at=float(config.get("created_at", status.get("created_at", path.stat().st_mtime))),
-        updated_at=float(status.get("updated_at", 0.0)),
+        duration_s=_float(last.get("elapsed")),
+        created_at=_float(config.get("created_at", status.get("created_at"))) or path.stat().st_mtime,
+        updated_at=_float(status.get("updated_at")),
         has_checkpoint=(path / rundir.CHECKPOINT).is_file(),
         pid=status.get("pid"),
         settings=training,
-        network=config.get("network", {}),
+        network=_dict(config.get("network")),
     )
+
+
+def _read_status(path: Path) -> tuple[dict[str, Any], str | None]:
+    """status.json as the trainer writes it, or ({}, what is wrong with it)."""
+    file = path / rundir.STATUS
+    status = rundir.read_json(file)
+    if status is None:
+        if not file.exists():
+            return {}, None  # just created by start_run: the launcher writes it a moment later
+        return {}, f"Its {rundir.STATUS} cannot be read (not a JSON object: damaged or written by another program)."
+    pid, state = status.get("pid"), status.get("state", "running")
+    if state not in rundir.STATES or not (pid is None or (isinstance(pid, int) and pid > 0)):
+        return {}, f"Its {rundir.STATUS} does not look like the trainer's (state {str(state)[:40]!r})."
+    return status, None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _float(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
 def list_runs(directory: str | Path | None = None) -> list[RunInfo]:
@@ -142,7 +187,9 @@ def list_runs(directory: str | Path | None = None) -> list[RunInfo]:
     root = runs_dir(directory)
     if not root.is_dir():
         return []
-    runs = [get_run(p) for p in root.iterdir() if p.is_dir() and (p / rundir.STATUS).exists()]
+    # folders whose names are not run ids (hidden, dotted, copied in by hand) are not runs
+    names = [p.name for p in root.iterdir() if RUN_ID_PATTERN.fullmatch(p.name) and len(p.name) <= MAX_RUN_ID_LENGTH]
+    runs = [get_run(root / name) for name in names if (root / name).is_dir() and (root / name / rundir.STATUS).exists()]
     return sorted(runs, key=lambda r: (r.created_at, r.run_id), reverse=True)
 
 
@@ -169,11 +216,19 @@ def start_run(
     """
     settings.check()
     layer_table(config)  # an impossible network is explained here, before a run directory exists
+    check_training_memory(config, settings)
     root = runs_dir(directory)
-    _one_at_a_time(root, allow_parallel)
-    run_id = rundir.new_run_id(root, settings.dataset)
-    path = root / run_id
-    path.mkdir(parents=True)
+    # check-then-start under one lock: two tabs pressing Start together start exactly one run
+    with runproc.start_lock(root):
+        _one_at_a_time(root, allow_parallel)
+        run_id = rundir.new_run_id(root, settings.dataset)
+        path = root / run_id
+        path.mkdir(parents=True)
+        _write_and_launch(config, settings, path, root, run_id)
+    return get_run(path)
+
+
+def _write_and_launch(config: AlexNetConfig, settings: TrainSettings, path: Path, root: Path, run_id: str) -> None:
     config.save(path / rundir.NETWORK)
     # what the run will be, readable at once; the trainer rewrites it with the dataset's facts
     preliminary = {
@@ -190,8 +245,7 @@ def start_run(
             continue
         flag = "--" + field.name.replace("_", "-")
         args += [flag] if value is True else [flag, str(value)]
-    _launch(path, root, args, "starting")
-    return get_run(path)
+    runproc.launch(path, root, args, "starting")
 
 
 def resume_run(
@@ -208,12 +262,15 @@ def resume_run(
         raise AlexNetError(f"Run {info.run_id} is still running.", fix="stop it first.")
     if not info.has_checkpoint:
         raise AlexNetError(f"Run {info.run_id} has no checkpoint to resume from.", fix="start a new run.")
-    _one_at_a_time(info.path.parent, allow_parallel)
     args = ["--resume", info.run_id]
     for name, value in overrides.items():
         if value is not None:
             args += ["--" + name.replace("_", "-"), str(value)]
-    _launch(info.path, info.path.parent, args, "resuming")
+    with runproc.start_lock(info.path.parent):
+        _one_at_a_time(info.path.parent, allow_parallel)
+        if get_run(info.path).active:  # another tab resumed it a moment ago
+            raise AlexNetError(f"Run {info.run_id} is already running again.", fix="watch it in the live view.")
+        runproc.launch(info.path, info.path.parent, args, "resuming")
     return get_run(info.path)
 
 
@@ -328,64 +385,6 @@ def _one_at_a_time(root: Path, allow_parallel: bool) -> None:
             f"A run is already going ({going.run_id}, {where}).",
             fix="wait for it to finish or stop it: two runs at once would share the same CPU cores.",
         )
-
-
-def _launch(path: Path, root: Path, args: list[str], message: str) -> None:
-    """Start the trainer for ``path`` and record its pid in status.json."""
-    old = rundir.read_json(path / rundir.STATUS) or {}
-    keep = {k: old[k] for k in ("step", "total_steps", "epoch") if k in old}
-    rundir.write_json(
-        path / rundir.STATUS, {"state": "running", "pid": None, "message": message, "updated_at": time.time()} | keep
-    )
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(rundir.REPO_ROOT), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "alexnet", "train", *args, "--runs-dir", str(root), "--no-progress"]
-    with (path / rundir.LOG).open("a") as log:
-        log.write(f"$ {' '.join(command)}\n")
-        log.flush()
-        process = subprocess.Popen(
-            command,
-            cwd=rundir.REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own session: survives the page, and a Ctrl-C meant for the server
-        )
-    # The trainer needs seconds to import torch before it writes its own status, so this lands first.
-    status = rundir.read_json(path / rundir.STATUS) or {}
-    if status.get("pid") is None:
-        rundir.write_json(path / rundir.STATUS, status | {"pid": process.pid, "updated_at": time.time()})
-
-
-def _running(status: dict[str, Any]) -> bool:
-    """Whether the process a "running" status names is alive (not gone, not a zombie)."""
-    pid = status.get("pid")
-    if not pid:
-        return time.time() - float(status.get("updated_at", 0)) < STARTING_GRACE_S
-    try:
-        finished, _ = os.waitpid(pid, os.WNOHANG)  # reaps our own dead child, which would look alive
-        if finished:
-            return False
-    except ChildProcessError:
-        pass  # not our child: ask the system below
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # alive, but someone else's
-    try:  # a zombie of another parent, or a recycled pid that is not a trainer at all
-        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-        if b"alexnet" in Path(f"/proc/{pid}/cmdline").read_bytes():
-            return True
-    except (OSError, IndexError):
-        return True  # no /proc (macOS): trust the signal check
-    # Alive but not recognisably a trainer: /proc/<pid>/cmdline can read empty, or still show the
-    # parent's, while a process starts. Only a status that has not moved for a while can name a
-    # recycled pid (after a reboot, say).
-    return time.time() - float(status.get("updated_at", 0)) < STARTING_GRACE_S
 
 
 def _interrupted_message(path: Path) -> str:
