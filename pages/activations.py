@@ -19,7 +19,7 @@ from alexnet.errors import AlexNetError
 from alexnet.model import AlexNet, build_model
 from alexnet.plots import activations as plots
 from alexnet.shapes import analyze
-from pages import gradcam_view
+from pages import gradcam_view, receptive_field_view
 from pages.shared import show_error, sidebar
 
 RANDOM, IMAGENET, RUN = "random", "imagenet", "run"
@@ -382,3 +382,4 @@ show_filters_and_output(view, run, weights)
 digit = images.digit_sample(*(int(part) for part in choice.split(":"))) if source == DIGIT else None
 model = load_model(view, weights, stamp)
 gradcam_view.show(view, weights, stamp, image, model, _model_lock(), class_names(view, weights), digit=digit)
+receptive_field_view.show(view, run, image)

@@ -52,8 +52,9 @@ def empty_runs(tmp_path, monkeypatch):
 def test_default_photo_digits_layer_preset_and_invalid_size(empty_runs):
     at = activations_page()
     check_clean(at)
-    # original, resized, normalised, ranges, mosaic, filters, top-5, Grad-CAM overlay, saliency
-    assert len(at.get("plotly_chart")) == 9
+    # original, resized, normalised, ranges, mosaic, filters, top-5, Grad-CAM overlay, saliency,
+    # the receptive field's map and image
+    assert len(at.get("plotly_chart")) == 11
     assert feature_text(at).startswith("**conv1** has 96 maps of 55 x 55")
     assert "Random weights" in " ".join(w.value for w in at.warning)
 
@@ -112,7 +113,7 @@ def test_trained_run_is_a_weights_option(trained_run, monkeypatch):
     assert "uses that network, not the one set in the sidebar" in " ".join(c.value for c in at.caption)
     assert feature_text(at).startswith("**conv1**")
     assert "Random weights" not in " ".join(w.value for w in at.warning)
-    assert len(at.get("plotly_chart")) == 9
+    assert len(at.get("plotly_chart")) == 11
     assert "digit " in top5_spec(at)  # the top-5 bars name the digits
 
 

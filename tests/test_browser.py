@@ -1,8 +1,10 @@
 """The real app in a real browser: Streamlit in a subprocess, driven by headless Debian Chromium.
 
-What a learner does: open the app, move a layer's slider on the Architecture page and see the
-shape table and the drawing follow, visit every page through the sidebar, and watch a tiny
-training run's loss curve grow. Full-page screenshots land in ``test-artifacts/`` (git-ignored).
+What a learner does: open the app, drag a block's slider on the Architecture page with the
+arrow keys and see the shape table, the drawing and the arithmetic figure follow, visit every
+page through the sidebar, click a feature-map cell on the Activations page and see its
+receptive field on the image, and watch a tiny training run's loss curve grow. Full-page
+screenshots land in ``test-artifacts/`` (git-ignored).
 
 These tests skip, saying why, only where Chromium is missing and ``CI`` is unset; in CI a
 missing browser is a failure. The expected shapes come from ``alexnet.shapes`` (the library is
@@ -29,6 +31,8 @@ from browser_support import (
 )
 
 from alexnet.config import PRESETS
+from alexnet.plots.receptive import ANALYTIC_SHAPE, FIELD_SHAPE
+from alexnet.receptive import receptive_rect
 from alexnet.shapes import analyze
 from alexnet.tables import shape_text
 
@@ -106,6 +110,17 @@ def wait_for_grid_text(app: App, row_start: str, text: str) -> None:
     )
 
 
+def plot_data(app: App, key: str) -> dict:
+    """The data and layout plotly holds for the chart with ``key``, read from the DOM."""
+    return app.page.evaluate(
+        """key => {
+            const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            return {data: plot.data.map(t => ({name: t.name, type: t.type})), layout: plot.layout};
+        }""",
+        key,
+    )
+
+
 def test_edit_architecture_then_visit_every_page(app: App) -> None:
     """Set conv1's stride from 4 to 2: the table and drawing follow; then every page draws without an exception."""
     paper = PRESETS["paper"]
@@ -126,6 +141,10 @@ def test_edit_architecture_then_visit_every_page(app: App) -> None:
         wait_for_grid_text(app, "conv1 | ", new_shape)
         app.wait_for_idle()
         assert drawing.inner_html() != before, "the network drawing did not change"
+        # the arithmetic figure shows conv1 (the picked block) with the new stride and output size
+        title = plot_data(app, "arith_figure")["layout"]["title"]["text"]
+        side = analyze(paper.with_block(0, stride=2)).layers[0].out_shape[1]
+        assert f"/ 2) + 1 = {side}" in title, title
         assert_healthy_page(app, "Architecture")
         app.screenshot("architecture-conv1-stride2")
         print(f"Architecture: stride change drawn in {seconds:.1f} s")
@@ -232,3 +251,46 @@ def test_train_watch_and_stop(app: App) -> None:
         assert_healthy_page(app, "Training")
         app.screenshot("training-stopped")
         print(f"stopped; whole run {time.monotonic() - started:.1f} s")
+
+
+def test_click_a_feature_map_cell_to_see_its_receptive_field(app: App) -> None:
+    """Click the top-right cell of conv2's map: the sliders and the image's rectangle follow, cut at the padding."""
+    paper = PRESETS["paper"]
+    conv2 = next(layer for layer in analyze(paper).layers if layer.name == "conv2")
+    row, col = 0, conv2.out_shape[2] - 1
+    rect = receptive_rect(paper, conv2, row, col)
+    assert rect.clipped  # the oracle agrees this cell's field runs into the padding
+
+    with explain_failure(app, "receptive-field-click"):
+        app.open()
+        app.go_to("Activations")
+        assert_healthy_page(app, "Activations")
+        cell_map = app.widget("rf_map").locator(".js-plotly-plot")
+        cell_map.wait_for(timeout=app.timeout_ms)
+        assert app.selected("rf_layer") == "conv2"
+        cell_map.scroll_into_view_if_needed()
+        # where plotly draws the cell's centre, in page pixels
+        x, y = app.page.evaluate(
+            """([row, col]) => {
+                const plot = document.querySelector('.st-key-rf_map .js-plotly-plot');
+                const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis;
+                const box = plot.getBoundingClientRect();
+                return [box.left + xa._offset + xa.l2p(col), box.top + ya._offset + ya.l2p(row)];
+            }""",
+            [row, col],
+        )
+        seconds = app.rerun_after(lambda: app.page.mouse.click(x, y))
+        assert (app.slider_value("rf_row"), app.slider_value("rf_col")) == (row, col)
+        shapes = {shape["name"]: shape for shape in plot_data(app, "rf_image")["layout"]["shapes"]}
+        drawn = shapes[FIELD_SHAPE]
+        assert (drawn["x0"], drawn["x1"], drawn["y0"], drawn["y1"]) == (
+            rect.clipped_cols[0] - 0.5,
+            rect.clipped_cols[1] + 0.5,
+            rect.clipped_rows[0] - 0.5,
+            rect.clipped_rows[1] + 0.5,
+        )
+        analytic = shapes[ANALYTIC_SHAPE]
+        assert (analytic["y0"], analytic["x1"]) == (rect.rows[0] - 0.5, rect.cols[1] + 0.5)
+        assert f"Receptive field {conv2.receptive_field} × {conv2.receptive_field} px" in app.main_text()
+        assert_healthy_page(app, "Activations")
+        print(f"receptive field of conv2 cell ({row}, {col}) drawn {seconds:.1f} s after the click")
