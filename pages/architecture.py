@@ -122,30 +122,33 @@ def classifier_editor(config: AlexNetConfig) -> AlexNetConfig:
 
 def show_overview(config: AlexNetConfig, report: ShapeReport, preset: AlexNetConfig, preset_name: str) -> None:
     base = analyze(preset)
-    inputs, last_map, sizes, third, fourth = st.columns([1.1, 1, 1, 0.9, 1])
-    inputs.metric("Input", shape_text(report.layers[0].in_shape) if report.layers else "–")
-    last_map.metric(
+    # a row that wraps: five columns cut every number short ("3×22…") beside the sidebar at 1024 px
+    row = st.container(horizontal=True, gap="medium")
+    row.metric("Input", shape_text(report.layers[0].in_shape) if report.layers else "–", width="content")
+    row.metric(
         "Last feature map",
         shape_text(next((layer.in_shape for layer in report.layers if layer.kind == "flatten"), None)),
         help="What the classifier receives, before it is flattened into one long vector.",
+        width="content",
     )
-    sizes.metric(
+    row.metric(
         "Works for inputs",
         input_sizes(config) if report.ok else "–",
         help="Input sizes this model accepts: no map collapses and the classifier gets the number of features "
         "it was built for.",
+        width="content",
     )
-    for column, label, value, old, fmt in (
-        (third, "Parameters", report.total_params, base.total_params, format_count),
-        (fourth, "Mult-adds", report.total_mult_adds, base.total_mult_adds, format_mult_adds),
+    for label, value, old, fmt in (
+        ("Parameters", report.total_params, base.total_params, format_count),
+        ("Mult-adds", report.total_mult_adds, base.total_mult_adds, format_mult_adds),
     ):
         if not report.ok:
-            column.metric(label, "–")
+            row.metric(label, "–", width="content")
             continue
         change = value - old if base.ok else 0
         # an ASCII "-" first: Streamlit reads it to point the arrow down
         delta = f"{'+' if change > 0 else '-'}{fmt(abs(change))} vs {preset_name}" if change else None
-        column.metric(label, fmt(value), delta=delta, delta_color="off")
+        row.metric(label, fmt(value), delta=delta, delta_color="off", width="content")
 
 
 def show_table(report: ShapeReport, real: dict[str, tuple[int, ...]]) -> None:
@@ -292,7 +295,7 @@ with blocks_tab:
     sliders, whatif = st.columns([3, 2], gap="medium")
     with sliders:
         config, picked = blocks_editor(config)
-    summary = st.empty()
+        summary = st.empty()  # every block at a glance, under the picked one's sliders
 with classifier_tab:
     config = classifier_editor(config)
 if config != st.session_state[CONFIG_KEY]:
