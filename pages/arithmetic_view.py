@@ -50,9 +50,9 @@ def show_arithmetic(config: AlexNetConfig, report: ShapeReport) -> None:
     notes = []
     if geometry.dropped:
         notes.append(
-            f"the last {geometry.dropped} cell{'s' if geometry.dropped > 1 else ''} (red) "
-            f"{'fall' if geometry.dropped > 1 else 'falls'} short of a whole step: the floor drops "
-            f"{'them' if geometry.dropped > 1 else 'it'}"
+            f"the last {geometry.dropped} cells (red) fall short of a whole step: the floor drops them"
+            if geometry.dropped > 1
+            else "the last cell (red) falls short of a whole step: the floor drops it"
         )
     if geometry.compressed:
         notes.append("the middle of the axis is squeezed so that the start and the end show at full size")
