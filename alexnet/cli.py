@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="torchinfo's layer summary")
     _add_config_arguments(summary)
     summary.add_argument("--json", action="store_true", help="print JSON instead of torchinfo's table")
+    summary.add_argument(
+        "--memory-budget",
+        metavar="SIZE",
+        help='refuse a network whose estimated peak memory is larger, e.g. "8GB" '
+        "(default: $ALEXNET_MEMORY_BUDGET, else half the available memory)",
+    )
     summary.set_defaults(handler=_summary)
 
     # The trainer's own parser is built only when it runs: importing it (torchvision, the
@@ -176,10 +182,17 @@ def _shapes_table(config: AlexNetConfig, report, real: dict[str, tuple[int, ...]
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from alexnet.memory import apply_memory_budget
     from alexnet.summary import summarize
 
+    apply_memory_budget(args.memory_budget)
     config = load_config(args)
-    summary = summarize(config)
+    try:
+        summary = summarize(config)
+    except AlexNetError as error:
+        if "memory budget" in error.reason:  # the arithmetic still works: say where to find it
+            error.fix = f"{error.fix} `python -m alexnet shapes` prints every layer's shape without a real pass."
+        raise
     if not args.json:
         print(summary.text)
         return 0

@@ -8,7 +8,10 @@ image through the network and prints the output shape.
 
 from __future__ import annotations
 
+import torch
+
 from alexnet.config import AlexNetConfig, BlockConfig
+from alexnet.memory import check_memory, estimate_memory, format_size
 from alexnet.shapes import layer_table
 
 _HEADER = '''"""AlexNet rebuilt with plain torch.nn, exported by AlexNet Explorer.
@@ -20,6 +23,9 @@ Networks", NeurIPS 2012. Every convolution and max-pool follows
 
 Layer by layer (one {c}x{s}x{s} image):
 {shapes}
+
+One forward pass of one image needs about {memory} of memory (weights and the largest
+layer's input and output, float32).
 """
 
 from collections import OrderedDict
@@ -68,7 +74,13 @@ def to_pytorch_source(config: AlexNetConfig) -> str:
         if layer.kind not in ("relu", "dropout")
     )
     lines = [
-        _HEADER.format(c=config.in_channels, s=config.input_size, classes=config.num_classes, shapes=shapes),
+        _HEADER.format(
+            c=config.in_channels,
+            s=config.input_size,
+            classes=config.num_classes,
+            shapes=shapes,
+            memory=format_size(estimate_memory(config).total),
+        ),
         "",
         "class AlexNet(nn.Module):",
         "    def __init__(self, num_classes: int = NUM_CLASSES) -> None:",
@@ -113,6 +125,26 @@ def to_pytorch_source(config: AlexNetConfig) -> str:
     ]
     source = "\n".join(lines) + "\n" + _FOOTER.format()
     return "\n".join(line.rstrip() for line in source.splitlines()) + "\n"
+
+
+def check_export(config: AlexNetConfig, *, budget: int | None = None) -> tuple[int, ...]:
+    """Run the exported source as its user would: build its ``AlexNet`` and push one zero image
+    through it; returns the output shape, (1, num_classes).
+
+    The memory budget (``alexnet.memory``) is checked first, before the exported model allocates
+    its weights.
+
+    Raises:
+        AlexNetError: the configuration cannot work, or the pass would go over the memory budget.
+    """
+    check_memory(config, budget=budget, what="Checking the exported model (one real forward pass)")
+    namespace: dict[str, object] = {"__name__": "alexnet_export_check"}
+    # our own generated text, made only of validated numbers: the same file the user downloads
+    exec(compile(to_pytorch_source(config), "alexnet_model.py", "exec"), namespace)
+    model = namespace["build"]().eval()  # type: ignore[operator]
+    with torch.no_grad():
+        output = model(torch.zeros(1, config.in_channels, config.input_size, config.input_size))
+    return tuple(output.shape)
 
 
 def _dims(shape: tuple[int, ...]) -> str:

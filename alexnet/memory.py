@@ -120,6 +120,18 @@ def memory_budget() -> tuple[int, str]:
     )
 
 
+def apply_memory_budget(text: str | None) -> None:
+    """``--memory-budget``: check it and set ``ALEXNET_MEMORY_BUDGET`` for this process and the
+    trainers it starts (``None`` leaves the environment as it is).
+
+    Raises:
+        AlexNetError: not a memory size.
+    """
+    if text is not None:
+        parse_size(text, source="--memory-budget")
+        os.environ[BUDGET_ENV] = text
+
+
 def estimate_memory(
     config: AlexNetConfig, *, mode: str = "inference", batch: int = 1, optimizer: str = "adamw"
 ) -> MemoryEstimate:
@@ -185,11 +197,10 @@ def check_memory(
     biggest = _biggest_weights(config)
     raise AlexNetError(
         f"{what}{batch} would need about {format_size(estimate.total)} of memory ({', '.join(parts)}), "
-        f"over the memory budget of {format_size(limit)} ({source}). Nothing was allocated; the shape "
-        "arithmetic needs no memory and is shown anyway.",
+        f"over the memory budget of {format_size(limit)} ({source}). Nothing was allocated.",
         layer=biggest if estimate.weights > estimate.activations else estimate.largest_layer,
         fix=(
-            "use a smaller input size, fewer channels, a larger stride or an adaptive pool (fewer inputs to fc6)"
+            "use a smaller input size, fewer channels, a larger stride or an adaptive pool (fewer inputs to the first fully connected layer)"
             + (", a smaller batch" if estimate.batch > 1 else "")
             + f"; or raise the budget with {BUDGET_ENV}=16GB or --memory-budget if this machine really has the memory."
         ),

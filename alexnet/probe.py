@@ -14,6 +14,7 @@ from torch import nn
 
 from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
+from alexnet.memory import check_memory
 from alexnet.model import build_model
 
 
@@ -42,9 +43,14 @@ def probe(
             overwrites its convolution's output a moment later.
 
     Raises:
-        AlexNetError: the forward pass failed; the message names the layer that failed
-            and the last one that ran.
+        AlexNetError: an ``AlexNet`` whose pass would go over the memory budget
+            (``alexnet.memory``), or the forward pass failed; the message names the layer that
+            failed and the last one that ran.
     """
+    config = getattr(model, "config", None)
+    if isinstance(config, AlexNetConfig) and images.device.type != "meta":
+        # the weights exist already; the outputs (kept ones cloned) would come on top
+        check_probe_memory(config, batch=images.shape[0], keep=bool(keep))
     result = ProbeResult()
     started: list[str] = []  # leaf layers entered, in order
     handles = []
@@ -85,6 +91,21 @@ def probe(
             handle.remove()
         model.train(was_training)
     return result
+
+
+def check_probe_memory(config: AlexNetConfig, *, batch: int = 1, keep: bool = True, budget: int | None = None) -> None:
+    """Refuse, before the model is even built, a real probe of ``config`` over the memory budget.
+
+    Raises:
+        AlexNetError: the estimate (weights, plus every output when ``keep``) is over the budget.
+    """
+    check_memory(
+        config,
+        mode="probe" if keep else "inference",
+        batch=batch,
+        budget=budget,
+        what="Running an image through this network (every layer's output kept)" if keep else "A forward pass",
+    )
 
 
 def probe_shapes(config: AlexNetConfig) -> dict[str, tuple[int, ...]]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torchinfo
 
 from alexnet.config import AlexNetConfig
+from alexnet.memory import check_memory
 from alexnet.model import build_model
-from alexnet.shapes import analyze
+from alexnet.shapes import LayerShape, analyze
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,16 @@ class ModelSummary:
         return self.input_bytes + self.forward_backward_bytes + self.param_bytes
 
 
-def summarize(config: AlexNetConfig, *, depth: int = 3) -> ModelSummary:
+def summarize(config: AlexNetConfig, *, depth: int = 3, budget: int | None = None) -> ModelSummary:
     """Run torchinfo on the configured network with one input image on the CPU.
 
+    The memory budget (``alexnet.memory``; ``budget`` bytes, else the process's) is checked
+    first: torchinfo builds the real model and runs a real forward pass.
+
     Raises:
-        AlexNetError: the configuration cannot work.
+        AlexNetError: the configuration cannot work, or would need more memory than the budget.
     """
+    check_memory(config, budget=budget, what="torchinfo's summary (a real forward pass on the CPU)")
     model = build_model(config, device="cpu")
     names = {row.module: row.name for row in analyze(config).layers}
     paths = {id(module): path for path, module in model.named_modules()}
@@ -96,6 +102,22 @@ def summarize(config: AlexNetConfig, *, depth: int = 3) -> ModelSummary:
         param_bytes=stats.total_param_bytes,
         text=str(stats),
     )
+
+
+def analytic_rows(layers: tuple[LayerShape, ...]) -> list[dict[str, Any]]:
+    """The arithmetic's version of the table, for a network too big to summarise for real:
+    per layer its output for one image, parameters, mult-adds and float32 output bytes (C x H x W x 4)."""
+    return [
+        {
+            "layer": layer.name,
+            "kind": layer.kind,
+            "output shape": " × ".join(str(n) for n in layer.out_shape),
+            "params": layer.params,
+            "mult-adds": layer.mult_adds,
+            "output bytes": layer.activation_bytes,
+        }
+        for layer in layers
+    ]
 
 
 def _prefixes(path: str) -> list[str]:

@@ -37,9 +37,11 @@ from alexnet.config import AlexNetConfig
 from alexnet.data import DataSplit, load_dataset
 from alexnet.distributed import Distributed
 from alexnet.errors import AlexNetError
+from alexnet.memory import check_training_memory
 from alexnet.model import build_model
 from alexnet.recorder import RunLogger, RunRecorder
 from alexnet.results import record_results
+from alexnet.runid import resolve_run_dir
 from alexnet.train_settings import (
     DEVICES,
     INITS,
@@ -121,12 +123,13 @@ def train_run(
         hooks: extra ``RunHook``s for this run, called after those in ``RUN_HOOKS``.
 
     Raises:
-        AlexNetError: a problem found before the run directory exists (bad settings, unknown run).
+        AlexNetError: a problem found before the run directory exists (bad settings, unknown run,
+            a run id that is not one, a network over the memory budget of ``alexnet.memory``).
     """
     runs_dir = Path(runs_dir or rundir.default_runs_dir())
     dist = Distributed.from_env()
     if resume:
-        run_dir = runs_dir / resume
+        run_dir = resolve_run_dir(resume, runs_dir)  # a run id, never a path out of the runs directory
         saved = rundir.read_json(run_dir / rundir.CONFIG)
         if saved is None or not (run_dir / rundir.CHECKPOINT).is_file():
             raise AlexNetError(f"Run {resume!r} has no checkpoint in {runs_dir} to resume from.")
@@ -136,8 +139,9 @@ def train_run(
         changes = {k: v for k, v in (overrides or {}).items() if k not in ("dataset", "download")}
         settings = replace(TrainSettings(**{k: v for k, v in saved["training"].items() if k in known}), **changes)
     settings.check()
+    check_training_memory(config, settings)  # before any weight is allocated: refuse what cannot fit
     if not resume:
-        run_dir = runs_dir / (run_id or rundir.new_run_id(runs_dir, settings.dataset))
+        run_dir = resolve_run_dir(run_id or rundir.new_run_id(runs_dir, settings.dataset), runs_dir)
         if dist.rank == 0:
             run_dir.mkdir(parents=True, exist_ok=True)
     recorder = RunRecorder(run_dir, dist.rank == 0)

@@ -18,6 +18,8 @@ from alexnet.config import PRESETS, AlexNetConfig, preset
 from alexnet.data import DATASETS
 from alexnet.distributed import Distributed
 from alexnet.errors import AlexNetError
+from alexnet.memory import BUDGET_ENV, apply_memory_budget
+from alexnet.runid import resolve_run_dir
 from alexnet.shapes import layer_table
 from alexnet.train import train_run
 from alexnet.train_settings import DEVICES, INITS, OPTIMIZERS, PRECISIONS, TrainSettings
@@ -58,6 +60,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     runs.add_argument("--resume", metavar="RUN_ID", help="continue this run from its checkpoint")
     runs.add_argument("--run-id", help=argparse.SUPPRESS)  # alexnet.runs names the run it starts
     runs.add_argument("--no-progress", action="store_true", help="no progress bar")
+    runs.add_argument(
+        "--memory-budget",
+        metavar="SIZE",
+        help=f'refuse a run whose estimated peak memory is larger, e.g. "8GB" (default: ${BUDGET_ENV}, '
+        "else half the available memory)",
+    )
 
 
 _SETTING_FLAGS = tuple(f.name for f in fields(TrainSettings))
@@ -67,6 +75,7 @@ def run_from_args(args: argparse.Namespace) -> int:
     """Run ``python -m alexnet train``; returns the exit status (0 finished or stopped, 1 otherwise)."""
     given = {name: getattr(args, name) for name in _SETTING_FLAGS if getattr(args, name, None) is not None}
     try:
+        apply_memory_budget(getattr(args, "memory_budget", None))
         if args.resume:
             config, settings = PRESETS["cifar"], TrainSettings()  # replaced by the run's own
         else:
@@ -102,7 +111,10 @@ def run_from_args(args: argparse.Namespace) -> int:
 def _mark_failed(args: argparse.Namespace, message: str) -> None:
     """A run named by ``alexnet.runs`` that fails before training says why in its status."""
     name = args.run_id or args.resume
-    path = Path(args.runs_dir or rundir.default_runs_dir()) / name if name else None
+    try:  # never write a status.json outside the runs directory, whatever --resume says
+        path = resolve_run_dir(name, args.runs_dir or rundir.default_runs_dir()) if name else None
+    except AlexNetError:
+        return
     if path is not None and path.is_dir() and Distributed.from_env().rank == 0:
         old = rundir.read_json(path / rundir.STATUS) or {}
         rundir.write_json(

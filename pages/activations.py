@@ -18,6 +18,7 @@ from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
 from alexnet.model import AlexNet, build_model
 from alexnet.plots import activations as plots
+from alexnet.probe import check_probe_memory
 from alexnet.shapes import analyze
 from pages import gradcam_view, receptive_field_view
 from pages.shared import show_error, sidebar
@@ -99,6 +100,7 @@ def run_image(
     config: AlexNetConfig, weights: str, stamp: int, image_key: str, _image: images.Preprocessed
 ) -> images.ImageRun:
     """Every layer's output for one image, cached per (config, weights, stamp, image) so switching layers is instant."""
+    check_probe_memory(config)  # over the memory budget: refused before a single weight is allocated
     model = load_model(config, weights, stamp)
     with _model_lock():
         return images.run_image(model, _image)

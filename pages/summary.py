@@ -9,7 +9,7 @@ from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
 from alexnet.plots.architecture import cost_figure, receptive_field_figure
 from alexnet.shapes import analyze
-from alexnet.summary import ModelSummary, summarize
+from alexnet.summary import ModelSummary, analytic_rows, summarize
 from alexnet.tables import format_bytes, format_count, format_mult_adds, receptive_rows, summary_rows
 from pages.shared import show_error, sidebar
 
@@ -18,6 +18,49 @@ from pages.shared import show_error, sidebar
 def cached_summary(config: AlexNetConfig) -> ModelSummary:
     """torchinfo takes most of a second for the paper's net: once per configuration is enough."""
     return summarize(config)
+
+
+def show_summary(summary: ModelSummary) -> None:
+    """torchinfo's totals, memory and table."""
+    params, trainable, mult_adds = st.columns(3)
+    params.metric("Parameters", format_count(summary.total_params), help=f"{summary.total_params:,} weights and biases")
+    trainable.metric(
+        "Trainable", format_count(summary.trainable_params), help=f"{summary.trainable_params:,} learned by training"
+    )
+    mult_adds.metric(
+        "Mult-adds per image",
+        format_mult_adds(summary.total_mult_adds),
+        help=f"{summary.total_mult_adds:,} multiply-accumulate operations for one forward pass",
+    )
+    memory = st.columns(4)
+    for column, label, value, tip in (
+        (memory[0], "Input", summary.input_bytes, "One float32 image: C × H × W × 4 bytes"),
+        (memory[1], "Forward/backward", summary.forward_backward_bytes, "Activations kept for the backward pass"),
+        (memory[2], "Parameters", summary.param_bytes, "Every weight and bias as float32: 4 bytes each"),
+        (memory[3], "Total memory", summary.total_bytes, "Input + forward/backward + parameters, for one image"),
+    ):
+        column.metric(f"Memory: {label}", format_bytes(value), help=f"{tip} ({value:,} bytes)")
+
+    st.subheader("Layer by layer")
+    rows = pd.DataFrame(summary_rows(summary))
+    st.dataframe(
+        rows,
+        hide_index=True,
+        height=min(38 + 35 * len(rows), 1600),  # the whole paper net, no scrolling inside
+        column_config={
+            "layer": st.column_config.TextColumn(
+                "Layer", width=170, pinned=True, help="Indented by depth in the model"
+            ),
+            "depth": st.column_config.NumberColumn("Depth", width=55),
+            "type": st.column_config.TextColumn("Type", width=120),
+            "output shape": st.column_config.TextColumn("Output shape", width=130, help="Batch × C × H × W"),
+            "params": st.column_config.NumberColumn("Params", width=110, format="localized"),
+            "mult-adds": st.column_config.NumberColumn("Mult-adds", width=130, format="localized"),
+            "trainable": st.column_config.TextColumn("Trainable", width=80, help="— : the layer has no parameters"),
+        },
+    )
+    with st.expander("torchinfo's own printout"):
+        st.code(summary.text, language=None)
 
 
 config = sidebar()
@@ -33,48 +76,29 @@ if report.error is not None:
     st.info("The summary needs a network that works: fix it on the Architecture page or in the sidebar.")
     st.stop()
 try:
-    summary = cached_summary(config)
-except AlexNetError as error:  # analyze() agreed, but the real model did not: still a user's config
+    summary: ModelSummary | None = cached_summary(config)
+except AlexNetError as error:  # over the memory budget, or analyze() agreed but the real model did not
     show_error(error)
-    st.stop()
+    summary = None
 
-params, trainable, mult_adds = st.columns(3)
-params.metric("Parameters", format_count(summary.total_params), help=f"{summary.total_params:,} weights and biases")
-trainable.metric(
-    "Trainable", format_count(summary.trainable_params), help=f"{summary.trainable_params:,} learned by training"
-)
-mult_adds.metric(
-    "Mult-adds per image",
-    format_mult_adds(summary.total_mult_adds),
-    help=f"{summary.total_mult_adds:,} multiply-accumulate operations for one forward pass",
-)
-memory = st.columns(4)
-for column, label, value, tip in (
-    (memory[0], "Input", summary.input_bytes, "One float32 image: C × H × W × 4 bytes"),
-    (memory[1], "Forward/backward", summary.forward_backward_bytes, "Activations kept for the backward pass"),
-    (memory[2], "Parameters", summary.param_bytes, "Every weight and bias as float32: 4 bytes each"),
-    (memory[3], "Total memory", summary.total_bytes, "Input + forward/backward + parameters, for one image"),
-):
-    column.metric(f"Memory: {label}", format_bytes(value), help=f"{tip} ({value:,} bytes)")
-
-st.subheader("Layer by layer")
-rows = pd.DataFrame(summary_rows(summary))
-st.dataframe(
-    rows,
-    hide_index=True,
-    height=min(38 + 35 * len(rows), 1600),  # the whole paper net, no scrolling inside
-    column_config={
-        "layer": st.column_config.TextColumn("Layer", width=170, pinned=True, help="Indented by depth in the model"),
-        "depth": st.column_config.NumberColumn("Depth", width=55),
-        "type": st.column_config.TextColumn("Type", width=120),
-        "output shape": st.column_config.TextColumn("Output shape", width=130, help="Batch × C × H × W"),
-        "params": st.column_config.NumberColumn("Params", width=110, format="localized"),
-        "mult-adds": st.column_config.NumberColumn("Mult-adds", width=130, format="localized"),
-        "trainable": st.column_config.TextColumn("Trainable", width=80, help="— : the layer has no parameters"),
-    },
-)
-with st.expander("torchinfo's own printout"):
-    st.code(summary.text, language=None)
+if summary is None:
+    # torchinfo cannot run, but the arithmetic needs no memory: the same numbers, from the formulas
+    st.subheader("Layer by layer (from the shape arithmetic)")
+    st.caption(
+        "torchinfo did not run, so these numbers come from the formulas alone: output shape for one image, "
+        f"{format_count(report.total_params)} parameters, {format_mult_adds(report.total_mult_adds)} mult-adds."
+    )
+    st.dataframe(
+        pd.DataFrame(analytic_rows(report.layers)),
+        hide_index=True,
+        column_config={
+            "params": st.column_config.NumberColumn("Params", format="localized"),
+            "mult-adds": st.column_config.NumberColumn("Mult-adds", format="localized"),
+            "output bytes": st.column_config.NumberColumn("Output bytes", format="localized"),
+        },
+    )
+else:
+    show_summary(summary)
 
 st.subheader("Where the cost sits")
 st.caption(
