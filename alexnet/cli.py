@@ -24,6 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv[:1] == ["train"]:
             return _train(argv[1:])
+        if argv[:1] == ["bench"]:
+            return _bench(argv[1:])
         args = build_parser().parse_args(argv)
         return args.handler(args)
     except AlexNetError as error:
@@ -60,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     # The trainer's own parser is built only when it runs: importing it (torchvision, the
     # datasets) costs seconds that `presets` and `shapes` should not pay.
     commands.add_parser("train", help="train the configured network and write a run directory (train --help)")
+    commands.add_parser("bench", help="the trainer against a plain PyTorch loop, side by side (bench --help)")
     return parser
 
 
@@ -69,6 +72,18 @@ def _train(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m alexnet train", description="Train the configured network.")
     train_cli.add_train_arguments(parser)
     return train_cli.run_from_args(parser.parse_args(argv))
+
+
+def _bench(argv: list[str]) -> int:
+    from alexnet import bench
+
+    parser = argparse.ArgumentParser(
+        prog="python -m alexnet bench",
+        description="Images/s of a plain PyTorch loop, the trainer's default mode and its fp32 mode, taking turns; "
+        "the machine's bf16 ceiling; the app's probe times.",
+    )
+    bench.add_arguments(parser)
+    return bench.run_from_args(parser.parse_args(argv))
 
 
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:

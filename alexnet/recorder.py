@@ -41,7 +41,9 @@ class RunRecorder:
         dist: Distributed,
         notes: list[str],
         checkpoint: dict[str, Any] | None,
+        mode: dict[str, Any] | None = None,
     ) -> None:
+        """Write config.json (``mode``: how the steps run, e.g. precision and memory layout)."""
         if not self.active:
             return
         saved = rundir.read_json(self.run_dir / rundir.CONFIG) or {}
@@ -55,6 +57,7 @@ class RunRecorder:
             "total_steps": trainer.total_steps,
             "world_size": dist.world_size,
             "device": str(trainer.device),
+            "mode": mode or {},
             "notes": notes,
         }
         rundir.write_json(self.run_dir / rundir.CONFIG, self.info)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from alexnet import rundir
+from alexnet.launch import trainer_env
 
 STARTING_GRACE_S = 30.0  # a status without a pid (just launched) counts as running this long
 LOCK_FILE = ".start.lock"  # in the runs directory; a dot name is never a run id
@@ -47,7 +48,8 @@ def launch(path: Path, root: Path, args: list[str], message: str) -> None:
     rundir.write_json(
         path / rundir.STATUS, {"state": "running", "pid": None, "message": message, "updated_at": time.time()} | keep
     )
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # allocator settings and thread counts for a fast trainer (alexnet.launch)
+    env = trainer_env(dict(os.environ, PYTHONUNBUFFERED="1"))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(rundir.REPO_ROOT), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "alexnet", "train", *args, "--runs-dir", str(root), "--no-progress"]
     with (path / rundir.LOG).open("a") as log:

@@ -22,6 +22,7 @@ register the trainer callbacks they need. Add one to ``RUN_HOOKS`` (every run) o
 
 from __future__ import annotations
 
+import os
 import signal
 import traceback
 from collections.abc import Callable, Sequence
@@ -37,6 +38,7 @@ from alexnet.config import AlexNetConfig
 from alexnet.data import DataSplit, load_dataset
 from alexnet.distributed import Distributed
 from alexnet.errors import AlexNetError
+from alexnet.launch import LAUNCHED_FLAG
 from alexnet.memory import check_training_memory
 from alexnet.model import build_model
 from alexnet.recorder import RunLogger, RunRecorder
@@ -50,7 +52,15 @@ from alexnet.train_settings import (
     TrainSettings,
     estimate_epoch_seconds,
 )
-from alexnet.trainer import Diverged, Trainer, evaluate, init_weights, resolve_device
+from alexnet.trainer import (
+    Diverged,
+    Trainer,
+    evaluate,
+    init_weights,
+    resolve_device,
+    resolve_precision,
+    use_channels_last,
+)
 
 __all__ = [
     "DEVICES",
@@ -110,6 +120,7 @@ def train_run(
     overrides: dict[str, Any] | None = None,
     progress: bool = True,
     hooks: Sequence[RunHook] = (),
+    data: DataSplit | None = None,
 ) -> tuple[str, Path | None]:
     """Train and record a run; returns (final state, run directory; ``None`` on ranks > 0).
 
@@ -121,6 +132,7 @@ def train_run(
         resume: id of a run to continue from its checkpoint.
         progress: show a tqdm bar on a terminal.
         hooks: extra ``RunHook``s for this run, called after those in ``RUN_HOOKS``.
+        data: train on this instead of loading ``settings.dataset`` (``alexnet.bench``'s random images).
 
     Raises:
         AlexNetError: a problem found before the run directory exists (bad settings, unknown run,
@@ -148,7 +160,7 @@ def train_run(
     recorder.status("running", "loading the data")
     shown = run_dir if dist.rank == 0 else None
     try:
-        state = _train(config, settings, run_dir, recorder, dist, bool(resume), progress, [*RUN_HOOKS, *hooks])
+        state = _train(config, settings, run_dir, recorder, dist, bool(resume), progress, [*RUN_HOOKS, *hooks], data)
         return state, shown
     except Diverged as exc:
         recorder.status(
@@ -178,10 +190,13 @@ def _train(
     resuming: bool,
     progress: bool,
     hooks: Sequence[RunHook],
+    given_data: DataSplit | None = None,
 ) -> str:
     device = resolve_device(settings.device, dist.local_rank)
     dist.init(device)
-    data = load_dataset(
+    # the mode that runs is what config.json records: "auto" becomes bf16 or fp32 here
+    settings = replace(settings, precision=resolve_precision(settings.precision, device))
+    data = given_data or load_dataset(
         settings.dataset,
         input_size=config.input_size,
         channels=config.in_channels,
@@ -189,7 +204,7 @@ def _train(
         download=settings.download and dist.rank == 0,  # rank 0 alone downloads; others wait below
     )
     dist.barrier()
-    if settings.download and dist.rank != 0:
+    if settings.download and dist.rank != 0 and given_data is None:
         data = load_dataset(
             settings.dataset, input_size=config.input_size, channels=config.in_channels, data_dir=settings.data_dir
         )
@@ -201,7 +216,8 @@ def _train(
 
     model = build_model(config, seed=settings.seed)
     init_weights(model, settings.init)
-    model.to(device)
+    channels_last = use_channels_last(settings.precision, device)
+    model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
     optimizer = _optimizer(model, settings)
     checkpoint = rundir.load_checkpoint(run_dir / rundir.CHECKPOINT) if resuming else None
     if checkpoint:
@@ -226,13 +242,22 @@ def _train(
         max_steps=settings.max_steps,
         rank=dist.rank,
         world_size=dist.world_size,
+        lr_factor=settings.lr_factor,
+        channels_last=channels_last,
     )
     trainer.step = checkpoint["step"] if checkpoint else 0
     if resuming and trainer.step >= trainer.total_steps:
         raise AlexNetError(
             f"This run already did all {trainer.total_steps} steps.", fix="resume it with more --epochs."
         )
-    recorder.start(config, settings, data.describe(), trainer, dist, notes, checkpoint)
+    mode = {
+        "precision": settings.precision,
+        "channels_last": channels_last,
+        "compile": False,  # torch.compile pays off only in long runs (README "Performance")
+        "allocator_tuned": os.environ.get(LAUNCHED_FLAG) == "1",  # alexnet.launch
+        "threads": torch.get_num_threads(),
+    }
+    recorder.start(config, settings, data.describe(), trainer, dist, notes, checkpoint, mode)
     _install_stop_handlers(trainer)
     elapsed = checkpoint["elapsed"] if checkpoint else 0.0
     log = RunLogger(trainer, settings, recorder, model, data.val, device, progress and dist.rank == 0, elapsed)

@@ -13,7 +13,7 @@ import time
 from dataclasses import fields, replace
 from pathlib import Path
 
-from alexnet import rundir
+from alexnet import launch, rundir
 from alexnet.config import PRESETS, AlexNetConfig, preset
 from alexnet.data import DATASETS
 from alexnet.distributed import Distributed
@@ -22,7 +22,7 @@ from alexnet.memory import BUDGET_ENV, apply_memory_budget
 from alexnet.runid import resolve_run_dir
 from alexnet.shapes import layer_table
 from alexnet.train import train_run
-from alexnet.train_settings import DEVICES, INITS, OPTIMIZERS, PRECISIONS, TrainSettings
+from alexnet.train_settings import DEVICES, INITS, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +47,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--lr", type=float, help="default: 3e-4 (adamw), 0.01 (sgd)")
     train.add_argument("--momentum", type=float, help="sgd only; default 0.9")
     train.add_argument("--weight-decay", type=float, help="default: 0.01 (adamw), 5e-4 (sgd)")
-    train.add_argument("--precision", choices=PRECISIONS, help="default: fp32")
+    train.add_argument("--precision", choices=PRECISIONS, help="default: auto (bf16 where native, else fp32)")
+    train.add_argument("--schedule", choices=SCHEDULES, help="learning rate after warm-up; default: cosine")
+    train.add_argument("--warmup-steps", type=int, help="steps of linear lr warm-up; default: 20")
     train.add_argument("--device", choices=DEVICES, help="default: auto (cuda if available)")
     train.add_argument("--init", choices=INITS, help="weight initialisation; default: kaiming")
     train.add_argument("--seed", type=int, help="default: 0")
@@ -73,6 +75,7 @@ _SETTING_FLAGS = tuple(f.name for f in fields(TrainSettings))
 
 def run_from_args(args: argparse.Namespace) -> int:
     """Run ``python -m alexnet train``; returns the exit status (0 finished or stopped, 1 otherwise)."""
+    launch.tune_this_process()  # the allocator settings alexnet.runs gives its children, here too
     given = {name: getattr(args, name) for name in _SETTING_FLAGS if getattr(args, name, None) is not None}
     try:
         apply_memory_budget(getattr(args, "memory_budget", None))

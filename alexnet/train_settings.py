@@ -27,7 +27,9 @@ OPTIMIZERS: dict[str, dict[str, float]] = {
     "sgd": {"lr": 0.01, "momentum": 0.9, "weight_decay": 5e-4},  # the paper's; learns with the Kaiming init
 }
 INITS = ("kaiming", "torch")
-PRECISIONS = ("fp32", "bf16")
+# auto: bf16 autocast where the device runs bf16 natively (CUDA, CPUs with AVX512-BF16 or AMX), else fp32
+PRECISIONS = ("auto", "fp32", "bf16")
+SCHEDULES = ("cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -41,10 +43,12 @@ class TrainSettings:
     epochs: int = 10  # passes over the training set
     batch_size: int = 64  # images per step (per process under torchrun)
     optimizer: str = "adamw"  # adamw or sgd
-    lr: float = OPTIMIZERS["adamw"]["lr"]  # learning rate, constant through the run
+    lr: float = OPTIMIZERS["adamw"]["lr"]  # peak learning rate (see schedule)
     momentum: float = 0.0  # sgd only
     weight_decay: float = OPTIMIZERS["adamw"]["weight_decay"]
-    precision: str = "fp32"  # bf16: autocast the forward pass to bfloat16
+    schedule: str = "cosine"  # cosine: lr falls from its peak to 0 at the last step; constant: stays
+    warmup_steps: int = 20  # lr rises linearly from 0 over these first steps
+    precision: str = "auto"  # bf16: autocast the forward pass to bfloat16; auto: bf16 where native
     device: str = "auto"  # auto: cuda when available, else cpu
     init: str = "kaiming"  # kaiming: He et al. 2015 normal init; torch: PyTorch's default
     seed: int = 0  # weights, dropout and the order of the images
@@ -66,6 +70,7 @@ class TrainSettings:
             ("dataset", self.dataset, DATASETS),
             ("optimizer", self.optimizer, tuple(OPTIMIZERS)),
             ("precision", self.precision, PRECISIONS),
+            ("schedule", self.schedule, SCHEDULES),
             ("device", self.device, DEVICES),
             ("init", self.init, INITS),
         ]:
@@ -75,6 +80,22 @@ class TrainSettings:
             raise AlexNetError("Epochs, batch size, log and checkpoint intervals must be at least 1.")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise AlexNetError(f"The learning rate must be a positive number, not {self.lr}.")
+        if self.warmup_steps < 0:
+            raise AlexNetError(f"Warm-up steps cannot be negative ({self.warmup_steps}).", fix="use 0 for none.")
+
+    def lr_factor(self, step: int, total_steps: int) -> float:
+        """The learning rate of step ``step`` (0-based) as a fraction of ``lr``:
+
+        warm-up (step < W):  (step + 1) / (W + 1)
+        cosine, after it:    0.5 * (1 + cos(pi * (step - W) / (total_steps - W)))
+        constant, after it:  1
+        """
+        warmup = self.warmup_steps
+        if step < warmup:
+            return (step + 1) / (warmup + 1)
+        if self.schedule == "constant" or total_steps <= warmup:
+            return 1.0
+        return 0.5 * (1.0 + math.cos(math.pi * min(step - warmup, total_steps - warmup) / (total_steps - warmup)))
 
 
 # A rough training speed on two shared CPU cores. Forward + backward cost about 3x the forward's

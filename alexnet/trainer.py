@@ -53,11 +53,18 @@ class Trainer:
         max_steps: int | None = None,
         rank: int = 0,
         world_size: int = 1,
+        lr_factor: Callable[[int, int], float] | None = None,
+        channels_last: bool = False,
     ) -> None:
         self.model, self.dataset, self.optimizer = model, dataset, optimizer
         self.batch_size, self.epochs, self.device = batch_size, epochs, device
         self.precision, self.seed, self.max_steps = precision, seed, max_steps
         self.rank, self.world_size = rank, world_size
+        # lr = base lr * lr_factor(step, total_steps), set before every step (a function of the
+        # step alone, so a resumed run follows the same schedule)
+        self.lr_factor = lr_factor
+        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
+        self.channels_last = channels_last  # images go in as (B, C, H, W) with C innermost in memory
         self.callbacks: dict[str, list[Callback]] = defaultdict(list)
         self.step = 0
         self.loss = math.nan
@@ -124,6 +131,12 @@ class Trainer:
                 self.epoch_losses = []
             for images, labels in self._batches(epoch, skip=self.step % spe):
                 images, labels = images.to(self.device), labels.to(self.device)  # (B, C, H, W), (B,)
+                if self.channels_last:
+                    images = images.contiguous(memory_format=torch.channels_last)
+                if self.lr_factor is not None:
+                    factor = self.lr_factor(self.step, self.total_steps)
+                    for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
+                        group["lr"] = base * factor
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"):
                     logits = self.model(images)  # (B, num_classes)
                 loss = F.cross_entropy(logits.float(), labels)
@@ -187,6 +200,29 @@ def init_weights(model: nn.Module, scheme: str) -> None:
         nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
         nn.init.zeros_(layer.bias)
     nn.init.normal_(layers[-1].weight, std=0.01)
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """Whether ``device`` runs bfloat16 math natively: a CUDA GPU that says so, or a CPU whose
+    oneDNN has bf16 kernels (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slower than fp32."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return torch.backends.mkldnn.is_available() and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return False
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``auto`` (the default) is ``bf16`` where the device supports it natively, else ``fp32``."""
+    if precision == "auto":
+        return "bf16" if bf16_supported(device) else "fp32"
+    return precision
+
+
+def use_channels_last(precision: str, device: torch.device) -> bool:
+    """Channels-last (NHWC) layout for model and images: oneDNN's bf16 convolutions on a CPU run
+    in it natively; measured with ``python -m alexnet bench`` (see README "Performance")."""
+    return device.type == "cpu" and precision == "bf16"
 
 
 def resolve_device(name: str, local_rank: int = 0) -> torch.device:
