@@ -16,6 +16,7 @@ only that the gradient stays inside the rectangle.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -23,7 +24,8 @@ from torch import nn
 
 from alexnet.config import PRESETS, AlexNetConfig, BlockConfig
 from alexnet.model import build_model
-from alexnet.receptive import receptive_rect
+from alexnet.plots.receptive import ANALYTIC_SHAPE, CELL_SHAPE, FIELD_SHAPE, cell_map_figure, field_figure
+from alexnet.receptive import ReceptiveRect, receptive_rect
 from alexnet.shapes import analyze
 
 blocks = st.builds(
@@ -132,3 +134,32 @@ def test_start_offset_follows_the_recurrence():
     assert rows["pool1"].rf_start == 3.0 + (3 - 1) / 2 * 4
     assert rows["conv2"].rf_start == rows["pool1"].rf_start + ((5 - 1) / 2 - 2) * 8
     assert rows["fc6"].rf_start is None
+
+
+def test_every_map_cell_can_be_clicked():
+    # plotly's heatmap emits no point selection: a scatter point per cell takes the click
+    figure = cell_map_figure(np.arange(35.0).reshape(5, 7), 1, 2, title="map")
+    cells = next(trace for trace in figure.data if trace.type == "scatter")
+    assert sorted(zip(cells.y, cells.x, strict=True)) == [(r, c) for r in range(5) for c in range(7)]
+    (picked,) = [shape for shape in figure.layout.shapes if shape.name == CELL_SHAPE]
+    assert (picked.x0, picked.x1, picked.y0, picked.y1) == (1.5, 2.5, 0.5, 1.5)
+
+
+def test_field_figure_draws_what_the_cell_reads():
+    picture = np.zeros((8, 8, 3), dtype=np.uint8)
+    inside = ReceptiveRect(rows=(2, 4), cols=(3, 5), clipped_rows=(2, 4), clipped_cols=(3, 5))
+    shapes = {shape.name: shape for shape in field_figure(picture, inside, title="t").layout.shapes}
+    assert (shapes[FIELD_SHAPE].x0, shapes[FIELD_SHAPE].y1) == (2.5, 4.5)
+    assert ANALYTIC_SHAPE not in shapes  # nothing reaches the padding
+
+    edge = ReceptiveRect(rows=(-3, 2), cols=(5, 10), clipped_rows=(0, 2), clipped_cols=(5, 7))
+    figure = field_figure(picture, edge, title="t")
+    shapes = {shape.name: shape for shape in figure.layout.shapes}
+    assert (shapes[FIELD_SHAPE].y0, shapes[FIELD_SHAPE].x1) == (-0.5, 7.5)
+    assert (shapes[ANALYTIC_SHAPE].y0, shapes[ANALYTIC_SHAPE].x1) == (-3.5, 10.5)
+    assert figure.layout.xaxis.range[1] == 10.5  # the view reaches into the padding to show it
+
+    nothing = ReceptiveRect(rows=(-4, -1), cols=(0, 3), clipped_rows=(0, -1), clipped_cols=(0, 3))
+    assert nothing.empty
+    shapes = {shape.name for shape in field_figure(picture, nothing, title="t").layout.shapes}
+    assert FIELD_SHAPE not in shapes and ANALYTIC_SHAPE in shapes
