@@ -16,6 +16,7 @@ from alexnet.errors import AlexNetError
 from alexnet.plots.training import accuracy_figure, loss_figure, overlay_figure
 from alexnet.smoothing import smooth
 from alexnet.train import OPTIMIZERS, PRECISIONS, TrainSettings, estimate_epoch_seconds
+from pages import training_results_view
 from pages.shared import PRESET_KEY, current_config, set_config, show_error, sidebar
 
 REFRESH_S = 2.0  # how often the live view re-reads the run directory
@@ -328,9 +329,11 @@ ids = [info.run_id for info in infos]
 if st.session_state.get("train_watch") not in ids:
     st.session_state.train_watch = (going or infos[0]).run_id
 watched = st.selectbox("Run", ids, key="train_watch")
-if next(info for info in infos if info.run_id == watched).active:
+watched_info = next(info for info in infos if info.run_id == watched)
+if watched_info.active:
     _live_view_running(watched)
 else:
     _live_view_idle(watched)
+training_results_view.show(watched_info)
 
 _all_runs(infos)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from alexnet import runs
+from alexnet import results, runs
 from alexnet.config import PRESETS
+from alexnet.train import train_run
+from alexnet.train_settings import TrainSettings
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -61,7 +66,8 @@ def test_start_watch_and_stop_a_run(runs_dir):
     assert info.state == "running"
     assert any("running" in b for b in badges(at))
 
-    rerun_until(at, lambda at: len(at.get("plotly_chart")) >= 1)  # the loss curve is drawn
+    # the loss curve is drawn (the results section may already show conv1's initial filters)
+    rerun_until(at, lambda at: any("train_loss_chart" in c.proto.id for c in at.get("plotly_chart")))
     assert any(p.label == "Loss (last step)" and p.value != "-" for p in at.metric)
 
     at.button(key="train_start").click().run()  # a second start is refused while one is going
@@ -84,3 +90,50 @@ def test_switching_optimizer_brings_its_defaults(runs_dir):
     assert at.session_state["config"] == PRESETS["cifar"]
     assert at.number_input(key="edit_input_size").value == 32  # the sidebar shows it too
     assert not any("cifar" in w.value for w in at.warning)
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The plotly figure a chart element holds, as a dict (its data, layout and frames)."""
+    (element,) = [c for c in at.get("plotly_chart") if c.proto.id and key in c.proto.id]
+    return json.loads(element.proto.spec)
+
+
+def array(value) -> np.ndarray:
+    """A plotly array from a figure's JSON: a list, or plotly's typed array {"dtype", "bdata" (base64), "shape"}."""
+    if isinstance(value, dict):
+        data = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return data.reshape([int(n) for n in str(value.get("shape", len(data))).split(",")])
+    return np.array(value)
+
+
+@pytest.mark.slow
+def test_results_of_a_finished_run(runs_dir):
+    settings = TrainSettings(epochs=2, checkpoint_every=10**6)
+    state, path = train_run(replace(PRESETS["cifar"], input_size=16), settings, runs_dir=runs_dir, progress=False)
+    assert state == "finished"
+    predictions = results.latest_predictions(path)
+    history = results.filter_history(path)
+
+    at = training_page()
+    assert not at.exception, at.exception
+    assert any("What the network learned" in s.value for s in at.subheader)
+    confusion = chart(at, "results_confusion")["data"][0]
+    assert confusion["x"] == [str(d) for d in range(10)]  # the digits' class names on both axes
+    # the matrix drawn is the run's own: counts per (true, predicted) pair, one per validation image
+    np.testing.assert_array_equal(array(confusion["z"]), results.confusion_matrix(predictions, 10))
+    assert array(confusion["z"]).sum() == len(predictions.label) == len(results.validation_set(path))
+    accuracy = chart(at, "results_accuracy")["data"][0]
+    matrix = results.confusion_matrix(predictions, 10)
+    np.testing.assert_allclose(array(accuracy["y"]).astype(float), 100 * np.diag(matrix) / matrix.sum(axis=1))
+    wrong = chart(at, "results_wrong")
+    reading_order = sorted(wrong["layout"]["annotations"], key=lambda a: (-round(a["y"], 3), a["x"]))
+    shown = results.confidently_wrong(predictions, 12)  # the page's grid: most confident first
+    assert [a["text"] for a in reading_order] == [
+        f"true {predictions.label[i]}, said {predictions.predicted[i]} ({predictions.confidence[i]:.0%})" for i in shown
+    ]
+    filters = chart(at, "results_filters")
+    assert [f["name"] for f in filters["frames"]] == ["0", "1", "2"]  # initialisation, then each epoch
+    assert len(history.epochs) == 3
+    assert [s["label"] for s in filters["layout"]["sliders"][0]["steps"]] == ["0", "1", "2"]
+    assert filters["layout"]["sliders"][0]["active"] == 2  # it opens on the last epoch
+    assert filters["frames"][0]["data"][0]["source"] != filters["frames"][-1]["data"][0]["source"]  # they changed

@@ -92,6 +92,15 @@ def filters_animation(weights: np.ndarray, epochs: Sequence[float], *, width: in
         tiles = filter_tiles(step_weights).repeat(zoom, axis=1).repeat(zoom, axis=2)  # (O, K*z, K*z, 3)
         frames.append(mosaic(tiles, columns, gap=2, fill=GAP_RGB)[0])
     stack = np.stack(frames)  # (T, H, W, 3)
+    if len(stack) == 1:  # only the initial filters so far: one picture, nothing to animate (and plotly adds no slider)
+        figure = px.imshow(stack[0], binary_string=True)
+        figure.update_xaxes(visible=False)
+        figure.update_yaxes(visible=False)
+        height, picture_width = stack.shape[1:3]
+        figure.update_layout(
+            width=width, height=int(width * height / picture_width), margin={"l": 0, "r": 0, "t": 10, "b": 0}
+        )
+        return figure
     figure = px.imshow(stack, animation_frame=0, binary_string=True, labels={"animation_frame": "epoch"})
     names = [_epoch_label(e) for e in epochs]
     for frame, name in zip(figure.frames, names, strict=True):
