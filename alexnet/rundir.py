@@ -76,6 +76,11 @@ class MetricsWriter:
 
     def __init__(self, path: Path) -> None:
         self._file = path.open("a", encoding="utf-8")
+        # a trainer killed mid-write left a torn last line: end it, or the first record of the
+        # resumed run would be glued to it and lost with it
+        if self._file.tell() and _last_byte(path) != b"\n":
+            self._file.write("\n")
+            self._file.flush()
 
     def write(self, record: dict[str, Any]) -> None:
         # one write call per line: a reader sees whole lines, or a torn last line it skips
@@ -85,6 +90,12 @@ class MetricsWriter:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _last_byte(path: Path) -> bytes:
+    with path.open("rb") as file:
+        file.seek(-1, os.SEEK_END)
+        return file.read(1)
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:

@@ -25,8 +25,32 @@ from alexnet.errors import AlexNetError
 from alexnet.memory import check_training_memory
 from alexnet.model import AlexNet, build_model, load_weights
 from alexnet.runid import MAX_RUN_ID_LENGTH, RUN_ID_PATTERN, resolve_run_dir
+from alexnet.runtable import format_duration, table_rows
 from alexnet.shapes import layer_table
 from alexnet.train import TrainSettings
+
+__all__ = [
+    "Metrics",
+    "Progress",
+    "RunInfo",
+    "active_run",
+    "checkpoint_stamp",
+    "format_duration",
+    "get_run",
+    "list_runs",
+    "load_run_model",
+    "metrics_csv",
+    "progress",
+    "read_metrics",
+    "resume_run",
+    "run_classes",
+    "run_config",
+    "run_path",
+    "runs_dir",
+    "start_run",
+    "stop_run",
+    "table_rows",
+]
 
 RESUMABLE = ("stopped", "interrupted", "failed", "diverged", "finished")
 
@@ -397,36 +421,3 @@ def _interrupted_message(path: Path) -> str:
     except OSError:
         lines = []
     return message + (f" Last line of {rundir.LOG}: {lines[-1].strip()}" if lines else "")
-
-
-def format_duration(seconds: float | None) -> str:
-    """``75`` -> ``"1 min 15 s"``; ``None`` -> ``"-"``."""
-    if seconds is None:
-        return "-"
-    seconds = round(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
-
-
-def table_rows(infos: list[RunInfo]) -> list[dict[str, Any]]:
-    """One plain row per run for a table: state, dataset, network, optimizer, best accuracy, duration."""
-    rows = []
-    for info in infos:
-        net, training = info.network, info.settings
-        rows.append(
-            {
-                "run": info.run_id,
-                "state": info.state,
-                "dataset": info.dataset,
-                "network": f"{net['input_size']} px, {len(net['blocks'])} blocks" if net else "",
-                "optimizer": f"{training['optimizer']} lr {training['lr']:g}" if training else "",
-                "best accuracy (%)": None if info.best_accuracy is None else round(100 * info.best_accuracy, 1),
-                "steps": f"{info.step} / {info.total_steps}",
-                "duration": format_duration(info.duration_s),
-                "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(info.created_at)),
-            }
-        )
-    return rows

@@ -40,7 +40,7 @@ from alexnet.distributed import Distributed
 from alexnet.errors import AlexNetError
 from alexnet.launch import LAUNCHED_FLAG
 from alexnet.memory import check_training_memory
-from alexnet.model import build_model
+from alexnet.model import build_model, load_weights
 from alexnet.recorder import RunLogger, RunRecorder
 from alexnet.results import record_results
 from alexnet.runid import resolve_run_dir
@@ -221,7 +221,7 @@ def _train(
     optimizer = _optimizer(model, settings)
     checkpoint = rundir.load_checkpoint(run_dir / rundir.CHECKPOINT) if resuming else None
     if checkpoint:
-        model.load_state_dict(checkpoint["model"])
+        load_weights(model, checkpoint["model"])  # another network's weights: a plain message, not a traceback
         optimizer.load_state_dict(checkpoint["optimizer"])  # Adam's moments, SGD's momentum
         for group in optimizer.param_groups:  # ... but the settings may have changed on resume
             group.update(lr=settings.lr, weight_decay=settings.weight_decay)
