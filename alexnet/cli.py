@@ -26,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _train(argv[1:])
         if argv[:1] == ["bench"]:
             return _bench(argv[1:])
+        if argv[:1] == ["explain"]:
+            return _explain(argv[1:])
         args = build_parser().parse_args(argv)
         return args.handler(args)
     except AlexNetError as error:
@@ -63,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     # datasets) costs seconds that `presets` and `shapes` should not pay.
     commands.add_parser("train", help="train the configured network and write a run directory (train --help)")
     commands.add_parser("bench", help="the trainer against a plain PyTorch loop, side by side (bench --help)")
+    commands.add_parser("explain", help="a run's Grad-CAM of one image, written as a PNG (explain --help)")
     return parser
 
 
@@ -72,6 +75,17 @@ def _train(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m alexnet train", description="Train the configured network.")
     train_cli.add_train_arguments(parser)
     return train_cli.run_from_args(parser.parse_args(argv))
+
+
+def _explain(argv: list[str]) -> int:
+    from alexnet import explain_cli  # torch, torchvision and Captum: only when explaining
+
+    parser = argparse.ArgumentParser(
+        prog="python -m alexnet explain",
+        description="Where a trained run looks in an image: its Grad-CAM laid over the image, as a PNG.",
+    )
+    explain_cli.add_arguments(parser)
+    return explain_cli.run_from_args(parser.parse_args(argv))
 
 
 def _bench(argv: list[str]) -> int:

@@ -111,3 +111,45 @@ def test_help_lists_train_without_importing_the_trainer():
     result = run_cli("--help")
     assert result.returncode == 0 and "train" in result.stdout
     assert "--epochs" in run_cli("train", "--help").stdout
+
+
+@pytest.mark.slow
+def test_explain_writes_the_grad_cam_overlay_of_a_run(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from alexnet import explain, images, runs
+    from alexnet.plots.explain import overlay
+
+    root = tmp_path / "runs"
+    trained = run_cli("train", "--preset", "cifar", "--input-size", "16", "--max-steps", "3", "--runs-dir", str(root))
+    assert trained.returncode == 0, trained.stderr
+    (run_id,) = [p.name for p in root.iterdir()]
+    digit = images.digit_sample(7)  # (8, 8, 3) uint8
+    Image.fromarray(digit).save(tmp_path / "seven.png")
+    out = tmp_path / "heat.png"
+
+    result = run_cli(
+        "explain", "--run", run_id, "--image", str(tmp_path / "seven.png"), "--layer", "conv3", "--class", "7",
+        "--out", str(out), "--runs-dir", str(root),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Grad-CAM of class '7' at conv3" in result.stdout and str(out) in result.stdout
+    written = np.asarray(Image.open(out))
+    # the same picture as the library draws for the run's checkpoint
+    prepared = images.preprocess(digit, runs.run_config(run_id, root))
+    expected = explain.explain(runs.load_run_model(run_id, directory=root), prepared.batch, layer="conv3", target=7)
+    np.testing.assert_array_equal(written, overlay(prepared.resized, expected.heatmap, 0.6))
+    assert written.shape == (256, 256, 3)
+
+    for args, message in (
+        (["--layer", "conv9"], "no layer 'conv9'"),
+        (["--class", "horse"], "no class called 'horse'"),
+    ):
+        failed = run_cli(
+            "explain", "--run", run_id, "--image", str(tmp_path / "seven.png"), "--out", str(out),
+            "--runs-dir", str(root), *args,
+        )  # fmt: skip
+        assert failed.returncode == 2 and message in failed.stderr and "Traceback" not in failed.stderr
+    missing = run_cli("explain", "--run", "nope", "--image", str(out), "--out", str(out), "--runs-dir", str(root))
+    assert missing.returncode == 2 and "no run 'nope'" in missing.stderr
