@@ -1,0 +1,56 @@
+"""The server's safe defaults (README "Security"): read from .streamlit/config.toml, and as Streamlit
+itself resolves them when started from the repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / ".streamlit" / "config.toml"
+MAX_UPLOAD_MB = 20  # photos and configuration files; alexnet.images refuses more than 40 megapixels anyway
+
+
+def test_config_file_binds_loopback_caps_uploads_keeps_xsrf_and_sends_no_statistics():
+    config = tomllib.loads(CONFIG.read_text())
+    server, browser = config["server"], config["browser"]
+    assert server["address"] == "127.0.0.1"  # not 0.0.0.0: nobody else on the network reaches it
+    assert server["headless"] is True
+    assert 0 < server["maxUploadSize"] <= MAX_UPLOAD_MB
+    assert server["enableXsrfProtection"] is True  # written out, not left to a default that could change
+    assert server.get("enableCORS", True) is True
+    assert browser["gatherUsageStats"] is False
+    assert browser["serverAddress"] == "127.0.0.1"
+
+
+def test_streamlit_resolves_the_same_values_from_the_repository():
+    """The file is the one Streamlit reads (right folder, right names), not just a file that says so."""
+    names = [
+        "server.address",
+        "server.maxUploadSize",
+        "server.enableXsrfProtection",
+        "server.enableCORS",
+        "browser.gatherUsageStats",
+        "server.headless",
+    ]
+    script = (
+        "import json; from streamlit import config; config.get_config_options(force_reparse=True); "
+        f"print(json.dumps({{n: config.get_option(n) for n in {names!r}}}))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}  # the file alone decides
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    options = json.loads(done.stdout.strip().splitlines()[-1])
+    assert options == {
+        "server.address": "127.0.0.1",
+        "server.maxUploadSize": MAX_UPLOAD_MB,
+        "server.enableXsrfProtection": True,
+        "server.enableCORS": True,
+        "browser.gatherUsageStats": False,
+        "server.headless": True,
+    }
