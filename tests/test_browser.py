@@ -34,7 +34,7 @@ from alexnet.config import PRESETS
 from alexnet.plots.receptive import ANALYTIC_SHAPE, FIELD_SHAPE
 from alexnet.receptive import receptive_rect
 from alexnet.shapes import analyze
-from alexnet.tables import shape_text
+from alexnet.tables import format_mult_adds, shape_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -145,6 +145,9 @@ def test_edit_architecture_then_visit_every_page(app: App) -> None:
         title = plot_data(app, "arith_figure")["layout"]["title"]["text"]
         side = analyze(paper.with_block(0, stride=2)).layers[0].out_shape[1]
         assert f"/ 2) + 1 = {side}" in title, title
+        # and the costs: the overview's mult-adds metric shows the new total
+        mult_adds = format_mult_adds(analyze(paper.with_block(0, stride=2)).total_mult_adds)
+        assert mult_adds in app.main_text(), f"mult-adds {mult_adds} not shown"
         assert_healthy_page(app, "Architecture")
         app.screenshot("architecture-conv1-stride2")
         print(f"Architecture: stride change drawn in {seconds:.1f} s")
