@@ -16,7 +16,8 @@ pixels) grow layer by layer, starting from r = j = 1 at the image:
 
 where start is the centre of output cell 0 in input pixels (the image's pixel 0 has start 0).
 Output cell i of a layer then sees input pixels start + i * j - (r - 1) / 2 through
-start + i * j + (r - 1) / 2, before clipping to the image (``alexnet.receptive``).
+start + i * j + (r - 1) / 2; ``alexnet.receptive`` cuts that square where it runs into any
+layer's padding.
 
 ``analyze`` walks the layers in the model's order, so its rows line up one for one with the
 modules of ``alexnet.model.AlexNet`` (matched by ``LayerShape.module``).
