@@ -297,6 +297,23 @@ def _all_runs(infos: list[runs.RunInfo]) -> None:
         )
 
 
+def _follow_link() -> None:
+    """``?run=<run id>`` opens that run in the live view (once per link, then the Run box decides).
+    A link comes from anyone: it passes the one run-id check (``alexnet.runid``) and a bad one
+    is explained while it stays in the address bar."""
+    link = st.query_params.get("run")
+    if link is None:
+        return
+    try:
+        run_id = runs.run_path(link).name
+    except AlexNetError as link_error:
+        show_error(link_error)
+        return
+    if st.session_state.get("train_link") != link:
+        st.session_state.train_link = link
+        st.session_state.train_watch = run_id
+
+
 config = sidebar()
 st.title("Training")
 st.caption(
@@ -319,6 +336,7 @@ error = st.session_state.pop("train_error", None)
 if error:
     show_error(error)
 
+_follow_link()
 infos = runs.list_runs()
 if not infos:
     st.info("No runs yet. Press **Start training**: on the digits, the loss starts falling within seconds.")
