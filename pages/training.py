@@ -307,7 +307,7 @@ def _follow_link() -> None:
     try:
         run_id = runs.run_path(link).name
     except AlexNetError as link_error:
-        show_error(link_error)
+        st.error(f"This page's link names a run it cannot open. {link_error.message}", icon=":material/link_off:")
         return
     if st.session_state.get("train_link") != link:
         st.session_state.train_link = link
@@ -321,6 +321,7 @@ st.caption(
     "you can switch pages or reload, and the run keeps going."
 )
 
+_follow_link()  # before the Run box is drawn, and its message at the top where the link's effect shows
 _controls()
 _speed_advice(st.session_state.train_dataset)
 going = runs.active_run()
@@ -336,7 +337,6 @@ error = st.session_state.pop("train_error", None)
 if error:
     show_error(error)
 
-_follow_link()
 infos = runs.list_runs()
 if not infos:
     st.info("No runs yet. Press **Start training**: on the digits, the loss starts falling within seconds.")
