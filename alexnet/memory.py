@@ -26,6 +26,7 @@ The budget is ``ALEXNET_MEMORY_BUDGET`` ("8GB", "512MB", "1.5GiB" or plain bytes
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -114,10 +115,8 @@ def memory_budget() -> tuple[int, str]:
     text = os.environ.get(BUDGET_ENV, "").strip()
     if text:
         return parse_size(text), f"set by {BUDGET_ENV} or --memory-budget"
-    return int(DEFAULT_FRACTION * available_memory()), (
-        f"{DEFAULT_FRACTION:.0%} of the memory available on this machine now; "
-        f"{BUDGET_ENV} or --memory-budget changes it"
-    )
+    share = f"{DEFAULT_FRACTION:.0%} of the memory available on this machine now"
+    return int(DEFAULT_FRACTION * available_memory()), share
 
 
 def apply_memory_budget(text: str | None) -> None:
@@ -195,14 +194,17 @@ def check_memory(
         parts.append(f"convolution workspace {format_size(estimate.workspace)}")
     batch = f" for a batch of {batch}" if batch > 1 else ""
     biggest = _biggest_weights(config)
+    enough = f"{math.ceil(estimate.total / 10**9)}GB"  # the estimate, rounded up to whole GB
     raise AlexNetError(
         f"{what}{batch} would need about {format_size(estimate.total)} of memory ({', '.join(parts)}), "
         f"over the memory budget of {format_size(limit)} ({source}). Nothing was allocated.",
         layer=biggest if estimate.weights > estimate.activations else estimate.largest_layer,
         fix=(
-            "use a smaller input size, fewer channels, a larger stride or an adaptive pool (fewer inputs to the first fully connected layer)"
+            "use a smaller input size, fewer channels, a larger stride or an adaptive pool "
+            "(fewer inputs to the first fully connected layer)"
             + (", a smaller batch" if estimate.batch > 1 else "")
-            + f"; or raise the budget with {BUDGET_ENV}=16GB or --memory-budget if this machine really has the memory."
+            + f"; or, only if this machine really has that much memory, raise the budget: {BUDGET_ENV}={enough} "
+            f"or --memory-budget {enough}."
         ),
     )
 

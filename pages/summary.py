@@ -88,13 +88,19 @@ if summary is None:
         "torchinfo did not run, so these numbers come from the formulas alone: output shape for one image, "
         f"{format_count(report.total_params)} parameters, {format_mult_adds(report.total_mult_adds)} mult-adds."
     )
+    table = pd.DataFrame(analytic_rows(report.layers))
     st.dataframe(
-        pd.DataFrame(analytic_rows(report.layers)),
+        table,
         hide_index=True,
+        height=min(38 + 35 * len(table), 1600),  # every layer, no scrolling inside
         column_config={
-            "params": st.column_config.NumberColumn("Params", format="localized"),
-            "mult-adds": st.column_config.NumberColumn("Mult-adds", format="localized"),
-            "output bytes": st.column_config.NumberColumn("Output bytes", format="localized"),
+            "layer": st.column_config.TextColumn("Layer", pinned=True),
+            "kind": st.column_config.TextColumn("Kind"),
+            "output shape": st.column_config.TextColumn("Output shape", help="C × H × W for one image"),
+            # compact numbers (65.5B) keep every column readable at 1024 px; the exact ones are a copy away
+            "params": st.column_config.NumberColumn("Params", format="compact"),
+            "mult-adds": st.column_config.NumberColumn("Mult-adds", format="compact"),
+            "output bytes": st.column_config.NumberColumn("Output", format="bytes", help="float32: C × H × W × 4"),
         },
     )
 else:
