@@ -22,8 +22,9 @@ Peak memory in bytes, for a batch of B images (W = parameters x 4 bytes):
 The budget is ``ALEXNET_MEMORY_BUDGET`` ("8GB", "512MB", "1.5GiB" or plain bytes) when set
 (``--memory-budget`` on the command line sets it for the process and its trainer), else
 ``DEFAULT_FRACTION`` of the memory this machine has available right now. The budget is the
-host's memory: every pass here builds its model on the CPU first (a CUDA run moves it after),
-so host memory is what a too-large network exhausts first.
+host's memory: torchinfo and the trainer build the model on the CPU first (a CUDA run moves it
+after). On a CUDA machine the Activations probe builds on the GPU; the same estimate guards it,
+and a GPU out-of-memory error left over is turned into a message by ``alexnet.probe.probe``.
 """
 
 from __future__ import annotations
