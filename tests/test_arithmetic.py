@@ -6,7 +6,7 @@ import itertools
 from dataclasses import replace
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from alexnet.config import PRESETS, AlexNetConfig, BlockConfig
@@ -110,6 +110,9 @@ def traces(figure):
     return {trace.name: trace for trace in figure.data}
 
 
+# each example builds a whole plotly figure with its animation frames (about 0.2 s): the CI profile's 2000
+# would take minutes; the geometry itself is checked at the full count above
+@settings(max_examples=min(300, settings().max_examples))
 @given(configs)
 def test_the_figure_draws_the_geometry(config):
     layers = list(windows(config))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -93,6 +93,8 @@ def empirical_field(config: AlexNetConfig, module: str, row: int, col: int) -> E
     return (int(rows[0]), int(rows[-1])), (int(cols[0]), int(cols[-1]))
 
 
+# each example builds a model and backpropagates through it: cap the CI profile's 2000 to stay within minutes
+@settings(max_examples=min(600, settings().max_examples))
 @given(configs, st.data())
 def test_rectangle_matches_backpropagation(config, data):
     report = analyze(config)
