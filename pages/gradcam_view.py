@@ -125,9 +125,9 @@ def show(
         if digit is not None:
             box = explain.ink_box(digit, result.heatmap.shape[0])
             st.metric(
-                "Heat inside the digit's box",
+                "Heat on the digit",
                 f"{explain.mass_inside(result.heatmap, box):.0%}",
-                help=f"Share of the heat map inside the box around the digit's ink, which covers {box.mean():.0%} "
+                help=f"Share of the heat map inside the bounding box of the digit's ink, which covers {box.mean():.0%} "
                 "of the image. Above that share, the map sits on the digit.",
             )
     h, w = result.cam.shape

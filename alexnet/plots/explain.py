@@ -85,5 +85,6 @@ def _layout(figure: go.Figure, title: str, height: int) -> go.Figure:
         dragmode=False,
     )
     figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False, scaleanchor="x")
+    # a square picture in a wider or taller box: keep it under its title (plotly centres it otherwise)
+    figure.update_yaxes(visible=False, scaleanchor="x", constrain="domain", constraintoward="top")
     return figure
