@@ -202,3 +202,17 @@ def test_the_run_wrote_filters_and_predictions_each_epoch(digits_run):
     assert confidences.min() >= predictions.confidence[others].max()
     pictures = results.validation_pictures(val, predictions.index[wrong])
     assert pictures.shape == (5, 32, 32, 3) and pictures.dtype == np.uint8
+
+
+def test_filters_animation_has_a_frame_per_epoch_and_one_picture_before_the_first():
+    from alexnet.plots.results import filters_animation
+
+    weights = np.random.default_rng(0).normal(size=(3, 8, 3, 5, 5)).astype(np.float32)  # (T, O, I, K, K)
+    figure = filters_animation(weights, [0.0, 1.0, 1.5])
+    assert [frame.name for frame in figure.frames] == ["0", "1", "1.50"]
+    assert [step.label for step in figure.layout.sliders[0].steps] == ["0", "1", "1.50"]
+    assert figure.data[0].source == figure.frames[-1].data[0].source  # it opens on the last epoch
+    assert len({frame.data[0].source for frame in figure.frames}) == 3
+    single = filters_animation(weights[:1], [0.0])  # a run that has saved only its initial filters
+    assert not single.frames and not single.layout.sliders
+    assert single.data[0].source == figure.frames[0].data[0].source
