@@ -52,9 +52,11 @@ def class_accuracy_figure(accuracy: np.ndarray, classes: Sequence[str], totals: 
     figure.update_traces(
         marker_color=CORRECT_COLOR,
         hovertemplate="class %{x}: %{y:.1f}% of %{customdata[0]} images<extra></extra>",
+        textposition="outside",  # above the bar: a class never right still shows its 0%
+        cliponaxis=False,
     )
     figure.update_xaxes(type="category")
-    figure.update_yaxes(range=[0, 105])
+    figure.update_yaxes(range=[0, 112])
     figure.update_layout(title="Accuracy per class", height=HEIGHT, margin={"l": 10, "r": 10, "t": 40})
     return figure
 
