@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import time
 from dataclasses import replace
@@ -108,13 +109,23 @@ def test_a_foreign_config_json_still_lists(tmp_path):
 # ------------------------------------------------------------------ truncated and foreign checkpoints
 
 
-@pytest.fixture
-def trained(tmp_path) -> Path:
+@pytest.fixture(scope="module")
+def trained_once(tmp_path_factory) -> Path:
     state, path = train_run(
-        TINY, TrainSettings(batch_size=16, max_steps=3), runs_dir=tmp_path, run_id=RUN_ID, progress=False
+        TINY,
+        TrainSettings(batch_size=16, max_steps=3),
+        runs_dir=tmp_path_factory.mktemp("runs"),
+        run_id=RUN_ID,
+        progress=False,
     )
     assert state == "finished"
     return path
+
+
+@pytest.fixture
+def trained(trained_once, tmp_path) -> Path:
+    """A finished run of its own (a copy of one trained once for the module)."""
+    return Path(shutil.copytree(trained_once, tmp_path / RUN_ID))
 
 
 def break_checkpoint(path: Path, how: str) -> None:
@@ -190,9 +201,18 @@ def test_a_trainer_killed_with_sigkill_resumes_without_losing_or_repeating_a_met
     settings = TrainSettings(batch_size=16, epochs=100, checkpoint_every=4)
     info = runs.start_run(TINY, settings, directory=tmp_path)
     try:
-        # a checkpoint exists and the trainer has logged steps past it
-        wait_for(lambda: (info.path / rundir.CHECKPOINT).is_file() and len(runs.read_metrics(info.path).steps) >= 7)
-        os.killpg(runs.get_run(info.path).pid, signal.SIGKILL)  # the trainer's own session, nothing else
+        pid = runs.get_run(info.path).pid
+
+        def between_checkpoints() -> bool:
+            """A checkpoint exists and the trainer is a step or two past the last one (every 4 steps)."""
+            steps = runs.read_metrics(info.path).column("step")
+            return (info.path / rundir.CHECKPOINT).is_file() and len(steps) >= 5 and steps[-1] % 4 in (1, 2)
+
+        deadline = time.monotonic() + 90
+        while not between_checkpoints():  # polled fast: a step takes tens of milliseconds here
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.01)
+        os.killpg(pid, signal.SIGKILL)  # the trainer's own session, nothing else
         wait_for(lambda: runs.get_run(info.path).state != "running")
         killed = runs.get_run(info.path)
         assert killed.state == "interrupted" and killed.can_resume, killed
