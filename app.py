@@ -19,3 +19,14 @@ navigation = st.navigation(
     ]
 )
 navigation.run()
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up_once() -> object:
+    """Once per server process (cache_resource is shared by all sessions), after the first page."""
+    from alexnet.warmup import start_warm_up
+
+    return start_warm_up()
+
+
+_warm_up_once()

@@ -30,9 +30,11 @@ def _network_cell(net: dict[str, Any]) -> str:
 
 
 def _optimizer_cell(training: dict[str, Any]) -> str:
-    """ "adamw lr 0.0003" from config.json's training settings; "?" when they are not ours."""
+    """ "adamw lr 0.002, bf16" from config.json's training settings (with the precision that ran);
+    "?" when they are not ours."""
     try:
-        return f"{training['optimizer']} lr {training['lr']:g}" if training else ""
+        mode = f", {training['precision']}" if training and "precision" in training else ""
+        return f"{training['optimizer']} lr {training['lr']:g}{mode}" if training else ""
     except (KeyError, TypeError, ValueError):
         return "?"
 
