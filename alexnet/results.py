@@ -155,6 +155,11 @@ def has_results(run_dir: Path) -> bool:
     return bool(_files(run_dir, PREDICTIONS) or _files(run_dir, FILTERS))
 
 
+def saved_count(run_dir: Path) -> int:
+    """How many results files the run has written so far (a glob, nothing read): changes at every epoch."""
+    return len(_files(run_dir, PREDICTIONS)) + len(_files(run_dir, FILTERS))
+
+
 def latest_predictions(run_dir: Path) -> Predictions | None:
     """The validation predictions of the run's latest saved step, or ``None`` before its first epoch ends."""
     files = _files(run_dir, PREDICTIONS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alexnet import runs
+from alexnet import results, runs
 from alexnet.config import PRESETS
 from alexnet.data import CIFAR_FOLDER, DATASETS, DEFAULT_DATA_DIR, train_images
 from alexnet.errors import AlexNetError
@@ -20,6 +20,7 @@ from pages import training_results_view
 from pages.shared import PRESET_KEY, current_config, set_config, show_error, sidebar
 
 REFRESH_S = 2.0  # how often the live view re-reads the run directory
+RESULTS_SHOWN = "train_results_shown"  # {run id: results files on screen}; the live view reruns the page when it grows
 SLOW_EPOCH_S = 60  # above this, suggest the cifar preset
 FAST_PRESET = "cifar"
 DATASET_HELP = {
@@ -178,6 +179,8 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
         return
     if info.active != was_active:
         st.rerun(scope="app")  # started or ended: refresh the whole page (table, refresh rate)
+    if info.active and results.saved_count(info.path) != st.session_state.get(RESULTS_SHOWN, {}).get(run_id):
+        st.rerun(scope="app")  # an epoch ended: its confusion matrix and filters are new (drawn outside this fragment)
     metrics = runs.read_metrics(run_id)
     progress = runs.progress(info, metrics)
 
@@ -348,6 +351,8 @@ if st.session_state.get("train_watch") not in ids:
     st.session_state.train_watch = (going or infos[0]).run_id
 watched = st.selectbox("Run", ids, key="train_watch")
 watched_info = next(info for info in infos if info.run_id == watched)
+# what the results section below draws; the running live view reruns the page when more appear
+st.session_state[RESULTS_SHOWN] = {watched: results.saved_count(watched_info.path)}
 if watched_info.active:
     _live_view_running(watched)
 else:

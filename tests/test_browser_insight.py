@@ -206,6 +206,8 @@ def test_training_results_show_the_runs_confusion_matrix_and_filters(app: App, t
     with explain_failure(app, f"results-{width}"):
         app.open()
         app.go_to("Training")
+        if app.selected("train_watch") != trained_run.name:  # another test may have started a newer run
+            app.choose("train_watch", trained_run.name)
         filters = app.widget("results_filters").locator(".js-plotly-plot")
         filters.wait_for(timeout=app.timeout_ms)
         assert_no_exception(app)
@@ -253,3 +255,31 @@ def test_training_results_show_the_runs_confusion_matrix_and_filters(app: App, t
         assert image_source(app, "results_filters") == last
         app.screenshot(f"training-results-page-{width}")
         assert_no_exception(app)
+
+
+@pytest.fixture
+def wide_app(browser, server: StreamlitServer) -> Iterator[App]:
+    context = browser.new_context(viewport={"width": WIDTHS[-1], "height": 900})
+    try:
+        yield App(context.new_page(), server)
+    finally:
+        context.close()
+
+
+def test_results_appear_while_a_run_trains(wide_app: App) -> None:
+    """Start a small run and touch nothing: when its first epoch ends, the page shows its confusion matrix."""
+    app = wide_app
+    with explain_failure(app, "results-live"):
+        app.open()
+        app.go_to("Training")
+        app.choose("preset", "cifar")
+        app.set_number("edit_input_size", 16)  # 16 x 16 digits: an epoch takes seconds
+        app.set_number("train_epochs", 20)  # still going when the first epoch's results show
+        app.click("train_start")
+        app.widget("train_stop").wait_for(timeout=app.timeout_ms)
+        # the live view polls the run directory and reruns the page when an epoch's files appear
+        app.widget("results_confusion").locator(".js-plotly-plot").wait_for(timeout=240_000)
+        assert app.widget("train_stop").count() == 1  # shown during the run, not by the rerun at its end
+        assert re.search(r"after epoch \d+ \(step \d+\)", app.main_text())
+        assert_no_exception(app)
+        app.click("train_stop")
