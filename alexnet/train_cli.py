@@ -42,7 +42,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
     train = parser.add_argument_group("training")
     train.add_argument("--epochs", type=int, help="default: 10")
-    train.add_argument("--batch-size", type=int, help="default: 64")
+    train.add_argument("--batch-size", type=int, help="default: 32")
     train.add_argument("--optimizer", choices=list(OPTIMIZERS), help="default: adamw")
     train.add_argument("--lr", type=float, help="peak rate; default: 2e-3 (adamw), 0.01 (sgd)")
     train.add_argument("--momentum", type=float, help="sgd only; default 0.9")

@@ -104,12 +104,15 @@ def _controls() -> None:
             st.text_input("Image folder", key=DIR_KEYS["folder"], placeholder="/path/to/images")
     with middle:
         st.number_input("Epochs", min_value=1, max_value=1000, value=10, key="train_epochs")
-        st.number_input("Batch size", min_value=1, max_value=4096, value=64, key="train_batch_size")
+        st.number_input(
+            "Batch size", min_value=1, max_value=4096, value=TrainSettings().batch_size, key="train_batch_size"
+        )
         st.selectbox(
             "Precision",
             PRECISIONS,
             key="train_precision",
-            help="bf16 runs the forward pass in bfloat16 (faster on recent GPUs and CPUs with AMX).",
+            help="auto (default): bf16 where the CPU or GPU runs it natively, else fp32. "
+            "bf16 runs the forward pass in bfloat16 (faster on recent GPUs and CPUs with AVX512-BF16 or AMX).",
         )
     with right:
         st.selectbox(
