@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine (see README.md):
 #   make app    - create .venv, install requirements.txt, run the app on 127.0.0.1:8501
 #   make test   - the same install, plus Debian's Chromium for the browser tests, then lint and the whole suite
+#   make bench  - the trainer beside a plain PyTorch loop (README "Performance"); a few minutes on two cores
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: app test lint chromium install
+.PHONY: app test lint chromium install bench
 
 install: $(VENV)/.installed
 
@@ -34,3 +35,6 @@ lint: install
 
 test: install chromium lint
 	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m alexnet bench
