@@ -22,7 +22,7 @@ from alexnet.memory import BUDGET_ENV, apply_memory_budget
 from alexnet.runid import resolve_run_dir
 from alexnet.shapes import layer_table
 from alexnet.train import train_run
-from alexnet.train_settings import DEVICES, INITS, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
+from alexnet.train_settings import DEVICES, INITS, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings, default_lr
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +44,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--epochs", type=int, help="default: 10")
     train.add_argument("--batch-size", type=int, help="default: 32")
     train.add_argument("--optimizer", choices=list(OPTIMIZERS), help="default: adamw")
-    train.add_argument("--lr", type=float, help="peak rate; default: 2e-3 (adamw), 0.01 (sgd)")
+    train.add_argument(
+        "--lr", type=float, help="peak rate; default: adamw 2e-3 under 10 M parameters (cifar), else 3e-4; sgd 0.01"
+    )
     train.add_argument("--momentum", type=float, help="sgd only; default 0.9")
     train.add_argument("--weight-decay", type=float, help="default: 0.01 (adamw), 5e-4 (sgd)")
     train.add_argument("--precision", choices=PRECISIONS, help="default: auto (bf16 where native, else fp32)")
@@ -88,7 +90,9 @@ def run_from_args(args: argparse.Namespace) -> int:
             if args.num_classes:
                 config = replace(config, num_classes=args.num_classes)
             layer_table(config)  # an impossible network is explained before a run directory exists
-            settings = TrainSettings.for_optimizer(given.get("optimizer", "adamw"), **given)
+            optimizer = given.get("optimizer", "adamw")
+            # the lr the network's size calls for, unless --lr says otherwise
+            settings = TrainSettings.for_optimizer(optimizer, **({"lr": default_lr(optimizer, config)} | given))
         state, run_dir = train_run(
             config,
             settings,

@@ -59,10 +59,10 @@ def test_the_run_directory_holds_config_metrics_status_and_checkpoint(tmp_path):
     step_records = [r for r in records if r["kind"] == "step"]
     assert [r["step"] for r in step_records] == list(range(2, 45, 2))  # every second step
     assert set(step_records[0]) == {"kind", "step", "epoch", "loss", "lr", "images_per_sec", "elapsed"}
-    # the lr a step used: 2e-3 scaled by the warm-up and cosine schedule (step 2 is the 0-based step 1)
+    # the lr a step used: 3e-4 scaled by the warm-up and cosine schedule (step 2 is the 0-based step 1)
     assert step_records[0]["images_per_sec"] > 0
     assert [r["lr"] for r in step_records] == pytest.approx(
-        [2e-3 * settings().lr_factor(s - 1, 45) for s in range(2, 45, 2)]
+        [3e-4 * settings().lr_factor(s - 1, 45) for s in range(2, 45, 2)]
     )
     assert step_records[0]["lr"] < step_records[8]["lr"] > step_records[-1]["lr"]  # warms up, then falls
     (epoch,) = [r for r in records if r["kind"] == "epoch"]
@@ -267,3 +267,16 @@ def test_lr_schedule_warms_up_then_falls_to_zero():
     assert factors[4] == 1.0 and all(a >= b for a, b in itertools.pairwise(factors[4:]))
     assert factors[-1] < 0.01
     assert replace(s, schedule="constant").lr_factor(15, 20) == 1.0
+
+
+def test_small_networks_get_a_higher_default_lr(tmp_path):
+    from alexnet.train_settings import default_lr
+
+    assert default_lr("adamw", PRESETS["cifar"]) == 2e-3  # 90% on the digits in 3 epochs
+    assert default_lr("adamw", PRESETS["paper"]) == 3e-4  # 2e-3 barely moves the paper network
+    assert default_lr("sgd", PRESETS["cifar"]) == 0.01
+    runs_dir = tmp_path / "runs"
+    argv = ["train", "--preset", "cifar", "--input-size", "16", "--max-steps", "1", "--runs-dir", str(runs_dir)]
+    assert cli_main([*argv, "--no-progress"]) == 0
+    (config_file,) = runs_dir.glob("*/config.json")
+    assert json.loads(config_file.read_text())["training"]["lr"] == 2e-3
