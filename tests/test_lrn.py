@@ -36,17 +36,35 @@ def test_matches_pytorch_in_fp32(size: int, channels: int, channels_last: bool) 
 
 
 @pytest.mark.parametrize("size", [2, 5])
-def test_gradcheck_in_double(size: int) -> None:
-    x = torch.randn(2, 6, 3, 4, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda t: local_response_norm(t, size, 0.2, 0.6, 1.2), (x,))
+@pytest.mark.parametrize("beta", [0.6, 0.75, 0.5])  # 0.75 and 0.5 take square roots instead of pow
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_gradcheck_in_double(size: int, beta: float, channels_last: bool) -> None:
+    x = torch.randn(2, 6, 3, 4, dtype=torch.float64)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    x.requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda t: local_response_norm(t, size, 0.2, beta, 1.2), (x,))
 
 
-@pytest.mark.parametrize("size", [1, 3, 5])
-def test_matches_pytorch_in_bf16(size: int) -> None:
+@pytest.mark.parametrize("shape", [(2, 1, 4, 4), (1, 3, 1, 1), (2, 4, 3, 5)])
+def test_channels_last_window_matches_the_plain_layout(shape: tuple[int, ...]) -> None:
+    """A window wider than the channels, one channel, one pixel: both layouts give the same numbers."""
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(len(shape))) * 3
+    plain = local_response_norm(x, 7, 0.5, 0.75, 1.0)
+    last = local_response_norm(x.contiguous(memory_format=torch.channels_last), 7, 0.5, 0.75, 1.0)
+    torch.testing.assert_close(last, plain, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(plain, nn.LocalResponseNorm(7, 0.5, 0.75, 1.0)(x), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_matches_pytorch_in_bf16(size: int, channels_last: bool) -> None:
     """bf16 in, bf16 out; compared with PyTorch's fp32 result at bf16's precision (8 mantissa bits)."""
     generator = torch.Generator().manual_seed(size)
     x = torch.relu(torch.randn(2, 11, 7, 7, generator=generator) * 4).bfloat16()
     grad = torch.randn(2, 11, 7, 7, generator=generator).bfloat16()
+    if channels_last:  # the layout the default training mode runs in
+        x, grad = (t.contiguous(memory_format=torch.channels_last) for t in (x, grad))
     args = dict(alpha=0.3, beta=0.75, k=2.0)
     y_ref, g_ref = _value_and_grad(nn.LocalResponseNorm(size, **args), x.float(), grad.float())
     y, g = _value_and_grad(LocalResponseNorm(size, **args), x, grad)
