@@ -23,10 +23,18 @@ navigation.run()
 
 @st.cache_resource(show_spinner=False)
 def _warm_up_once() -> object:
-    """Once per server process (cache_resource is shared by all sessions), after the first page."""
+    """Once per server process (cache_resource is shared by all sessions), after the first page:
+    the modules every page needs, then the Activations page's default view into its caches."""
     from alexnet.warmup import start_warm_up
 
-    return start_warm_up()
+    return start_warm_up(then=_warm_activations)
+
+
+def _warm_activations() -> None:
+    """In the warm-up thread: imported there, so the first page's script does not wait for it."""
+    from pages.activation_data import warm_default_view
+
+    warm_default_view()
 
 
 _warm_up_once()

@@ -1,11 +1,13 @@
 """Real forward passes, watched with hooks: every layer's output shape and, if asked, its values.
 
 Shape-only probes run on the ``meta`` device, where tensors have shapes but no storage, so
-a probe of the paper's network at any input size takes milliseconds and no memory.
+a probe of the paper's network at any input size takes milliseconds and no memory (see
+``probe_shapes`` for the one exception, a process's first call).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -14,7 +16,7 @@ from torch import nn
 
 from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
-from alexnet.memory import check_memory
+from alexnet.memory import check_memory, estimate_memory, memory_budget
 from alexnet.model import build_model
 
 
@@ -108,12 +110,42 @@ def check_probe_memory(config: AlexNetConfig, *, batch: int = 1, keep: bool = Tr
     )
 
 
-def probe_shapes(config: AlexNetConfig) -> dict[str, tuple[int, ...]]:
-    """Every layer's real output shape for one image, from a forward pass on the meta device.
+# Networks up to this estimate (alexnet.memory, inference on one image) may take the CPU path of
+# probe_shapes while meta-device calls are still expensive: the paper's network needs 259 MB.
+CPU_SHAPES_LIMIT_BYTES = 512 * 10**6
+
+
+def probe_shapes(config: AlexNetConfig, *, device: str | None = None) -> dict[str, tuple[int, ...]]:
+    """Every layer's real output shape for one image, from a real forward pass.
+
+    The pass runs on the meta device, where tensors have shapes but no storage: milliseconds
+    and no memory at any size. Only a process's first meta-device call is slow: PyTorch's
+    Python shape functions import ``torch._dynamo`` and sympy on first use, about 2 s on two
+    cores, which would land on the app's first page. So until that has happened (``alexnet.warmup``
+    does it in the background), a network whose one-image pass is estimated under
+    ``CPU_SHAPES_LIMIT_BYTES`` runs on the CPU instead, with uninitialised weights (no random
+    init to pay for): the same shapes from the same modules, about 0.1 s for the paper's network.
+
+    Args:
+        device: "meta" or "cpu" to choose; ``None`` chooses as above.
 
     Raises:
         AlexNetError: the configuration cannot work.
     """
+    device = device or _shape_probe_device(config)
     model = build_model(config, device="meta")
-    images = torch.empty(1, config.in_channels, config.input_size, config.input_size, device="meta")
+    if device != "meta":
+        model = model.to_empty(device=device)  # storage for the weights, left uninitialised
+    images = torch.zeros(1, config.in_channels, config.input_size, config.input_size, device=device)
     return probe(model, images).shapes
+
+
+def _shape_probe_device(config: AlexNetConfig) -> str:
+    """The meta device, unless meta-device calls would still pay their one-time import and the CPU pass is small."""
+    if "torch._dynamo" in sys.modules:  # imported: meta-device shape functions cost microseconds now
+        return "meta"
+    try:
+        small = estimate_memory(config).total <= min(CPU_SHAPES_LIMIT_BYTES, memory_budget()[0])
+    except AlexNetError:  # a configuration that cannot work: the meta pass says where it fails
+        return "meta"
+    return "cpu" if small else "meta"

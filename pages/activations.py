@@ -1,7 +1,8 @@
 """Activations: one real image through the network, every layer's feature maps and conv1's filters.
 
-The model comes from ONE cached function, ``load_model(config, weights, stamp)``, and the Weights
-box from ONE list, ``weight_options()``: random initialisations ("random:<seed>"), torchvision's
+The model comes from ONE cached function, ``pages.activation_data.load_model(config, weights,
+stamp)`` (with the page's other cached work, which the server warms ahead of a first visit), and
+the Weights box from ONE list, ``weight_options()``: random initialisations ("random:<seed>"), torchvision's
 ImageNet weights ("imagenet", downloaded only on a button press) and trained runs ("run:<run_id>").
 Weights that belong to a network of their own (ImageNet, a run) bring their config with them:
 the page then draws that network, not the sidebar's, and says so.
@@ -9,22 +10,29 @@ the page then draws that network, not the sidebar's, and says so.
 
 from __future__ import annotations
 
-import threading
-
 import streamlit as st
 
 from alexnet import images, pretrained, runs
 from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
-from alexnet.model import AlexNet, build_model
 from alexnet.plots import activations as plots
-from alexnet.probe import check_probe_memory
 from alexnet.shapes import analyze
 from pages import gradcam_view, receptive_field_view
+from pages.activation_data import (
+    DIGIT,
+    IMAGENET,
+    PHOTO,
+    RANDOM,
+    RUN,
+    UPLOAD,
+    load_model,
+    model_lock,
+    prepare,
+    run_image,
+    view_config,
+)
 from pages.shared import show_error, sidebar
 
-RANDOM, IMAGENET, RUN = "random", "imagenet", "run"
-PHOTO, DIGIT, UPLOAD = "Sample photo", "Digit", "Upload"
 COUNTS = {"16": 16, "32": 32, "64": 64, "all": None}
 ORDERS = {"first channels": "index", "most active": "active"}
 DIGIT_EXAMPLES = min(images.digit_counts().values())  # every digit has at least this many examples
@@ -58,67 +66,6 @@ def weight_label(option: str) -> str:
     if option == IMAGENET:
         return "ImageNet (torchvision)" + ("" if pretrained.is_cached() else ", not downloaded yet")
     return f"Trained run {option.partition(':')[2]}"
-
-
-def view_config(config: AlexNetConfig, weights: str) -> AlexNetConfig:
-    """The network these weights belong to: the sidebar's for random weights, else the weights' own."""
-    kind, _, value = weights.partition(":")
-    if kind == IMAGENET:
-        return pretrained.PRETRAINED_CONFIG
-    if kind == RUN:
-        return runs.run_config(value)
-    return config
-
-
-@st.cache_resource(max_entries=4, show_spinner="Loading the network…")
-def load_model(config: AlexNetConfig, weights: str, stamp: int = 0) -> AlexNet:
-    """The network with its weights.
-
-    ``weights``: "random:<seed>", "imagenet" (cached torchvision file, never downloaded here) or
-    "run:<run_id>" (its latest checkpoint; ``stamp`` = ``runs.checkpoint_stamp`` so newer weights
-    of a run still training replace the cached ones). ``config`` must be ``view_config(...)``.
-    """
-    kind, _, value = weights.partition(":")
-    device = images.default_device()
-    if kind == RANDOM:
-        return build_model(config, seed=int(value), device=device)
-    if kind == IMAGENET:
-        return pretrained.load_pretrained(config, download=False, device=device)
-    if kind == RUN:
-        return runs.load_run_model(value, device=str(device))
-    raise AlexNetError(f"Unknown weights {weights!r}.", fix="choose weights from the list.")
-
-
-@st.cache_resource
-def _model_lock() -> threading.Lock:
-    """probe() hooks the shared model for one forward pass: one session at a time."""
-    return threading.Lock()
-
-
-@st.cache_resource(max_entries=6, show_spinner="Running the image through the network…")
-def run_image(
-    config: AlexNetConfig, weights: str, stamp: int, image_key: str, _image: images.Preprocessed
-) -> images.ImageRun:
-    """Every layer's output for one image, cached per (config, weights, stamp, image) so switching layers is instant."""
-    check_probe_memory(config)  # over the memory budget: refused before a single weight is allocated
-    model = load_model(config, weights, stamp)
-    with _model_lock():
-        return images.run_image(model, _image)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def prepare(
-    source: str, choice: str, upload: bytes | None, config: AlexNetConfig
-) -> tuple[images.Preprocessed, list[str]]:
-    """The chosen image, decoded and preprocessed for ``config``, and notes about its conversion."""
-    if source == UPLOAD:
-        picture, notes = images.decode_upload(upload or b"")
-    elif source == DIGIT:
-        digit, example = (int(part) for part in choice.split(":"))
-        picture, notes = images.digit_sample(digit, example), []
-    else:
-        picture, notes = images.sample_photo(choice), []
-    return images.preprocess(picture, config), notes
 
 
 def choose_image() -> tuple[str, str, bytes | None]:
@@ -383,5 +330,5 @@ show_feature_maps(view, run)
 show_filters_and_output(view, run, weights)
 digit = images.digit_sample(*(int(part) for part in choice.split(":"))) if source == DIGIT else None
 model = load_model(view, weights, stamp)
-gradcam_view.show(view, weights, stamp, image, model, _model_lock(), class_names(view, weights), digit=digit)
+gradcam_view.show(view, weights, stamp, image, model, model_lock(), class_names(view, weights), digit=digit)
 receptive_field_view.show(view, run, image)

@@ -260,8 +260,11 @@ def show_export_import(config: AlexNetConfig, report: ShapeReport) -> None:
         if not report.ok:
             st.caption("Fix the error above to export a runnable model.")
         else:
-            with st.expander("Read the PyTorch file"):
-                st.code(source, language="python")
+            # drawn only while open: highlighting 90 lines of Python cost the browser a quarter of a
+            # second on every page load, for a panel most visits never open
+            reader = st.expander("Read the PyTorch file", key="read_py_source", on_change="rerun")
+            if reader.open:
+                reader.code(source, language="python")
     with right:
         st.markdown("**Import**")
         st.file_uploader(

@@ -16,27 +16,11 @@ from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
 from alexnet.model import AlexNet
 from alexnet.plots import explain as plots
+from pages.activation_data import explanation
 from pages.shared import show_error
 
 TOP = -1  # the Class box's "top prediction" entry
 PLOT_CONFIG = {"displayModeBar": False}
-
-
-@st.cache_data(max_entries=16, show_spinner="Computing Grad-CAM…")
-def _explain(
-    config: AlexNetConfig,
-    weights: str,
-    stamp: int,
-    image_key: str,
-    layer: str,
-    target: int | None,
-    _model: AlexNet,
-    _image: images.Preprocessed,
-    _lock: threading.Lock,
-) -> explain.Explanation:
-    """One explanation, cached per (network, weights, checkpoint stamp, image, layer, class)."""
-    with _lock:  # Captum hooks the shared model for one forward and backward pass: one session at a time
-        return explain.explain(_model, _image.batch, layer=layer, target=target)
 
 
 def show(
@@ -83,7 +67,7 @@ def show(
     )
     opacity = pick_opacity.slider("Heat map opacity", 0.0, 1.0, 0.6, 0.05, key="cam_opacity")
     try:
-        result = _explain(
+        result = explanation(
             config, weights, stamp, image.key, layer, None if choice == TOP else choice, model, image, lock
         )
     except AlexNetError as error:

