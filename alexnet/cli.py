@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _train(argv: list[str]) -> int:
+    from alexnet import stopsignal
+
+    stopsignal.install(ctrl_c=False)  # before torch is imported: a Stop during start-up is not lost
     from alexnet import train_cli
 
     parser = argparse.ArgumentParser(prog="python -m alexnet train", description="Train the configured network.")

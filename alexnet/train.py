@@ -23,7 +23,6 @@ register the trainer callbacks they need. Add one to ``RUN_HOOKS`` (every run) o
 from __future__ import annotations
 
 import os
-import signal
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
@@ -33,7 +32,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from alexnet import rundir
+from alexnet import rundir, stopsignal
 from alexnet.config import AlexNetConfig
 from alexnet.data import DataSplit, load_dataset
 from alexnet.distributed import Distributed
@@ -258,7 +257,7 @@ def _train(
         "threads": torch.get_num_threads(),
     }
     recorder.start(config, settings, data.describe(), trainer, dist, notes, checkpoint, mode)
-    _install_stop_handlers(trainer)
+    stop_listening = _install_stop_handlers(trainer)
     elapsed = checkpoint["elapsed"] if checkpoint else 0.0
     log = RunLogger(trainer, settings, recorder, model, data.val, device, progress and dist.rank == 0, elapsed)
     context = RunContext(
@@ -270,6 +269,7 @@ def _train(
         state = trainer.run()
     finally:
         log.close()
+        stop_listening()
     if dist.rank == 0 and trainer.step % trainer.steps_per_epoch != 0 and state == "finished":
         log.validate(trainer)  # max_steps ended mid-epoch: still report a validation accuracy
     recorder.checkpoint(model, optimizer, trainer, log.elapsed())
@@ -286,11 +286,13 @@ def _optimizer(model: nn.Module, settings: TrainSettings) -> torch.optim.Optimiz
     return torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
 
 
-def _install_stop_handlers(trainer: Trainer) -> None:
-    """SIGTERM (``alexnet.runs.stop_run``) and Ctrl-C finish the current step, then stop cleanly."""
+def _install_stop_handlers(trainer: Trainer) -> Callable[[], None]:
+    """SIGTERM (``alexnet.runs.stop_run``) and Ctrl-C finish the current step, then stop cleanly;
+    a SIGTERM that came while the trainer was starting (``alexnet.stopsignal``) stops it after its
+    first step. Returns the function that stops listening."""
 
-    def request_stop(signum: int, frame: Any) -> None:
+    def request_stop() -> None:
         trainer.stop_requested = True
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, request_stop)
+    stopsignal.install()
+    return stopsignal.on_stop(request_stop)

@@ -20,6 +20,7 @@ from pages import training_results_view
 from pages.shared import PRESET_KEY, current_config, set_config, show_error, sidebar
 
 REFRESH_S = 2.0  # how often the live view re-reads the run directory
+LIVE_ERROR = "train_live_error"  # a Stop or Resume callback's error, shown by the live view's next run
 RESULTS_SHOWN = "train_results_shown"  # {run id: results files on screen}; the live view reruns the page when it grows
 SLOW_EPOCH_S = 60  # above this, suggest the cifar preset
 FAST_PRESET = "cifar"
@@ -206,10 +207,14 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
     c.metric("Images / second", "-" if progress.images_per_sec is None else f"{progress.images_per_sec:,.0f}")
     d.metric("Training time", runs.format_duration(info.duration_s))
 
+    if (error := st.session_state.pop(LIVE_ERROR, None)) is not None:
+        show_error(error)  # from a Stop or Resume callback
     button_column = st.columns([1, 3])[0]
-    if info.active and button_column.button("Stop", key="train_stop", icon=":material/stop:"):
-        runs.stop_run(run_id)
-        st.toast("Stopping after the current step; a checkpoint is saved.")
+    # Stop and Resume act in on_click callbacks: Streamlit calls those before the script, so a click
+    # is never lost to the st.rerun above (an epoch ending at the moment of the click reran the
+    # whole page before the button was reached, and the run trained on).
+    if info.active:
+        button_column.button("Stop", key="train_stop", icon=":material/stop:", on_click=_stop, args=(run_id,))
     if info.can_resume:
         _resume_button(info, button_column)
 
@@ -255,13 +260,27 @@ def _resume_button(info: runs.RunInfo, column: st.delta_generator.DeltaGenerator
     elif info.state == "finished":
         overrides["epochs"] = int(info.settings["epochs"]) * 2
         label = f"Train to {overrides['epochs']} epochs"
-    if column.button(label, key="train_resume", icon=":material/play_arrow:"):
-        try:
-            runs.resume_run(info.run_id, **overrides)
-        except AlexNetError as error:
-            show_error(error)
-            return
-        st.rerun(scope="app")
+    column.button(
+        label, key="train_resume", icon=":material/play_arrow:", on_click=_resume, args=(info.run_id, overrides)
+    )
+
+
+def _stop(run_id: str) -> None:
+    """The Stop button's callback: SIGTERM to the trainer, which saves a checkpoint after its step."""
+    try:
+        runs.stop_run(run_id)
+    except AlexNetError as error:
+        st.session_state[LIVE_ERROR] = error
+        return
+    st.toast("Stopping after the current step; a checkpoint is saved.")
+
+
+def _resume(run_id: str, overrides: dict[str, object]) -> None:
+    """The Resume button's callback; the run that follows sees the trainer going and redraws the page."""
+    try:
+        runs.resume_run(run_id, **overrides)
+    except AlexNetError as error:
+        st.session_state[LIVE_ERROR] = error
 
 
 def _all_runs(infos: list[runs.RunInfo]) -> None:

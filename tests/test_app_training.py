@@ -79,6 +79,13 @@ def test_start_watch_and_stop_a_run(runs_dir):
     assert stopped.state == "stopped" and stopped.has_checkpoint
     assert at.button(key="train_resume").label == "Resume"
 
+    at.button(key="train_resume").click().run()  # Stop and Resume act in on_click callbacks
+    rerun_until(at, lambda at: any("running" in b for b in badges(at)))
+    assert runs.get_run(info.path).state == "running" and not at.error
+    at.button(key="train_stop").click().run()
+    rerun_until(at, lambda at: any("stopped" in b for b in badges(at)))
+    assert runs.get_run(info.path).state == "stopped"
+
 
 def test_switching_optimizer_brings_its_defaults(runs_dir):
     at = training_page()

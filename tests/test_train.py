@@ -170,6 +170,19 @@ def test_sigterm_stops_after_the_step_with_a_checkpoint(tmp_path):
     assert checkpoint["step"] == status["step"] == steps_of(run_dir)[-1]["step"] >= 5
 
 
+def test_sigterm_while_the_trainer_starts_stops_it_cleanly(tmp_path):
+    """Stop pressed right after Start (the trainer still importing torch): the run stops after its
+    first step with a checkpoint, instead of dying unrecorded as "interrupted"."""
+    process = launch(tmp_path, "early", "--no-progress")
+    time.sleep(0.5)  # the interpreter is up; torch is far from imported
+    assert not (tmp_path / "early").exists() or not steps_of(tmp_path / "early")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=120) == 0, process.stderr.read()
+    status = json.loads((tmp_path / "early" / rundir.STATUS).read_text())
+    assert status["state"] == "stopped" and status["step"] == 1
+    assert rundir.load_checkpoint(tmp_path / "early" / rundir.CHECKPOINT)["step"] == 1
+
+
 def test_sigkill_leaves_readable_metrics_and_checkpoint_and_resume_continues(tmp_path):
     process = launch(tmp_path, "kill", "--checkpoint-every", "3", "--no-progress")
     run_dir = tmp_path / "kill"
