@@ -161,7 +161,12 @@ class RunLogger:
         if self.recorder.active:
             self.validate(trainer)
             self.recorder.checkpoint(self.model, self.optimizer, trainer, self.elapsed())
-        self.window_start = time.perf_counter()  # validation time is not training speed
+        self.restart_speed_window(trainer)
+
+    def restart_speed_window(self, trainer: Trainer) -> None:
+        """Validation and other epoch-end work is not training speed: images/s counts from here.
+        ``train_run`` calls it once more after every epoch-end callback (the per-epoch results)."""
+        self.window_start, self.window_images = time.perf_counter(), 0
 
     def validate(self, trainer: Trainer) -> None:
         val_loss, val_accuracy = evaluate(self.model, self.val, batch_size=self.settings.batch_size, device=self.device)

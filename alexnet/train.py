@@ -265,6 +265,9 @@ def _train(
     )
     for hook in hooks:
         hook(context)
+    # after the hooks' epoch-end work (predictions over the validation set, files): the step after
+    # an epoch showed 26 images/s for a network that trains 700 a second
+    trainer.add_callback("on_epoch_end", log.restart_speed_window)
     try:
         state = trainer.run()
     finally:

@@ -293,3 +293,20 @@ def test_small_networks_get_a_higher_default_lr(tmp_path):
     assert cli_main([*argv, "--no-progress"]) == 0
     (config_file,) = runs_dir.glob("*/config.json")
     assert json.loads(config_file.read_text())["training"]["lr"] == 2e-3
+
+
+def test_epoch_end_work_does_not_count_as_training_speed(tmp_path):
+    """Images/s after an epoch boundary counts the step alone, not the epoch-end work of every
+    callback (validation, the per-epoch results files, here a slow hook's half second)."""
+
+    def slow_epoch_end(ctx):
+        ctx.trainer.add_callback("on_epoch_end", lambda trainer: time.sleep(0.5))
+
+    _, run_dir = train_run(
+        TINY, settings(epochs=2), runs_dir=tmp_path, run_id="speed", progress=False, hooks=[slow_epoch_end]
+    )
+    steps = steps_of(run_dir)
+    per_epoch = len(steps) // 2
+    after_epoch = steps[per_epoch]["images_per_sec"]  # the first step of epoch 2
+    typical = sorted(s["images_per_sec"] for s in steps)[len(steps) // 2]
+    assert after_epoch > 0.3 * typical, (after_epoch, typical)
