@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import pickle
 import threading
 import time
 from collections.abc import Callable
@@ -61,6 +62,7 @@ def warm_up() -> None:
         with contextlib.suppress(ImportError):  # a module another page no longer has: nothing to warm
             importlib.import_module(name)
     import plotly.express as px
+    import torch
 
     from alexnet.config import preset
     from alexnet.images import SAMPLE_PHOTOS, digit_counts, sample_photo
@@ -70,6 +72,9 @@ def warm_up() -> None:
     digit_counts()  # reads scikit-learn's bundled digits once per process (cached)
     photo = sample_photo(next(iter(SAMPLE_PHOTOS)))  # the Activations page's default: imports imageio's readers
     px.imshow(photo[:8, :8], binary_string=True)  # plotly express's first image imports narwhals
+    # st.cache_data hands a cached image back by unpickling its tensor (torch.load), whose first
+    # use imports torch's serialization settings
+    pickle.loads(pickle.dumps(torch.zeros(1)))
 
 
 def start_warm_up(delay_s: float = WARM_UP_DELAY_S, then: Callable[[], object] | None = None) -> threading.Thread:
