@@ -15,9 +15,9 @@ backward pass is written out instead of recorded::
     dL/dx_c = g_c d_c^(-beta) - (2 alpha beta / n) x_c * sum_{j: c in window(j)} g_j x_j d_j^(-beta-1)
 
 where ``j`` runs over ``c - (n-1)//2 .. c + n//2`` (the window, mirrored). Only ``x``,
-``d^(-beta)`` and ``x d^(-beta-1)`` are kept for the backward pass. ``LocalResponseNorm`` is a drop-in subclass of the
-PyTorch module: same arguments, no parameters, so state dicts and torchvision's weights load
-unchanged.
+``d^(-beta)`` and ``x d^(-beta-1)`` are kept for the backward pass. ``LocalResponseNorm`` is a
+drop-in subclass of the PyTorch module: same arguments, no parameters, so state dicts and
+torchvision's weights load unchanged.
 """
 
 from __future__ import annotations

@@ -161,11 +161,10 @@ class RunLogger:
         if self.recorder.active:
             self.validate(trainer)
             self.recorder.checkpoint(self.model, self.optimizer, trainer, self.elapsed())
-        self.restart_speed_window(trainer)
 
     def restart_speed_window(self, trainer: Trainer) -> None:
         """Validation and other epoch-end work is not training speed: images/s counts from here.
-        ``train_run`` calls it once more after every epoch-end callback (the per-epoch results)."""
+        ``train_run`` registers it as the last epoch-end callback, after this logger's and the hooks'."""
         self.window_start, self.window_images = time.perf_counter(), 0
 
     def validate(self, trainer: Trainer) -> None:

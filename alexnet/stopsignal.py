@@ -34,11 +34,6 @@ def on_stop(listener: Callable[[], None]) -> Callable[[], None]:
     return lambda: _listeners.remove(listener) if listener in _listeners else None
 
 
-def requested() -> bool:
-    """Whether a stop was asked for since ``install``."""
-    return _requested.is_set()
-
-
 def _on_signal(signum: int, frame: Any) -> None:
     _requested.set()
     for listener in list(_listeners):

@@ -8,8 +8,8 @@ Starts the app on a free port (as the browser tests do), then measures:
   page's sidebar link until that page's run is done and the page has settled, twice round (the
   first visit to a page pays for its first build, the second shows what the caches give).
 
-Run from the repository root: ``python -m benchmarks.bench_pages [--rounds 2] [--think 8]``. Targets (issue 8):
-first page under 5 s, every switch under 1 s. Timings on a shared machine are noisy; the load
+Run from the repository root: ``python -m benchmarks.bench_pages [--rounds 2] [--think 8]``.
+Targets (issue 8): first page under 5 s, every switch under 1 s. Timings on a shared machine are noisy; the load
 average is printed beside them.
 """
 

@@ -4,7 +4,8 @@ the prepared image, every layer's output for it and its Grad-CAM explanation.
 A module of its own, not part of the page script, so that the server can compute a new user's
 first view before they ask for it: ``app.py``'s warm-up thread calls ``warm_default_view`` a few
 seconds after the first page, and the first visit to Activations then finds every value below
-in the cache (measured: 1.9 s -> well under a second for that visit).
+in the cache (measured in Chromium: 1.9-3.3 s -> 1.3-1.6 s for that visit; most of what is left
+is the browser drawing the page's charts).
 
 The model comes from ONE cached function, ``load_model(config, weights, stamp)``: random
 initialisations ("random:<seed>"), torchvision's ImageNet weights ("imagenet") and trained runs

@@ -2,8 +2,9 @@
 
 The model comes from ONE cached function, ``pages.activation_data.load_model(config, weights,
 stamp)`` (with the page's other cached work, which the server warms ahead of a first visit), and
-the Weights box from ONE list, ``weight_options()``: random initialisations ("random:<seed>"), torchvision's
-ImageNet weights ("imagenet", downloaded only on a button press) and trained runs ("run:<run_id>").
+the Weights box from ONE list, ``weight_options()``: random initialisations ("random:<seed>"),
+torchvision's ImageNet weights ("imagenet", downloaded only on a button press) and trained runs
+("run:<run_id>").
 Weights that belong to a network of their own (ImageNet, a run) bring their config with them:
 the page then draws that network, not the sidebar's, and says so.
 """
