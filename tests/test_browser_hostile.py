@@ -100,7 +100,10 @@ def test_hostile_uploads_and_a_hostile_run_link(app: App) -> None:
         assert app.exceptions() == []
 
         upload(app, "bomb.png", decompression_bomb())
-        app.page.wait_for_function("() => document.body.innerText.includes('megapixels')", timeout=app.timeout_ms)
+        # the error itself: the upload box's own label says "at most 40 megapixels" from the start
+        app.page.locator('[data-testid="stAlertContentError"]').filter(has_text="megapixels").first.wait_for(
+            timeout=app.timeout_ms
+        )
         (message,) = errors(app)
         assert "8000 x 6000" in message and "Fix:" in message, message
         assert app.exceptions() == []
