@@ -211,6 +211,15 @@ def test_start_one_at_a_time_stop_and_resume(tmp_path):
 # ------------------------------------------------------------------ figures
 
 
+def test_loss_figure_of_one_step_shows_a_point():
+    """A run stopped after its first step: a line through one point would leave the chart empty."""
+    from alexnet.plots.training import loss_figure
+
+    fig = loss_figure([1], [2.43], [2.43])
+    assert fig.data[1].mode == "markers" and list(fig.data[1].y) == [2.43]
+    assert loss_figure([1, 2], [2.4, 2.3], [2.4, 2.35]).data[1].mode == "lines"
+
+
 def test_loss_figure_draws_raw_smoothed_and_validation():
     from alexnet.plots.training import accuracy_figure, loss_figure
 

@@ -44,7 +44,7 @@ def loss_figure(
         go.Scatter(
             x=list(steps),
             y=list(smoothed),
-            mode="lines",
+            mode="lines" if len(steps) > 1 else "markers",  # one step: a line of one point draws nothing
             name="loss (smoothed)",
             line={"color": SMOOTH_COLOR, "width": 2.5},
             hovertemplate="step %{x}: %{y:.4f}<extra>smoothed</extra>",
