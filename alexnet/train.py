@@ -54,6 +54,7 @@ from alexnet.train_settings import (
 from alexnet.trainer import (
     Diverged,
     Trainer,
+    bf16_supported,
     evaluate,
     init_weights,
     resolve_device,
@@ -252,6 +253,7 @@ def _train(
     mode = {
         "precision": settings.precision,
         "channels_last": channels_last,
+        "bf16_native": bf16_supported(device),  # what "auto" was decided on
         "compile": False,  # torch.compile pays off only in long runs (README "Performance")
         "allocator_tuned": os.environ.get(LAUNCHED_FLAG) == "1",  # alexnet.launch
         "threads": torch.get_num_threads(),

@@ -225,6 +225,19 @@ def cpu_has_native_bf16() -> bool:
     return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
+def auto_precision_note(device: torch.device) -> str:
+    """One line for a learner: what ``--precision auto`` runs on ``device``, and why."""
+    if device.type == "cuda":
+        why = "this GPU runs bf16 natively" if bf16_supported(device) else "this GPU has no fast bf16"
+    else:
+        why = (
+            "this CPU has bf16 instructions (AVX512-BF16 or AMX)"
+            if bf16_supported(device)
+            else "this CPU has no bf16 instructions, and emulated bf16 is slower than fp32"
+        )
+    return f"auto runs {resolve_precision('auto', device)} here: {why}."
+
+
 def resolve_precision(precision: str, device: torch.device) -> str:
     """``auto`` (the default) is ``bf16`` where the device supports it natively, else ``fp32``."""
     if precision == "auto":
