@@ -54,6 +54,7 @@ from alexnet.train_settings import (
 from alexnet.trainer import (
     Diverged,
     Trainer,
+    auto_precision_note,
     bf16_supported,
     evaluate,
     init_weights,
@@ -73,6 +74,7 @@ __all__ = [
     "RunHook",
     "TrainSettings",
     "Trainer",
+    "auto_precision_note",
     "estimate_epoch_seconds",
     "evaluate",
     "init_weights",

@@ -15,7 +15,14 @@ from alexnet.data import CIFAR_FOLDER, DATASETS, DEFAULT_DATA_DIR, train_images
 from alexnet.errors import AlexNetError
 from alexnet.plots.training import accuracy_figure, loss_figure, overlay_figure
 from alexnet.smoothing import smooth
-from alexnet.train import OPTIMIZERS, PRECISIONS, TrainSettings, estimate_epoch_seconds
+from alexnet.train import (
+    OPTIMIZERS,
+    PRECISIONS,
+    TrainSettings,
+    auto_precision_note,
+    estimate_epoch_seconds,
+    resolve_device,
+)
 from pages import training_results_view
 from pages.shared import PRESET_KEY, current_config, set_config, show_error, sidebar
 
@@ -115,6 +122,8 @@ def _controls() -> None:
             help="auto (default): bf16 where the CPU or GPU runs it natively, else fp32. "
             "bf16 runs the forward pass in bfloat16 (faster on recent GPUs and CPUs with AVX512-BF16 or AMX).",
         )
+        if st.session_state.get("train_precision", "auto") == "auto":
+            st.caption(auto_precision_note(resolve_device("auto")))
     with right:
         st.selectbox(
             "Optimizer",

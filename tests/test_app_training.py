@@ -144,3 +144,18 @@ def test_results_of_a_finished_run(runs_dir):
     assert [s["label"] for s in filters["layout"]["sliders"][0]["steps"]] == ["0", "1", "2"]
     assert filters["layout"]["sliders"][0]["active"] == 2  # it opens on the last epoch
     assert filters["frames"][0]["data"][0]["source"] != filters["frames"][-1]["data"][0]["source"]  # they changed
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["bf16-native", "bf16-emulated"])
+def test_the_page_says_what_auto_precision_runs_on_this_cpu(runs_dir, monkeypatch, native):
+    from alexnet import trainer
+
+    monkeypatch.setattr(trainer, "cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr(trainer.torch.cuda, "is_available", lambda: False)
+    at = training_page()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    expected = "auto runs bf16 here" if native else "auto runs fp32 here: this CPU has no bf16 instructions"
+    assert any(c.startswith(expected) for c in captions), captions
+    at.selectbox(key="train_precision").set_value("fp32").run()
+    assert not any(c.value.startswith("auto runs") for c in at.caption)  # only said while auto is picked
