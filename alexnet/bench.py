@@ -8,15 +8,19 @@ Rows, each measured in this invocation, warm-up excluded, medians over the round
     (b) default    the project's trainer in its default mode, through ``train_run``: the code
                    path ``python -m alexnet train`` and the app use, run directory included
     (c) fp32       the same trainer in plain fp32: what its bookkeeping costs over (a)
-    (d) ceiling    a bf16 convolution at conv3's size (on CUDA: a bf16 matmul), the machine's
-                   achievable rate, timed in the same run
+    (d) ceiling    the machine's achievable rate in the default mode's precision, timed in the
+                   same run (``ceiling_plan``): on a CPU conv3 at the bench's batch, in bf16 and
+                   channels-last where bf16 is native, else in fp32 in both layouts, the faster
+                   counting; on CUDA a bf16 matmul
     (e) probes     the app's per-configuration work: the analytic table plus meta-device
                    shapes, a real probe keeping every activation, torchinfo's summary
 
 (a), (b), (c) and (d) take turns round-robin (``--rounds`` rounds of ``--steps`` steps each), so
 machine noise from other processes falls on all of them alike; the ratios are what to read.
 Training work per image is counted as 3x the forward pass (forward, and backward's two
-products per layer): ``GFLOP/s = images/s * 3 * 2 * mult_adds / 1e9``.
+products per layer): ``GFLOP/s = images/s * 3 * 2 * mult_adds / 1e9``; "of ceiling" is a row's
+GFLOP/s over the ceiling's best burst. A training row above the ceiling means the ceiling was
+measured wrong for this machine: the table then shows no fractions and says so.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import Any
 import torch
 
 from alexnet import launch
+from alexnet.bench_ceiling import CeilingPlan, ceiling_plan, ceiling_probe, machine_info, machine_line
 from alexnet.config import AlexNetConfig
 from alexnet.data import DataSplit
 from alexnet.shapes import analyze
@@ -152,56 +157,6 @@ def training_gflop_per_image(config: AlexNetConfig) -> float:
     return 6 * analyze(config).total_mult_adds / 1e9
 
 
-def ceiling_probe(config: AlexNetConfig, batch_size: int, device: torch.device) -> Callable[[], float]:
-    """A function returning achieved GFLOP/s of one ~0.5 s burst of the machine's best bf16 work:
-    on a CPU conv3 of ``config`` (its input shape, channels-last, batch ``batch_size``), on CUDA an
-    8192^3 matmul."""
-    if device.type == "cuda":
-        a = torch.randn(8192, 8192, device=device, dtype=torch.bfloat16)
-        flop = 2 * 8192**3
-
-        def work() -> None:
-            torch.mm(a, a)
-
-        sync: Callable[[], None] = torch.cuda.synchronize
-    else:
-        report = analyze(config)
-        convs = [index for index, layer in enumerate(report.layers) if layer.kind == "conv"]
-        index = convs[min(2, len(convs) - 1)]  # conv3, where the paper's network does most work
-        conv, block = report.layers[index], config.blocks[min(2, len(convs) - 1)]
-        in_channels, size = report.layers[index - 1].out_shape[0], report.layers[index - 1].out_shape[-1]
-        if index == 0:
-            in_channels, size = config.in_channels, config.input_size
-        layer = torch.nn.Conv2d(
-            in_channels, block.out_channels, block.kernel_size, block.stride, block.padding, groups=block.groups
-        )
-        layer = layer.to(dtype=torch.bfloat16, memory_format=torch.channels_last)
-        x = torch.randn(batch_size, in_channels, size, size, dtype=torch.bfloat16)
-        x = x.contiguous(memory_format=torch.channels_last)
-        flop = 2 * conv.mult_adds * batch_size
-
-        @torch.no_grad()
-        def work() -> None:
-            layer(x)
-
-        def sync() -> None:
-            pass
-
-    def measure() -> float:
-        work()
-        sync()
-        times = []
-        deadline = time.perf_counter() + 0.5
-        while time.perf_counter() < deadline or len(times) < 3:
-            start = time.perf_counter()
-            work()
-            sync()
-            times.append(time.perf_counter() - start)
-        return flop / statistics.median(times) / 1e9
-
-    return measure
-
-
 def run_bench(
     config: AlexNetConfig,
     *,
@@ -211,63 +166,108 @@ def run_bench(
     warmup_steps: int = 1,
     say: Callable[[str], None] = lambda text: None,
 ) -> dict[str, Any]:
-    """Measure rows (a)-(e) as described above; returns the JSON-ready result."""
+    """Measure rows (a)-(d) as described above; returns the JSON-ready result."""
     launch.tune_this_process()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    plan = ceiling_plan(device)
     net = json.dumps(config.to_dict())
-    gflop = training_gflop_per_image(config)
     workers: dict[str, _Worker] = {}
     seconds: dict[str, list[float]] = {name: [] for name in VARIANTS}
-    ceiling: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="alexnet-bench-") as runs_dir:
-        try:
-            say("starting: baseline (default environment), trainer default and fp32 (tuned environment)")
-            workers["baseline"] = _Worker(
-                [sys.executable, "-c", BASELINE_SCRIPT, net, str(batch_size)], _child_env(launch.default_env())
-            )
-            for name, precision in (("default", "auto"), ("fp32", "fp32")):
-                command = [sys.executable, "-m", "alexnet.bench", net, str(batch_size), precision, runs_dir]
-                workers[name] = _Worker(command, _child_env(launch.trainer_env()))
-            measure_ceiling = ceiling_probe(config, batch_size, device)
-            for name in VARIANTS:  # warm-up: first steps allocate, pick kernels, fill caches
-                workers[name].run(warmup_steps)
-            measure_ceiling()
-            for round_number in range(rounds):
-                for name in VARIANTS:
-                    seconds[name].append(workers[name].run(steps))
-                ceiling.append(measure_ceiling())
-                say(
-                    f"round {round_number + 1}/{rounds}: "
-                    + ", ".join(f"{n} {batch_size * steps / seconds[n][-1]:.1f} img/s" for n in VARIANTS)
-                    + f", ceiling {ceiling[-1]:.0f} GFLOP/s"
+    ceilings: dict[str, list[float]] = {layout: [] for layout in plan.layouts}
+    threads = torch.get_num_threads()
+    # The ceiling burst runs with the trainer's threads (one per usable core, or the user's
+    # OMP_NUM_THREADS): torch's own default can be fewer, and a ceiling on fewer threads than the
+    # trainer's is no ceiling.
+    torch.set_num_threads(int(launch.trainer_env()["OMP_NUM_THREADS"]))
+    try:
+        with tempfile.TemporaryDirectory(prefix="alexnet-bench-") as runs_dir:
+            try:
+                say("starting: baseline (default environment), trainer default and fp32 (tuned environment)")
+                workers["baseline"] = _Worker(
+                    [sys.executable, "-c", BASELINE_SCRIPT, net, str(batch_size)], _child_env(launch.default_env())
                 )
-            modes = {name: workers[name].mode for name in ("default", "fp32")}
-        finally:
-            for worker in workers.values():
-                worker.close()
-    peak = max(ceiling)  # the best the machine did: other processes only ever slow a burst down
-    rows = []
-    whats = {
-        "baseline": "(a) a learner's plain fp32 loop, default environment",
-        "default": "(b) python -m alexnet train's trainer, default mode",
-        "fp32": "(c) the same trainer, --precision fp32",
-    }
-    for name in VARIANTS:
-        rates = [batch_size * steps / s for s in seconds[name]]
-        median = statistics.median(rates)
-        rows.append(BenchRow(name, whats[name], median, median * gflop, rates))
-    ceiling_what = "(d) bf16 8192^3 matmul" if device.type == "cuda" else "(d) bf16 conv3, channels-last"
-    rows.append(BenchRow("ceiling", ceiling_what, None, peak, ceiling))
-    baseline = rows[0].images_per_sec or 1.0
+                for name, precision in (("default", "auto"), ("fp32", "fp32")):
+                    command = [sys.executable, "-m", "alexnet.bench", net, str(batch_size), precision, runs_dir]
+                    workers[name] = _Worker(command, _child_env(launch.trainer_env()))
+                measures = ceiling_probe(config, batch_size, device, plan)
+                for name in VARIANTS:  # warm-up: first steps allocate, pick kernels, fill caches
+                    workers[name].run(warmup_steps)
+                for measure in measures.values():
+                    measure()
+                for round_number in range(rounds):
+                    for name in VARIANTS:
+                        seconds[name].append(workers[name].run(steps))
+                    for layout, measure in measures.items():
+                        ceilings[layout].append(measure())
+                    say(
+                        f"round {round_number + 1}/{rounds}: "
+                        + ", ".join(f"{n} {batch_size * steps / seconds[n][-1]:.1f} img/s" for n in VARIANTS)
+                        + ", ceiling "
+                        + ", ".join(f"{layout} {rates[-1]:.0f}" for layout, rates in ceilings.items())
+                        + " GFLOP/s"
+                    )
+                modes = {name: workers[name].mode for name in ("default", "fp32")}
+            finally:
+                for worker in workers.values():
+                    worker.close()
+        machine = machine_info(device)
+    finally:
+        torch.set_num_threads(threads)
+    gflop = training_gflop_per_image(config)
     return {
         "preset_input": config.input_size,
         "batch_size": batch_size,
         "steps_per_round": steps,
         "rounds": rounds,
         "device": str(device),
-        "threads": torch.get_num_threads(),
+        "threads": machine["threads"],
+        "machine": machine,
         "gflop_per_training_image": gflop,
         "modes": modes,
+        **tabulate(plan, seconds, ceilings, modes, images_per_round=batch_size * steps, gflop_per_image=gflop),
+    }
+
+
+def tabulate(
+    plan: CeilingPlan,
+    seconds: dict[str, list[float]],
+    ceilings: dict[str, list[float]],
+    modes: dict[str, dict[str, Any]],
+    *,
+    images_per_round: int,
+    gflop_per_image: float,
+) -> dict[str, Any]:
+    """Rows (a)-(d) and the ceiling's record from the measured times (no timing here).
+
+    Args:
+        seconds: per variant, each round's seconds for ``images_per_round`` images.
+        ceilings: per layout of ``plan``, each round's GFLOP/s; the best burst over layouts and
+            rounds is the ceiling (other processes only ever slow a burst down).
+        modes: what the trainer rows reported they ran ({"precision", "channels_last", ...}).
+
+    Returns:
+        ``{"rows": [...], "ceiling": {...}}``; when a training row beats the ceiling, the ceiling
+        is marked ``"valid": False`` with the rows above it, and no row gets a fraction of it.
+    """
+    layout, peak = max(((name, max(rates)) for name, rates in ceilings.items()), key=lambda item: item[1])
+    default = modes.get("default", {})
+    whats = {
+        "baseline": "(a) a learner's plain fp32 loop, default environment",
+        "default": f"(b) the trainer, default mode ({mode_text(default)})",
+        "fp32": "(c) the trainer, --precision fp32",
+    }
+    rows = []
+    for name in VARIANTS:
+        rates = [images_per_round / s for s in seconds[name]]
+        median = statistics.median(rates)
+        rows.append(BenchRow(name, whats[name], median, median * gflop_per_image, rates))
+    where = "" if plan.layouts == ("-",) else f", {layout}"
+    per_round = [max(rates) for rates in zip(*ceilings.values(), strict=True)]
+    what = f"(d) ceiling: {plan.precision} {plan.work}{where} (best round)"
+    rows.append(BenchRow("ceiling", what, None, peak, per_round))
+    above = [row.name for row in rows if row.name != "ceiling" and row.gflops > peak]
+    baseline = rows[0].images_per_sec or 1.0
+    return {
         "rows": [
             {
                 "name": row.name,
@@ -275,23 +275,64 @@ def run_bench(
                 "images_per_sec": row.images_per_sec,
                 "ratio_to_baseline": row.images_per_sec / baseline if row.images_per_sec else None,
                 "gflops": row.gflops,
-                "fraction_of_ceiling": row.gflops / peak,
+                "fraction_of_ceiling": None if above else row.gflops / peak,
                 "rounds": row.rounds,
             }
             for row in rows
         ],
+        "ceiling": {
+            "precision": plan.precision,
+            "work": plan.work,
+            "layout": layout,
+            "gflops": peak,
+            "rounds_by_layout": ceilings,
+            "default_mode_precision": default.get("precision"),
+            "valid": not above,
+            "rows_above": above,
+        },
     }
 
 
+def mode_text(mode: dict[str, Any]) -> str:
+    """{"precision": "bf16", "channels_last": True} -> "bf16, channels-last"."""
+    layout = "channels-last" if mode.get("channels_last") else "NCHW"
+    return f"{mode.get('precision', '?')}, {layout}"
+
+
+def rows_above_ceiling(rows: list[dict[str, Any]]) -> list[str]:
+    """Names of the rows whose GFLOP/s beat the ceiling row's: the ceiling is then wrong."""
+    peak = next(row["gflops"] for row in rows if row["name"] == "ceiling")
+    return [row["name"] for row in rows if row["name"] != "ceiling" and row["gflops"] > peak]
+
+
 def format_table(result: dict[str, Any]) -> str:
-    lines = [
-        f"{'row':<56} {'img/s':>7} {'x base':>7} {'GFLOP/s':>8} {'of ceil':>8}",
-        "-" * 90,
-    ]
+    """The printed table: the machine, rows (a)-(e), and what is wrong with the ceiling, if anything.
+
+    "of ceil" is computed here from GFLOP/s, so no row ever prints more than 100 %: if a training
+    row beats the ceiling, the column is blank and a line says the ceiling was measured wrong."""
+    lines = []
+    if "machine" in result:
+        trainer_threads = result.get("modes", {}).get("default", {}).get("threads")
+        differ = trainer_threads and trainer_threads != result["machine"]["threads"]
+        lines.append(machine_line(result["machine"]) + (f" (trainer: {trainer_threads})" if differ else ""))
+    lines += [f"{'row':<56} {'img/s':>7} {'x base':>7} {'GFLOP/s':>8} {'of ceil':>8}", "-" * 90]
+    above = rows_above_ceiling(result["rows"])
+    peak = next(row["gflops"] for row in result["rows"] if row["name"] == "ceiling")
     for row in result["rows"]:
         ips = f"{row['images_per_sec']:.1f}" if row["images_per_sec"] else "-"
         ratio = f"{row['ratio_to_baseline']:.2f}" if row["ratio_to_baseline"] else "-"
-        lines.append(f"{row['what']:<56} {ips:>7} {ratio:>7} {row['gflops']:>8.0f} {row['fraction_of_ceiling']:>8.0%}")
+        share = "-" if above else f"{row['gflops'] / peak:.0%}"
+        lines.append(f"{row['what']:<56} {ips:>7} {ratio:>7} {row['gflops']:>8.0f} {share:>8}")
+    if above:
+        which = ", ".join(row["what"][:3] for row in result["rows"] if row["name"] in above)
+        lines.append(
+            f"! the ceiling burst ({peak:.0f} GFLOP/s) measured below {which}: it is wrong for this machine,"
+            " so no fraction of it is shown"
+        )
+    ceiling = result.get("ceiling", {})
+    ran = ceiling.get("default_mode_precision")
+    if ran and result.get("device") == "cpu" and ran != ceiling.get("precision"):
+        lines.append(f"! the default mode ran in {ran}, the ceiling in {ceiling['precision']}: they should agree")
     for probe in result.get("probes", []):
         lines.append(f"{probe['what']:<56} {probe['ms']:>7.1f} ms (target < {probe['target_ms']:g} ms)")
     return "\n".join(lines)

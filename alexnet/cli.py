@@ -97,7 +97,7 @@ def _bench(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m alexnet bench",
         description="Images/s of a plain PyTorch loop, the trainer's default mode and its fp32 mode, taking turns; "
-        "the machine's bf16 ceiling; the app's probe times.",
+        "the machine's ceiling in the default mode's precision; the app's probe times.",
     )
     bench.add_arguments(parser)
     return bench.run_from_args(parser.parse_args(argv))

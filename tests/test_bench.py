@@ -5,17 +5,30 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import torch
 
-from alexnet import launch
-from alexnet.bench import probe_rows, training_gflop_per_image, with_changed_width
+from alexnet import launch, rundir, trainer
+from alexnet.bench import (
+    RandomImages,
+    format_table,
+    probe_rows,
+    tabulate,
+    training_gflop_per_image,
+    with_changed_width,
+)
+from alexnet.bench_ceiling import CeilingPlan, ceiling_conv, ceiling_plan, ceiling_probe, cpu_name, machine_info
 from alexnet.cli import main as cli_main
 from alexnet.config import PRESETS
+from alexnet.data import DataSplit
+from alexnet.train import train_run
+from alexnet.train_settings import TrainSettings
 
 
 def test_bench_cli_writes_every_row_as_json(tmp_path, capsys, monkeypatch):
@@ -23,27 +36,38 @@ def test_bench_cli_writes_every_row_as_json(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(launch, "tune_this_process", lambda: True)
     out = tmp_path / "bench.json"
     argv = ["bench", "--preset", "cifar", "--batch-size", "4", "--steps", "1", "--rounds", "2", "--warmup-steps", "1"]
+    threads = torch.get_num_threads()
     assert cli_main([*argv, "--json", str(out)]) == 0
+    assert torch.get_num_threads() == threads  # the ceiling's thread count is put back
     result = json.loads(out.read_text())
     rows = {row["name"]: row for row in result["rows"]}
     assert list(rows) == ["baseline", "default", "fp32", "ceiling"]
+    ceiling = result["ceiling"]
     for name in ("baseline", "default", "fp32"):
         row = rows[name]
         assert len(row["rounds"]) == 2 and all(rate > 0 for rate in row["rounds"])
-        assert row["images_per_sec"] > 0 and row["gflops"] > 0 and row["fraction_of_ceiling"] > 0
+        assert row["images_per_sec"] > 0 and row["gflops"] > 0
         # GFLOP/s is images/s times the training work of one image (3 x 2 x mult-adds)
         assert row["gflops"] == pytest.approx(row["images_per_sec"] * result["gflop_per_training_image"])
+        # a fraction of the ceiling, or none at all when a row beat it (at batch 4 either can happen)
+        assert (0 < row["fraction_of_ceiling"] <= 1) if ceiling["valid"] else row["fraction_of_ceiling"] is None
     assert rows["baseline"]["ratio_to_baseline"] == 1.0
-    assert rows["ceiling"]["gflops"] > 0 and rows["ceiling"]["fraction_of_ceiling"] == 1.0
+    assert rows["ceiling"]["gflops"] == ceiling["gflops"] > 0
+    assert ceiling["valid"] == (not ceiling["rows_above"])
+    # the ceiling ran in the precision the default mode ran in (the child decides on the same CPU)
+    assert ceiling["precision"] == result["modes"]["default"]["precision"] == ceiling["default_mode_precision"]
+    assert ceiling["layout"] in ceiling["rounds_by_layout"] and ceiling["layout"] in rows["ceiling"]["what"]
+    assert all(len(rates) == 2 for rates in ceiling["rounds_by_layout"].values())
     # the trainer rows say which mode ran; plain fp32 is plain fp32
-    assert result["modes"]["fp32"]["precision"] == "fp32" and result["modes"]["default"]["precision"] in (
-        "bf16",
-        "fp32",
-    )
+    assert result["modes"]["fp32"]["precision"] == "fp32"
+    assert set(result["machine"]) >= {"cpu", "isa", "bf16_native", "threads"}
+    assert result["machine"]["bf16_native"] == (ceiling["precision"] == "bf16")
     assert {probe["name"] for probe in result["probes"]} == {"table", "probe", "summary"}
     assert all(probe["ms"] > 0 for probe in result["probes"])
     printed = capsys.readouterr().out
+    assert printed.startswith("machine: ") and f"threads: {result['machine']['threads']}" in printed
     assert "(a) a learner's plain fp32 loop" in printed and "x base" in printed
+    assert all(int(share) <= 100 for share in re.findall(r"(\d+)%", printed))
 
 
 def test_bench_refuses_zero_steps(capsys):
@@ -90,3 +114,100 @@ def test_tune_this_process_applies_mallopt():
     env = launch.default_env() | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "0"]  # glibc on Linux
+
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(params=[False, True], ids=["emulated-bf16", "native-bf16"])
+def native_bf16(request, monkeypatch):
+    """Both kinds of CPU, whichever this one is: the capability check every decision asks."""
+    monkeypatch.setattr(trainer, "cpu_has_native_bf16", lambda: request.param)
+    return request.param
+
+
+def test_default_mode_and_ceiling_follow_the_cpus_bf16(native_bf16):
+    precision = trainer.resolve_precision("auto", CPU)
+    assert precision == ("bf16" if native_bf16 else "fp32")
+    assert trainer.use_channels_last(precision, CPU) == native_bf16
+    plan = ceiling_plan(CPU)
+    if native_bf16:  # the trainer's bf16 and layout
+        assert plan == CeilingPlan("bf16", ("channels-last",), "conv3")
+    else:  # emulated bf16 would be a ceiling below fp32 training: fp32, in whichever layout is faster
+        assert plan == CeilingPlan("fp32", ("NCHW", "channels-last"), "conv3")
+    assert machine_info(CPU)["bf16_native"] == native_bf16
+    tiny = replace(PRESETS["cifar"], input_size=16)
+    for layout in plan.layouts:
+        layer, x, flop = ceiling_conv(tiny, 2, plan.precision, layout)
+        assert layer.weight.dtype == x.dtype == (torch.bfloat16 if native_bf16 else torch.float32)
+        assert x.is_contiguous(memory_format=torch.channels_last) == (layout == "channels-last")
+        assert layer(x).shape == (2, 96, 3, 3)  # conv3 of the 16 px cifar network
+        assert flop == 2 * 2 * (96 * 3 * 3) * (64 * 3 * 3 + 1)  # 2 FLOP per mult-add, batch 2, bias counted
+    rates = {layout: measure() for layout, measure in ceiling_probe(tiny, 2, CPU, plan, burst_s=0.01).items()}
+    assert set(rates) == set(plan.layouts) and all(rate > 0 for rate in rates.values())
+
+
+def test_a_run_records_the_default_mode_it_took(native_bf16, tmp_path):
+    config = replace(PRESETS["cifar"], input_size=16)
+    data = DataSplit("random", RandomImages(config, 4, 8), RandomImages(config, 2, 2), ("x",) * config.num_classes)
+    settings = TrainSettings(epochs=1, batch_size=4, max_steps=1, device="cpu")  # precision "auto"
+    _, run_dir = train_run(config, settings, runs_dir=tmp_path, progress=False, data=data)
+    recorded = json.loads((run_dir / rundir.CONFIG).read_text())
+    assert recorded["training"]["precision"] == recorded["mode"]["precision"] == ("bf16" if native_bf16 else "fp32")
+    assert recorded["mode"]["channels_last"] == recorded["mode"]["bf16_native"] == native_bf16
+
+
+def fake_result(default_gflops: float, ceiling_gflops: float) -> dict:
+    """A result as ``run_bench`` returns it, from made-up times: one image per round, 1 GFLOP each."""
+    modes = {"default": {"precision": "fp32", "channels_last": False, "threads": 2}, "fp32": {"precision": "fp32"}}
+    seconds = {"baseline": [1 / 10, 1 / 10], "default": [1 / default_gflops] * 2, "fp32": [1 / 30, 1 / 30]}
+    ceilings = {"NCHW": [ceiling_gflops, 0.9 * ceiling_gflops], "channels-last": [0.8 * ceiling_gflops] * 2}
+    plan = CeilingPlan("fp32", ("NCHW", "channels-last"), "conv3")
+    machine = {"cpu": "Fake CPU 9000", "isa": "AVX2", "bf16_native": False, "threads": 2}
+    result = tabulate(plan, seconds, ceilings, modes, images_per_round=1, gflop_per_image=1.0)
+    return result | {"machine": machine, "modes": modes, "device": "cpu"}
+
+
+def percentages(text: str) -> list[int]:
+    return [int(share) for share in re.findall(r"(\d+)%", text)]
+
+
+def test_table_names_the_machine_and_the_ceilings_precision_and_layout():
+    result = fake_result(default_gflops=40, ceiling_gflops=50)
+    ceiling = result["ceiling"]
+    assert ceiling["valid"] and ceiling["rows_above"] == [] and ceiling["layout"] == "NCHW"
+    assert [row["fraction_of_ceiling"] for row in result["rows"]] == pytest.approx([10 / 50, 40 / 50, 30 / 50, 1])
+    table = format_table(result)
+    first = table.splitlines()[0]
+    assert first == "machine: Fake CPU 9000 | ISA torch uses: AVX2 | native bf16: no | threads: 2"
+    assert "(b) the trainer, default mode (fp32, NCHW)" in table
+    assert "(d) ceiling: fp32 conv3, NCHW (best round)" in table
+    assert percentages(table) == [20, 80, 60, 100] and "!" not in table
+
+
+def test_a_row_above_the_ceiling_prints_no_fraction_and_says_the_ceiling_is_wrong():
+    result = fake_result(default_gflops=60, ceiling_gflops=50)
+    # in the JSON: the ceiling is marked, and no row carries a fraction of it
+    assert result["ceiling"]["valid"] is False and result["ceiling"]["rows_above"] == ["default"]
+    assert all(row["fraction_of_ceiling"] is None for row in result["rows"])
+    table = format_table(result)
+    assert percentages(table) == []
+    assert "! the ceiling burst (50 GFLOP/s) measured below (b): it is wrong for this machine" in table
+    # a result written by an older bench, its fraction above 1 kept: still nothing over 100 % printed
+    stale = fake_result(default_gflops=60, ceiling_gflops=50)
+    stale["rows"][1]["fraction_of_ceiling"] = 1.2
+    del stale["machine"]
+    assert percentages(format_table(stale)) == [] and "measured below (b)" in format_table(stale)
+
+
+def test_a_default_mode_in_another_precision_than_the_ceiling_is_pointed_out():
+    result = fake_result(default_gflops=40, ceiling_gflops=50)
+    result["ceiling"]["default_mode_precision"] = "bf16"
+    assert "! the default mode ran in bf16, the ceiling in fp32" in format_table(result)
+
+
+def test_cpu_name_reads_the_model_name(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13 64-Core Processor\n")
+    assert cpu_name(cpuinfo) == "AMD EPYC 7B13 64-Core Processor"
+    assert cpu_name(tmp_path / "missing") != ""  # not Linux: platform.processor(), or a placeholder
