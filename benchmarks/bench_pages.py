@@ -291,7 +291,7 @@ def format_table(starts: list[dict], summary: dict) -> str:
     row("app: server start -> PyTorch column filled", [s["launch_to_filled_s"] for s in app])
     checking = [s["checking_last_s"] for s in app if s.get("checking_last_s") is not None]
     if checking:  # the frame before the text went; a whole-page run may follow before "filled"
-        row("app: open -> 'Checking with PyTorch' last seen", checking)
+        row("app: open -> last 'Checking with PyTorch'", checking)
     lines.append(f"('Checking with PyTorch' was on the page in {len(checking)} of {len(app)} app starts)")
     lines.append(
         f"then {summary['think_s']:g} s on the first page before switching "

@@ -70,8 +70,8 @@ def test_summary_gives_ratios_to_the_blank_app_and_each_targets_verdict():
     table = format_table(starts, summary)
     assert re.search(r"app: open -> PyTorch column filled\s+3\.00 s\s+2\.50 3\.50\s+2\.00\s+<= 3x met", table)
     assert re.search(r"switch to Activations, first visit\s+1\.40 s\s+1\.50 1\.30\s+< 1 s MISSED", table)
-    assert "in 0 of 2 app starts" in table and "last seen" not in table
+    assert "in 0 of 2 app starts" in table and "last 'Checking" not in table
     starts[1]["checking_last_s"] = 2.25
     table = format_table(starts, summarise(starts, think_s=8))
     assert "in 1 of 2 app starts" in table
-    assert re.search(r"app: open -> 'Checking with PyTorch' last seen\s+2\.25 s", table)
+    assert re.search(r"app: open -> last 'Checking with PyTorch'\s+2\.25 s", table)
