@@ -25,6 +25,8 @@ def test_config_file_binds_loopback_caps_uploads_keeps_xsrf_and_sends_no_statist
     assert server.get("enableCORS", True) is True
     assert browser["gatherUsageStats"] is False
     assert browser["serverAddress"] == "127.0.0.1"
+    # no recursive inotify watch over .venv (README "Performance" says how to turn it back on)
+    assert server["fileWatcherType"] == "none"
 
 
 def test_streamlit_resolves_the_same_values_from_the_repository():
@@ -36,6 +38,7 @@ def test_streamlit_resolves_the_same_values_from_the_repository():
         "server.enableCORS",
         "browser.gatherUsageStats",
         "server.headless",
+        "server.fileWatcherType",
     ]
     script = (
         "import json; from streamlit import config; config.get_config_options(force_reparse=True); "
@@ -53,4 +56,5 @@ def test_streamlit_resolves_the_same_values_from_the_repository():
         "server.enableCORS": True,
         "browser.gatherUsageStats": False,
         "server.headless": True,
+        "server.fileWatcherType": "none",
     }
