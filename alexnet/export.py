@@ -8,8 +8,6 @@ image through the network and prints the output shape.
 
 from __future__ import annotations
 
-import torch
-
 from alexnet.config import AlexNetConfig, BlockConfig
 from alexnet.memory import check_memory, estimate_memory, format_size
 from alexnet.shapes import layer_table
@@ -137,6 +135,8 @@ def check_export(config: AlexNetConfig, *, budget: int | None = None) -> tuple[i
     Raises:
         AlexNetError: the configuration cannot work, or the pass would go over the memory budget.
     """
+    import torch  # here, not at the top: the Architecture page writes the source before torch is loaded
+
     check_memory(config, budget=budget, what="Checking the exported model (one real forward pass)")
     namespace: dict[str, object] = {"__name__": "alexnet_export_check"}
     # our own generated text, made only of validated numbers: the same file the user downloads

@@ -7,13 +7,16 @@ shape from ``alexnet.shapes`` and the shape a real forward pass produced (``alex
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alexnet.config import AlexNetConfig
 from alexnet.shapes import ShapeReport
-from alexnet.summary import ModelSummary
+
+if TYPE_CHECKING:  # alexnet.summary imports torch and torchinfo; this module must not (the first page draws without)
+    from alexnet.summary import ModelSummary
 
 AGREE, DISAGREE, NOT_RUN, FAILS = "✓", "✗", "–", "✗ fails"
+PENDING, PENDING_CHECK = "checking with PyTorch…", "…"  # the real pass has not run yet: PyTorch is loading
 NO_PARAMS = "—"
 
 
@@ -79,26 +82,34 @@ def runnable_prefix(config: AlexNetConfig, report: ShapeReport) -> AlexNetConfig
     return replace(config, blocks=tuple(kept))
 
 
-def shape_rows(report: ShapeReport, real: dict[str, tuple[int, ...]] | None) -> list[dict[str, Any]]:
+def shape_rows(
+    report: ShapeReport, real: dict[str, tuple[int, ...]] | None, *, pending: bool = False
+) -> list[dict[str, Any]]:
     """One row per layer: formula, analytic shape, real shape and whether they agree.
 
     Args:
         report: ``alexnet.shapes.analyze``'s layers (those before a failure).
         real: ``alexnet.probe.probe_shapes`` keyed by module path; layers missing from it
             show "–" (not run). A failing report gets a last row for the layer at fault.
+        pending: the real pass is still to come: every layer's PyTorch shape says ``PENDING``.
     """
     real = real or {}
     rows = []
     for layer in report.layers:
         probed = real.get(layer.module)
+        if pending:
+            shown, check = PENDING, PENDING_CHECK
+        else:
+            shown = shape_text(probed)
+            check = NOT_RUN if probed is None else AGREE if probed == layer.out_shape else DISAGREE
         rows.append(
             {
                 "layer": layer.name,
                 "kind": layer.kind,
                 "formula": layer.formula,
                 "output (analytic)": shape_text(layer.out_shape),
-                "output (PyTorch)": shape_text(probed),
-                "check": NOT_RUN if probed is None else AGREE if probed == layer.out_shape else DISAGREE,
+                "output (PyTorch)": shown,
+                "check": check,
                 "dropped px": layer.dropped_pixels,
                 "receptive field": layer.receptive_field,
                 "jump": layer.jump,
@@ -121,6 +132,21 @@ def shape_rows(report: ShapeReport, real: dict[str, tuple[int, ...]] | None) -> 
             }
         )
     return rows
+
+
+def agreement_text(rows: list[dict[str, Any]]) -> str:
+    """``shape_rows``' check column in one sentence: what a real forward pass said about the formula."""
+    checks = [row["check"] for row in rows if row["check"] != FAILS]
+    agree = checks.count(AGREE)
+    wrong = [row["layer"] for row in rows if row["check"] == DISAGREE]
+    before = " before the one that fails" if len(checks) < len(rows) else ""
+    if wrong:
+        return f"PyTorch's forward pass disagrees with the formula on {', '.join(wrong)} ({DISAGREE} in the table)."
+    if not agree:
+        return "PyTorch could not run any layer of this network: only the formula's shapes are shown."
+    if agree == len(checks):
+        return f"PyTorch's forward pass agrees with the formula on all {agree} layers{before}."
+    return f"PyTorch's forward pass agrees with the formula on the {agree} layers it ran, of {len(checks)}{before}."
 
 
 def summary_rows(summary: ModelSummary) -> list[dict[str, Any]]:

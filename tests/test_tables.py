@@ -7,8 +7,13 @@ from dataclasses import replace
 from alexnet.config import PRESETS
 from alexnet.shapes import analyze
 from alexnet.tables import (
+    AGREE,
+    DISAGREE,
     FAILS,
     NOT_RUN,
+    PENDING,
+    PENDING_CHECK,
+    agreement_text,
     blank_or_count,
     format_bytes,
     format_count,
@@ -53,3 +58,34 @@ def test_receptive_rows_are_the_windowed_layers():
     assert [row["layer"] for row in rows][:4] == ["conv1", "pool1", "conv2", "pool2"]
     assert (rows[0]["receptive field"], rows[0]["jump"]) == (11, 4)
     assert rows[-1]["receptive field"] == 195
+
+
+def test_pending_rows_and_what_the_check_column_says():
+    """Before PyTorch has run, every row says so; after, one sentence sums the check column up."""
+    paper = analyze(PRESETS["paper"])
+    pending = shape_rows(paper, None, pending=True)
+    assert {(row["output (PyTorch)"], row["check"]) for row in pending} == {(PENDING, PENDING_CHECK)}
+    assert [row["output (analytic)"] for row in pending] == [
+        row["output (analytic)"] for row in shape_rows(paper, None)
+    ]
+
+    real = {layer.module: layer.out_shape for layer in paper.layers}
+    assert (
+        agreement_text(shape_rows(paper, real))
+        == f"PyTorch's forward pass agrees with the formula on all {len(real)} layers."
+    )
+    conv2 = paper.layers[4]
+    rows = shape_rows(paper, real | {conv2.module: (1, 2, 3)})
+    assert [row["layer"] for row in rows if row["check"] == DISAGREE] == ["conv2"]
+    assert "disagrees" in agreement_text(rows) and "conv2" in agreement_text(rows)
+    assert "could not run" in agreement_text(shape_rows(paper, {}))
+
+    failing = analyze(replace(PRESETS["paper"], input_size=40))
+    rows = shape_rows(failing, {layer.module: layer.out_shape for layer in failing.layers})
+    assert {row["check"] for row in rows} == {AGREE, FAILS}
+    assert agreement_text(rows).endswith(f"all {len(failing.layers)} layers before the one that fails.")
+    rows = shape_rows(failing, {layer.module: layer.out_shape for layer in failing.layers[:3]})
+    assert agreement_text(rows) == (
+        f"PyTorch's forward pass agrees with the formula on the 3 layers it ran, of {len(failing.layers)} "
+        "before the one that fails."
+    )
