@@ -8,26 +8,9 @@ script's own elements from its tree after the first run.
 
 import streamlit as st
 
+from alexnet import warmup
+
 st.set_page_config(page_title="AlexNet Explorer", page_icon=":material/neurology:", layout="wide")
-
-navigation = st.navigation(
-    [
-        st.Page("pages/architecture.py", title="Architecture", icon=":material/account_tree:", default=True),
-        st.Page("pages/summary.py", title="Summary", icon=":material/table_chart:"),
-        st.Page("pages/activations.py", title="Activations", icon=":material/image_search:"),
-        st.Page("pages/training.py", title="Training", icon=":material/monitoring:"),
-    ]
-)
-navigation.run()
-
-
-@st.cache_resource(show_spinner=False)
-def _warm_up_once() -> object:
-    """Once per server process (cache_resource is shared by all sessions), after the first page:
-    the modules every page needs, then the Activations page's default view into its caches."""
-    from alexnet.warmup import start_warm_up
-
-    return start_warm_up(then=_warm_activations)
 
 
 def _warm_activations() -> None:
@@ -37,4 +20,34 @@ def _warm_activations() -> None:
     warm_default_view()
 
 
-_warm_up_once()
+@st.cache_resource(show_spinner=False)
+def _warm_up_once() -> object:
+    """Once per server process (cache_resource is shared by all sessions): PyTorch, then the
+    modules every page needs, then the Activations page's default view into its caches
+    (alexnet/warmup.py)."""
+    return warmup.start_warm_up(then=_warm_activations)
+
+
+architecture = st.Page("pages/architecture.py", title="Architecture", icon=":material/account_tree:", default=True)
+navigation = st.navigation(
+    [
+        architecture,
+        st.Page("pages/summary.py", title="Summary", icon=":material/table_chart:"),
+        st.Page("pages/activations.py", title="Activations", icon=":material/image_search:"),
+        st.Page("pages/training.py", title="Training", icon=":material/monitoring:"),
+    ]
+)
+if navigation is not architecture:
+    # These pages import torch before they draw: start loading it now, and wait for the warm-up
+    # thread under a spinner rather than import it a second time beside it (or look blank).
+    _warm_up_once()
+    if not warmup.torch_ready():
+        with st.spinner("Loading PyTorch…"):
+            warmup.wait_for_torch()
+try:
+    with warmup.foreground():  # the warm-up's later steps wait while a page runs
+        navigation.run()
+finally:
+    # The Architecture page needs no torch to draw: it loads after this first script, so that the
+    # script and the sending of its page have the server's GIL to themselves (alexnet/warmup.py).
+    _warm_up_once()

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from alexnet import urlstate
+from alexnet import urlstate, warmup
 from alexnet.config import AlexNetConfig
 from alexnet.diff import describe, diff_configs
 from alexnet.edit import LIMITS, import_config, with_hidden_count
 from alexnet.errors import AlexNetError
 from alexnet.export import to_pytorch_source
 from alexnet.plots.architecture import network_figure
-from alexnet.probe import probe_shapes
 from alexnet.shapes import MAX_INPUT_SIZE, ShapeReport, analyze, working_input_sizes
 from alexnet.tables import (
+    agreement_text,
     blank_or_count,
     format_count,
     format_mult_adds,
@@ -29,6 +29,13 @@ from pages.arithmetic_view import show_arithmetic, show_whatif
 from pages.block_editor import block_summary, blocks_editor
 from pages.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
 
+# How often a table drawn before PyTorch had loaded looks again (PyTorch loads 2-4 s after a server's
+# first page is asked for; alexnet.warmup).
+POLL_S = 0.5
+CHECKING = (
+    "Checking with PyTorch… The shapes below are the formula's; PyTorch is still loading, and its forward pass "
+    "fills in the **By PyTorch** column as soon as it can."
+)
 IMPORT_KEY = "import_file"  # not "edit_": an import must survive sync_editor_widgets()
 IMPORT_RESULT_KEY = "import_result"
 URL_CHECKED_KEY = "url_checked"
@@ -36,7 +43,13 @@ URL_CHECKED_KEY = "url_checked"
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def real_shapes(config: AlexNetConfig) -> dict[str, tuple[int, ...]]:
-    """Shapes from a real forward pass on the meta device; for a failing network, of the part that runs."""
+    """Shapes from a real forward pass on the meta device; for a failing network, of the part that runs.
+
+    Call it once ``warmup.torch_ready()``: the import is here, not at the top, so that the page
+    draws everything else while PyTorch loads in the background.
+    """
+    from alexnet.probe import probe_shapes
+
     report = analyze(config)
     runnable = config if report.ok else runnable_prefix(config, report)
     if runnable is None:
@@ -151,11 +164,37 @@ def show_overview(config: AlexNetConfig, report: ShapeReport, preset: AlexNetCon
         row.metric(label, fmt(value), delta=delta, delta_color="off", width="content")
 
 
-def show_table(report: ShapeReport, real: dict[str, tuple[int, ...]]) -> None:
-    rows = pd.DataFrame(shape_rows(report, real))
+def show_layer_table(config: AlexNetConfig, report: ShapeReport) -> None:
+    """The layer table with its PyTorch column, which fills in by itself once PyTorch has loaded.
+
+    Until then a fragment draws the column as "checking with PyTorch…" and looks again every
+    ``POLL_S``. Its timer lives in the browser until a whole-page run draws the fragment without
+    one, so the look that finds the column filled draws it and asks for that run.
+    """
+    waiting = not warmup.torch_ready()
+    st.fragment(run_every=POLL_S if waiting else None)(_layer_table)(config, report, waiting)
+
+
+def _layer_table(config: AlexNetConfig, report: ShapeReport, polling: bool) -> None:
+    # each look counts as a page run: the warm-up's later imports wait until the column is filled
+    with warmup.foreground():
+        if not warmup.torch_ready():
+            st.caption(CHECKING)
+            show_table(shape_rows(report, None, pending=True), pending=True)
+            return
+        rows = shape_rows(report, real_shapes(config))
+        st.caption(agreement_text(rows))
+        show_table(rows)
+    if polling:
+        st.rerun()  # the whole page: stops this fragment's timer; every value it needs is cached
+
+
+def show_table(rows: list[dict[str, Any]], *, pending: bool = False) -> None:
     # whole-number columns with no value after flatten or for the failing layer: "—", never "None"
-    for column in ("dropped px", "receptive field", "jump", "params"):
-        rows[column] = rows[column].map(blank_or_count)
+    rows = [
+        row | {column: blank_or_count(row[column]) for column in ("dropped px", "receptive field", "jump", "params")}
+        for row in rows
+    ]
     st.dataframe(
         rows,
         hide_index=True,
@@ -181,7 +220,9 @@ def show_table(report: ShapeReport, real: dict[str, tuple[int, ...]]) -> None:
                 "By formula", width=95, help="Output shape C × H × W, from the formula"
             ),
             "output (PyTorch)": st.column_config.TextColumn(
-                "By PyTorch", width=95, help="What a real forward pass produced (on PyTorch's meta device)"
+                "By PyTorch",
+                width=150 if pending else 95,  # wide enough to read "checking with PyTorch…" whole
+                help="What a real forward pass produced (on PyTorch's meta device)",
             ),
             "check": st.column_config.TextColumn("Agree", width=65, help="✓ the formula and PyTorch agree"),
             "dropped px": st.column_config.TextColumn(
@@ -211,21 +252,14 @@ def show_diff(config: AlexNetConfig, preset: AlexNetConfig, preset_name: str) ->
     with left:
         st.markdown(f"**Settings** ({len(diff.changes)} changed)")
         st.dataframe(
-            pd.DataFrame(
-                [{"setting": c.where, preset_name: describe(c.old), "yours": describe(c.new)} for c in diff.changes]
-            ),
+            [{"setting": c.where, preset_name: describe(c.old), "yours": describe(c.new)} for c in diff.changes],
             hide_index=True,
         )
     with right:
         st.markdown("**Shapes that changed**")
         if diff.shapes:
             st.dataframe(
-                pd.DataFrame(
-                    [
-                        {"layer": s.layer, preset_name: shape_text(s.old), "yours": shape_text(s.new)}
-                        for s in diff.shapes
-                    ]
-                ),
+                [{"layer": s.layer, preset_name: shape_text(s.old), "yours": shape_text(s.new)} for s in diff.shapes],
                 hide_index=True,
             )
         else:
@@ -331,7 +365,7 @@ st.plotly_chart(
     key="network_drawing",
 )
 st.subheader("Layer by layer")
-show_table(report, real_shapes(config))
+show_layer_table(config, report)
 
 params = urlstate.encode(config, preset_name)
 if st.query_params.to_dict() != params:

@@ -278,6 +278,21 @@ class App:
         self.wait_for_idle()
         return time.monotonic() - start
 
+    def wait_for_pytorch_column(self) -> float:
+        """Wait until the Architecture page's PyTorch column is filled in and the page is idle; seconds.
+
+        On a server's first page it says "Checking with PyTorch…" while torch loads in the
+        background, then fills in by itself and asks for one whole-page run: an action taken
+        before that could have its run mistaken for that one.
+        """
+        start = time.monotonic()
+        self.page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stMain\"]').innerText.includes('Checking with PyTorch')",
+            timeout=self.timeout_ms,
+        )
+        self.wait_for_idle()
+        return time.monotonic() - start
+
     def nav_link(self, title: str):
         """The sidebar navigation link of the page called ``title``."""
         return self.page.locator('[data-testid="stSidebarNavLink"]').filter(has_text=title).first

@@ -1,7 +1,11 @@
-"""The Architecture page in Streamlit's AppTest: edits, errors, presets, import, links."""
+"""The Architecture page in Streamlit's AppTest: edits, errors, presets, import, links, and the
+page drawn before PyTorch is loaded."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,10 +18,11 @@ from streamlit.testing.v1 import AppTest
 from alexnet.config import PRESETS, AlexNetConfig
 from alexnet.model import build_model, count_parameters
 from alexnet.shapes import analyze
-from alexnet.tables import AGREE, FAILS, shape_text
+from alexnet.tables import AGREE, FAILS, PENDING, shape_text
 from alexnet.urlstate import decode, encode
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
 
 
 @pytest.fixture
@@ -38,6 +43,10 @@ def assert_table_matches(at: AppTest, config: AlexNetConfig) -> None:
     if report.ok:  # every shape also came out of a real forward pass, and agreed
         assert list(table["output (PyTorch)"]) == list(table["output (analytic)"])
         assert set(table["check"]) == {AGREE}
+    # the caption above the table sums the check column up; nothing says "checking" any more
+    captions = [caption.value for caption in at.caption]
+    assert any(text.startswith("PyTorch") for text in captions), captions
+    assert not any("Checking with PyTorch" in text for text in captions)
 
 
 def test_editing_a_block_updates_the_table_and_the_diff(at):
@@ -184,3 +193,49 @@ def test_the_pytorch_file_is_drawn_only_when_its_panel_is_open(at):
     at.run()
     (code,) = [code for code in at.code if "nn.Module" in code.value]
     assert code.value == to_pytorch_source(PRESETS["paper"]).rstrip("\n") and code.language == "python"
+
+
+# In a fresh process whose warm-up never runs: the page must draw without importing torch.
+WITHOUT_TORCH = f"""
+import json, sys
+from streamlit.testing.v1 import AppTest
+from alexnet import warmup
+warmup.start_warm_up = lambda *args, **kwargs: None  # nothing loads PyTorch behind the page's back
+at = AppTest.from_file({APP!r}, default_timeout=120).run()
+assert not at.exception, [e.value for e in at.exception]
+table = next(frame.value for frame in at.dataframe if "formula" in frame.value.columns)
+first = dict(
+    torch="torch" in sys.modules,
+    captions=[caption.value for caption in at.caption],
+    metrics=[metric.label for metric in at.metric],
+    charts=[chart.proto.id for chart in at.get("plotly_chart")],
+    analytic=list(table["output (analytic)"]),
+    pytorch=sorted(set(table["output (PyTorch)"])),
+)
+warmup.load_torch()  # what the warm-up thread does; the page's fragment then finds it done
+at.run()
+assert not at.exception, [e.value for e in at.exception]
+table = next(frame.value for frame in at.dataframe if "formula" in frame.value.columns)
+then = dict(captions=[caption.value for caption in at.caption], pytorch=list(table["output (PyTorch)"]))
+print(json.dumps(dict(first=first, then=then)))
+"""
+
+
+def test_the_page_draws_everything_analytic_before_torch_and_fills_in_after():
+    """No torch in the process: every analytic element is drawn and the PyTorch column says it is
+    checking; once PyTorch is loaded, the same table shows the real shapes."""
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_TORCH], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    first, then = result["first"], result["then"]
+    paper = analyze(PRESETS["paper"])
+    assert first["torch"] is False, "the Architecture page imported torch before it drew"
+    assert first["analytic"] == [shape_text(layer.out_shape) for layer in paper.layers]
+    assert first["pytorch"] == [PENDING]
+    assert any(caption.startswith("Checking with PyTorch…") for caption in first["captions"])
+    assert {"Input", "Parameters", "Mult-adds"} <= set(first["metrics"])
+    assert len(first["charts"]) >= 3  # the what-if chart, the arithmetic figure, the drawing
+    assert then["pytorch"] == [shape_text(layer.out_shape) for layer in paper.layers]
+    assert f"agrees with the formula on all {len(paper.layers)} layers." in " ".join(then["captions"])
+    assert not any("Checking with PyTorch" in caption for caption in then["captions"])

@@ -35,7 +35,7 @@ from alexnet.config import PRESETS
 from alexnet.plots.receptive import ANALYTIC_SHAPE, FIELD_SHAPE
 from alexnet.receptive import receptive_rect
 from alexnet.shapes import analyze
-from alexnet.tables import format_mult_adds, shape_text
+from alexnet.tables import PENDING, format_mult_adds, shape_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -131,6 +131,7 @@ def test_edit_architecture_then_visit_every_page(app: App) -> None:
 
     with explain_failure(app, "architecture-edit"):
         print(f"first view: {app.open():.1f} s")
+        print(f"then its PyTorch column: {app.wait_for_pytorch_column():.1f} s")
         assert_healthy_page(app, "Architecture")
         wait_for_grid_text(app, "conv1 | ", old_shape)
         drawing = app.widget("network_drawing")
@@ -162,6 +163,96 @@ def test_edit_architecture_then_visit_every_page(app: App) -> None:
             print(f"{title}: drawn in {seconds:.1f} s")
 
 
+# Watches every animation frame of a page from its first: whether the "Checking with PyTorch…"
+# caption and the PyTorch column's placeholder were on screen, and the most elements seen faded
+# (greyed out as stale) while the caption was there.
+WATCH_PENDING_JS = """
+window.__pending = {caption: false, row: false, faded: 0, fadedAfter: 0};
+const look = () => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const p = window.__pending;
+    if (main && (p.caption || main.innerText.includes('Checking with PyTorch'))) {
+        const checking = main.innerText.includes('Checking with PyTorch');
+        p.caption = true;
+        p.row = p.row || (checking && [...document.querySelectorAll('[data-testid="stDataFrame"] table tr')]
+            .some(row => row.textContent.includes('%s')));
+        const faded = [...main.querySelectorAll('[data-testid="stElementContainer"]')]
+            .filter(e => parseFloat(getComputedStyle(e).opacity) < 0.9).length;
+        if (checking) p.faded = Math.max(p.faded, faded);
+        else p.fadedAfter = Math.max(p.fadedAfter, faded);  // the whole-page run after the fill
+    }
+    requestAnimationFrame(look);
+};
+requestAnimationFrame(look);
+"""
+
+
+def test_a_servers_first_page_draws_before_pytorch_and_fills_in_by_itself(
+    browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A fresh server's first page says it is checking with PyTorch while torch loads, never
+    greyed out, then fills in its PyTorch column without a click, and its polling stops.
+
+    (That everything analytic is drawn without torch is tests/test_app_architecture.py's: here the
+    browser may still be drawing the figures when torch is there.)"""
+    paper = analyze(PRESETS["paper"])
+    conv1 = paper.layers[0]
+    try:
+        with streamlit_server(tmp_path_factory.mktemp("runs")) as server:
+            context = browser.new_context(viewport=VIEWPORT)
+            context.add_init_script(WATCH_PENDING_JS % PENDING)
+            app = App(context.new_page(), server)
+            with explain_failure(app, "first-page-before-pytorch"):
+                started = time.monotonic()
+                app.page.goto(server.url, wait_until="commit")
+                app.page.get_by_text("Checking with PyTorch…").wait_for(timeout=app.timeout_ms)
+                shown = time.monotonic() - started
+                seconds = app.wait_for_pytorch_column()  # no click: the page's fragment looks again
+                wait_for_grid_text(app, "conv1 | ", f"{shape_text(conv1.out_shape)} | ✓")
+                assert f"agrees with the formula on all {len(paper.layers)} layers" in app.main_text()
+                assert PENDING not in app.grid_text()
+                for key in ("network_drawing", "arith_figure", "whatif_chart"):
+                    app.widget(key).locator(".js-plotly-plot").wait_for(timeout=app.timeout_ms)
+                assert_healthy_page(app, "Architecture")
+                pending = app.page.evaluate("() => window.__pending")
+                assert pending["caption"] and pending["faded"] == 0, pending
+                polls = app.fragment_runs
+                app.page.wait_for_timeout(2000)
+                assert app.fragment_runs == polls, "the page still polls for PyTorch after filling in"
+                print(
+                    f"'Checking with PyTorch…' {shown:.1f} s after opening, filled {seconds:.1f} s later "
+                    f"(placeholder rows seen: {pending['row']}, {polls} looks, "
+                    f"most elements faded in the run after: {pending['fadedAfter']})"
+                )
+            context.close()
+    except ServerDied as died:
+        pytest.fail(str(died), pytrace=False)
+
+
+def test_a_page_that_needs_pytorch_opened_first_through_a_link(browser, tmp_path_factory) -> None:
+    """A fresh server's first page is Summary, through its link: it is never blank (the navigation,
+    then "Loading PyTorch…" while the warm-up imports torch) and then draws in full."""
+    try:
+        with streamlit_server(tmp_path_factory.mktemp("runs")) as server:
+            context = browser.new_context(viewport=VIEWPORT)
+            app = App(context.new_page(), server)
+            with explain_failure(app, "summary-first"):
+                app.page.goto(f"{server.url}/summary", wait_until="commit")
+                app.page.locator('[data-testid="stSidebarNavLink"]').first.wait_for(timeout=app.timeout_ms)
+                app.page.wait_for_function(
+                    """() => document.querySelector('[data-testid="stMain"]').innerText.includes('Loading PyTorch')
+                        || !!document.querySelector('.st-key-cost_chart .js-plotly-plot')""",
+                    timeout=app.timeout_ms,
+                )
+                app.wait_for_runs(0)
+                app.wait_for_idle()
+                assert_healthy_page(app, "Summary")
+                assert "Loading PyTorch" not in app.main_text()
+            context.close()
+    except ServerDied as died:
+        pytest.fail(str(died), pytrace=False)
+
+
 def test_preset_change_after_page_switch(app: App) -> None:
     """Pick cifar on one page, go to another and pick paper again: the whole sidebar follows.
 
@@ -171,6 +262,7 @@ def test_preset_change_after_page_switch(app: App) -> None:
     cifar, paper = PRESETS["cifar"], PRESETS["paper"]
     with explain_failure(app, "preset-after-page-switch"):
         app.open()
+        app.wait_for_pytorch_column()
         app.choose("preset", "cifar")
         assert app.widget("edit_input_size").locator("input").input_value() == str(cifar.input_size)
         app.go_to("Summary")
