@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -28,6 +28,9 @@ from alexnet.tables import (
 from pages.arithmetic_view import show_arithmetic, show_whatif
 from pages.block_editor import block_summary, blocks_editor
 from pages.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 # How often a table drawn before PyTorch had loaded looks again (PyTorch loads 2-4 s after a server's
 # first page is asked for; alexnet.warmup).
@@ -58,6 +61,13 @@ def real_shapes(config: AlexNetConfig) -> dict[str, tuple[int, ...]]:
         return probe_shapes(runnable)
     except AlexNetError:
         return {}
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def drawing(config: AlexNetConfig) -> go.Figure:
+    """The network drawn (0.1 s of plotly objects); shared read-only (st.plotly_chart serialises a copy)."""
+    report = analyze(config)
+    return network_figure(report.layers, failed=report.error.layer if report.error else None)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -359,11 +369,7 @@ with files_tab:
 st.subheader("Convolution arithmetic")
 show_arithmetic(config, report)
 st.subheader("The network")
-st.plotly_chart(
-    network_figure(report.layers, failed=report.error.layer if report.error else None),
-    config={"displayModeBar": False},
-    key="network_drawing",
-)
+st.plotly_chart(drawing(config), config={"displayModeBar": False}, key="network_drawing")
 st.subheader("Layer by layer")
 show_layer_table(config, report)
 
