@@ -178,7 +178,8 @@ def run_bench(
     # The ceiling burst runs with the trainer's threads (one per usable core, or the user's
     # OMP_NUM_THREADS): torch's own default can be fewer, and a ceiling on fewer threads than the
     # trainer's is no ceiling.
-    torch.set_num_threads(int(launch.trainer_env()["OMP_NUM_THREADS"]))
+    trainer_threads = launch.trainer_env()["OMP_NUM_THREADS"]
+    torch.set_num_threads(max(1, int(trainer_threads)) if trainer_threads.isdigit() else launch.usable_cores())
     try:
         with tempfile.TemporaryDirectory(prefix="alexnet-bench-") as runs_dir:
             try:
@@ -265,21 +266,25 @@ def tabulate(
     per_round = [max(rates) for rates in zip(*ceilings.values(), strict=True)]
     what = f"(d) ceiling: {plan.precision} {plan.work}{where} (best round)"
     rows.append(BenchRow("ceiling", what, None, peak, per_round))
-    above = [row.name for row in rows if row.name != "ceiling" and row.gflops > peak]
     baseline = rows[0].images_per_sec or 1.0
+    table = [
+        {
+            "name": row.name,
+            "what": row.what,
+            "images_per_sec": row.images_per_sec,
+            "ratio_to_baseline": row.images_per_sec / baseline if row.images_per_sec else None,
+            "gflops": row.gflops,
+            "fraction_of_ceiling": row.gflops / peak,
+            "rounds": row.rounds,
+        }
+        for row in rows
+    ]
+    above = rows_above_ceiling(table)
+    if above:
+        for row in table:
+            row["fraction_of_ceiling"] = None  # a fraction of a wrong ceiling is no number to read
     return {
-        "rows": [
-            {
-                "name": row.name,
-                "what": row.what,
-                "images_per_sec": row.images_per_sec,
-                "ratio_to_baseline": row.images_per_sec / baseline if row.images_per_sec else None,
-                "gflops": row.gflops,
-                "fraction_of_ceiling": None if above else row.gflops / peak,
-                "rounds": row.rounds,
-            }
-            for row in rows
-        ],
+        "rows": table,
         "ceiling": {
             "precision": plan.precision,
             "work": plan.work,
