@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 # first page is asked for; alexnet.warmup).
 POLL_S = 0.5
 CHECKING = (
-    "Checking with PyTorch… The shapes below are the formula's; PyTorch is still loading, and its forward pass "
-    "fills in the **By PyTorch** column as soon as it can."
+    ":material/hourglass_top: Checking with PyTorch… The shapes below are the formula's; PyTorch is still loading, "
+    "and its forward pass fills in the **By PyTorch** column as soon as it can."
 )
 IMPORT_KEY = "import_file"  # not "edit_": an import must survive sync_editor_widgets()
 IMPORT_RESULT_KEY = "import_result"
@@ -209,13 +209,16 @@ def show_table(rows: list[dict[str, Any]], *, pending: bool = False) -> None:
         rows,
         hide_index=True,
         height=min(38 + 35 * len(rows), 900),
+        # the two answers and their check first: at 1024 px the table scrolls sideways, and these
+        # were out of sight behind the formula column (the caption above says what they show);
+        # no check column while there is nothing to check, which leaves room for "checking…"
         column_order=(
             "layer",
             "kind",
-            "formula",
             "output (analytic)",
             "output (PyTorch)",
-            "check",
+            *(() if pending else ("check",)),
+            "formula",
             "dropped px",
             "receptive field",
             "params",
@@ -231,7 +234,7 @@ def show_table(rows: list[dict[str, Any]], *, pending: bool = False) -> None:
             ),
             "output (PyTorch)": st.column_config.TextColumn(
                 "By PyTorch",
-                width=150 if pending else 95,  # wide enough to read "checking with PyTorch…" whole
+                width=165 if pending else 95,  # wide enough to read "checking with PyTorch…" whole
                 help="What a real forward pass produced (on PyTorch's meta device)",
             ),
             "check": st.column_config.TextColumn("Agree", width=65, help="✓ the formula and PyTorch agree"),
