@@ -70,3 +70,12 @@ def test_an_invalid_config_stops_with_the_fix(at):
     assert [e.value for e in at.error] == [report.error.message]
     assert "Fix:" in at.error[0].value
     assert not at.metric and not at.dataframe
+
+
+def test_torchinfos_printout_is_drawn_only_when_its_panel_is_open(at):
+    """Streamlit's code block costs the browser its highlighter on every visit: it appears when the panel opens."""
+    assert not at.code
+    at.session_state["summary_printout"] = True  # what a click on the panel's title sets
+    at.run()
+    (code,) = at.code
+    assert code.value == summarize(PRESETS["cifar"]).text.rstrip("\n")
