@@ -76,6 +76,7 @@ _asked = threading.Event()  # a page asked for torch before it was ready (and sh
 _state = threading.Condition()
 _running_pages = 0  # page scripts running now (foreground())
 _last_page_end = 0.0  # time.monotonic() when the last one ended
+_ready_at = 0.0  # time.monotonic() when load_torch finished
 
 
 def torch_ready() -> bool:
@@ -155,6 +156,8 @@ def load_torch() -> None:
 
         probe_shapes(preset("paper"))
     finally:  # a page waiting for torch must not wait for ever
+        global _ready_at
+        _ready_at = time.monotonic()
         _torch_ready.set()
 
 
@@ -204,7 +207,7 @@ def start_warm_up(then: Callable[[], object] | None = None, quiet_s: float = QUI
 def _warm_up(then: Callable[[], object] | None, quiet_s: float) -> None:
     load_torch()
     gc.freeze()
-    wait_for_pages_that_asked(time.monotonic(), FILL_WAIT_S)
+    wait_for_pages_that_asked(_ready_at, FILL_WAIT_S)
     warm_up(between=lambda: wait_for_quiet(quiet_s))
     if then is not None:
         wait_for_quiet(quiet_s)
