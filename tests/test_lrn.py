@@ -92,3 +92,12 @@ def test_paper_network_output_matches_pytorch_lrn() -> None:
                 block.norm = nn.LocalResponseNorm(norm.size, alpha=norm.alpha, beta=norm.beta, k=norm.k)
         reference = model(x)
     torch.testing.assert_close(ours, reference, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last], ids=["nchw", "channels-last"])
+def test_on_the_meta_device_it_gives_pytorchs_shape_dtype_and_layout(layout) -> None:
+    # probe_shapes runs the network on "meta": the shortcut must agree with PyTorch's own module there
+    x = torch.empty(2, 7, 5, 6, device="meta", dtype=torch.bfloat16).contiguous(memory_format=layout)
+    ours, reference = LocalResponseNorm(5)(x), nn.LocalResponseNorm(5)(x)
+    assert ours.device.type == "meta" and ours.shape == reference.shape == x.shape
+    assert ours.dtype == reference.dtype and ours.is_contiguous(memory_format=layout)
