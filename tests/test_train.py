@@ -36,13 +36,38 @@ def steps_of(run_dir: Path) -> list[dict]:
     return [r for r in rundir.read_metrics(run_dir / rundir.METRICS) if r["kind"] == "step"]
 
 
-def test_a_short_run_on_digits_lowers_the_loss(tmp_path):
-    # the cifar preset at its own 32x32 and AdamW at a constant 1e-3: a clear drop within 40 steps (3 s)
-    state, run_dir = train_run(
-        PRESETS["cifar"], settings(lr=1e-3, schedule="constant", max_steps=40), runs_dir=tmp_path, progress=False
-    )
+@pytest.fixture(scope="module")
+def short_runs(tmp_path_factory) -> dict[str, tuple[str, list[float], Path]]:
+    """40 steps of the cifar preset at its own 32x32, AdamW at a constant 1e-3 after a 5-step
+    warm-up: fp32, bf16 autocast, fp32 from bf16-rounded weights, and fp32 with another seed.
+    Trained once for the module: two tests read the same curves (state, losses, run folder)."""
+    runs_dir = tmp_path_factory.mktemp("short-runs")
+
+    def round_weights_to_bf16(ctx) -> None:
+        with torch.no_grad():
+            for weight in ctx.model.parameters():
+                weight.copy_(weight.to(torch.bfloat16).float())
+
+    variants = {
+        "fp32": ({"precision": "fp32"}, []),
+        "bf16": ({"precision": "bf16"}, []),
+        "rounded": ({"precision": "fp32"}, [round_weights_to_bf16]),
+        "s1": ({"precision": "fp32", "seed": 1}, []),
+    }
+    curves = {}
+    for run_id, (changes, hooks) in variants.items():
+        run = settings(lr=1e-3, schedule="constant", warmup_steps=5, max_steps=40, **changes)
+        state, run_dir = train_run(
+            PRESETS["cifar"], run, runs_dir=runs_dir, run_id=run_id, progress=False, hooks=hooks
+        )
+        curves[run_id] = (state, [r["loss"] for r in steps_of(run_dir)], run_dir)
+    return curves
+
+
+def test_a_short_run_on_digits_lowers_the_loss(short_runs):
+    # a clear drop within 40 steps (3 s on two cores)
+    state, losses, _ = short_runs["fp32"]
     assert state == "finished"
-    losses = [r["loss"] for r in steps_of(run_dir)]
     assert len(losses) == 40
     first, last = sum(losses[:8]) / 8, sum(losses[-8:]) / 8
     assert first > 2.0  # ten classes start near ln 10 = 2.30
@@ -234,7 +259,7 @@ def test_run_hooks_see_the_run_and_are_called_back_at_start_and_every_epoch(tmp_
     assert seen == [("start", 0.0), ("epoch", 1.0), ("epoch", 2.0), ("end", 2.0)]
 
 
-def test_default_mode_loss_curve_matches_fp32_within_bf16_noise(tmp_path):
+def test_default_mode_loss_curve_matches_fp32_within_bf16_noise(short_runs):
     """bf16 autocast (the default mode where the CPU has native bf16) follows fp32's loss curve:
     same seed, same batches; the gap stays at bf16's rounding level, below what another seed
     (other batches, other init) changes.
@@ -247,25 +272,8 @@ def test_default_mode_loss_curve_matches_fp32_within_bf16_noise(tmp_path):
     and a seed gap of 0.077; a fixed 0.05 limit had passed on a Zen 4 and failed on a Zen 3 (0.056).
     Emulated or native, bf16 rounds the same way, so the test runs on both kinds of CPU."""
 
-    def curve(run_id: str, hooks=(), **changes) -> list[float]:
-        run = settings(lr=1e-3, schedule="constant", warmup_steps=5, max_steps=40, **changes)
-        _, run_dir = train_run(
-            PRESETS["cifar"], run, runs_dir=tmp_path, run_id=run_id, progress=False, hooks=list(hooks)
-        )
-        return [r["loss"] for r in steps_of(run_dir)]
-
-    def round_weights_to_bf16(ctx) -> None:
-        with torch.no_grad():
-            for weight in ctx.model.parameters():
-                weight.copy_(weight.to(torch.bfloat16).float())
-
-    fp32, bf16, rounded, other_seed = (
-        curve("fp32", precision="fp32"),
-        curve("bf16", precision="bf16"),
-        curve("rounded", hooks=[round_weights_to_bf16], precision="fp32"),
-        curve("s1", seed=1, precision="fp32"),
-    )
-    config = json.loads((tmp_path / "bf16" / rundir.CONFIG).read_text())
+    (fp32, bf16, rounded, other_seed) = (short_runs[name][1] for name in ("fp32", "bf16", "rounded", "s1"))
+    config = json.loads((short_runs["bf16"][2] / rundir.CONFIG).read_text())
     assert config["training"]["precision"] == "bf16" and config["mode"]["precision"] == "bf16"
     assert sum(fp32[-8:]) / 8 < sum(fp32[:8]) / 8 - 0.1  # it learns: the comparison is not of two flat lines
 
