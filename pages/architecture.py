@@ -174,29 +174,34 @@ def show_overview(config: AlexNetConfig, report: ShapeReport, preset: AlexNetCon
         row.metric(label, fmt(value), delta=delta, delta_color="off", width="content")
 
 
-def show_layer_table(config: AlexNetConfig, report: ShapeReport) -> None:
-    """The layer table with its PyTorch column, which fills in by itself once PyTorch has loaded.
+def show_layer_table(config: AlexNetConfig, report: ShapeReport) -> bool:
+    """The layer table with its PyTorch column; returns whether that column is still to come.
 
-    Until then a fragment draws the column as "checking with PyTorch…" and looks again every
-    ``POLL_S``. Its timer lives in the browser until a whole-page run draws the fragment without
-    one, so the look that finds the column filled draws it and asks for that run.
+    Before PyTorch has loaded the column says "checking with PyTorch…", and the page ends with
+    ``look_for_torch``, which reruns it once PyTorch is there.
     """
-    waiting = not warmup.torch_ready()
-    st.fragment(run_every=POLL_S if waiting else None)(_layer_table)(config, report, waiting)
+    if not warmup.torch_ready():
+        st.caption(CHECKING)
+        show_table(shape_rows(report, None, pending=True), pending=True)
+        return True
+    rows = shape_rows(report, real_shapes(config))
+    st.caption(agreement_text(rows))
+    show_table(rows)
+    return False
 
 
-def _layer_table(config: AlexNetConfig, report: ShapeReport, polling: bool) -> None:
-    # each look counts as a page run: the warm-up's later imports wait until the column is filled
-    with warmup.foreground():
-        if not warmup.torch_ready():
-            st.caption(CHECKING)
-            show_table(shape_rows(report, None, pending=True), pending=True)
-            return
-        rows = shape_rows(report, real_shapes(config))
-        st.caption(agreement_text(rows))
-        show_table(rows)
-    if polling:
-        st.rerun()  # the whole page: stops this fragment's timer; every value it needs is cached
+@st.fragment(run_every=POLL_S)
+def look_for_torch() -> None:
+    """Every ``POLL_S``, a run of this fragment alone: once PyTorch has loaded, the whole page.
+
+    It draws nothing, so that its runs grey nothing out (Streamlit fades the elements of a run
+    that takes over half a second, and the server is slow while torch imports). Only a whole-page
+    run stops its timer: that run fills the table in and draws the page without this fragment.
+    """
+    with warmup.foreground():  # a look counts as a page run: the warm-up's later imports wait
+        ready = warmup.torch_ready()
+    if ready:
+        st.rerun()
 
 
 def show_table(rows: list[dict[str, Any]], *, pending: bool = False) -> None:
@@ -374,8 +379,10 @@ show_arithmetic(config, report)
 st.subheader("The network")
 st.plotly_chart(drawing(config), config={"displayModeBar": False}, key="network_drawing")
 st.subheader("Layer by layer")
-show_layer_table(config, report)
+pytorch_pending = show_layer_table(config, report)
 
 params = urlstate.encode(config, preset_name)
 if st.query_params.to_dict() != params:
     st.query_params.from_dict(params)
+if pytorch_pending:
+    look_for_torch()
