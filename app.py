@@ -1,15 +1,9 @@
 """AlexNet Explorer: build AlexNet, watch its shapes, look inside it, train it.
 
 Run with ``streamlit run app.py``. This entry script sets up the page and the navigation;
-each view lives in ``app_pages/`` and starts with the shared sidebar (``app_pages.shared.sidebar``).
+each view lives in ``pages/`` and starts with the shared sidebar (``pages.shared.sidebar``).
 The sidebar is drawn by the pages, not here, because Streamlit's AppTest drops the entry
 script's own elements from its tree after the first run.
-
-The folder is not called ``pages/``: next to the entry script, that name switches on Streamlit's
-legacy multipage mode until some session has run ``st.navigation``, so a server's first visitor
-through a link (``/summary``) got that page's script alone, without this one: no spinner while
-torch loaded, no warm-up, and every module of the folder (``shared``, ``block editor``...) listed
-as a page in the sidebar.
 """
 
 import streamlit as st
@@ -21,7 +15,7 @@ st.set_page_config(page_title="AlexNet Explorer", page_icon=":material/neurology
 
 def _warm_activations() -> None:
     """In the warm-up thread: imported there, so the first page's script does not wait for it."""
-    from app_pages.activation_data import warm_default_view
+    from pages.activation_data import warm_default_view
 
     warm_default_view()
 
@@ -34,13 +28,13 @@ def _warm_up_once() -> object:
     return warmup.start_warm_up(then=_warm_activations)
 
 
-architecture = st.Page("app_pages/architecture.py", title="Architecture", icon=":material/account_tree:", default=True)
+architecture = st.Page("pages/architecture.py", title="Architecture", icon=":material/account_tree:", default=True)
 navigation = st.navigation(
     [
         architecture,
-        st.Page("app_pages/summary.py", title="Summary", icon=":material/table_chart:"),
-        st.Page("app_pages/activations.py", title="Activations", icon=":material/image_search:"),
-        st.Page("app_pages/training.py", title="Training", icon=":material/monitoring:"),
+        st.Page("pages/summary.py", title="Summary", icon=":material/table_chart:"),
+        st.Page("pages/activations.py", title="Activations", icon=":material/image_search:"),
+        st.Page("pages/training.py", title="Training", icon=":material/monitoring:"),
     ]
 )
 if navigation is not architecture:

@@ -19,7 +19,7 @@ APP = str(ROOT / "app.py")
 def activations_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("app_pages/activations.py")
+    at.switch_page("pages/activations.py")
     at.run()
     return at
 

@@ -26,7 +26,7 @@ def at(tmp_path, monkeypatch) -> AppTest:
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path))
     app = AppTest.from_file(APP, default_timeout=180)
     app.run()
-    app.switch_page("app_pages/activations.py")
+    app.switch_page("pages/activations.py")
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app

@@ -20,7 +20,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 def at() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=120).run()
     app.sidebar.selectbox(key="preset").set_value("cifar").run()  # small: torchinfo is quick on it
-    app.switch_page("app_pages/summary.py").run()
+    app.switch_page("pages/summary.py").run()
     assert not app.exception
     return app
 
@@ -50,9 +50,9 @@ def test_table_and_totals_are_torchinfos(at):
 
 
 def test_a_block_edit_reaches_the_summary(at):
-    at.switch_page("app_pages/architecture.py").run()
+    at.switch_page("pages/architecture.py").run()
     at.slider(key="edit_block1_stride").set_value(2).run()
-    at.switch_page("app_pages/summary.py").run()
+    at.switch_page("pages/summary.py").run()
     assert not at.exception
     config = PRESETS["cifar"].with_block(0, stride=2)
     summary = summarize(config)

@@ -31,7 +31,7 @@ def runs_dir(tmp_path, monkeypatch):
 def training_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("app_pages/training.py")
+    at.switch_page("pages/training.py")
     at.run()
     return at
 

@@ -30,7 +30,7 @@ def runs_dir(tmp_path, monkeypatch):
 def training_with_link(run: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("app_pages/training.py")
+    at.switch_page("pages/training.py")
     at.query_params["run"] = run
     at.run()
     assert not at.exception, [e.value for e in at.exception]

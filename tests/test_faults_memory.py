@@ -249,7 +249,7 @@ def app_with(config: AlexNetConfig, page: str) -> AppTest:
 
 
 def test_summary_page_shows_the_message_and_the_analytic_table(small_budget):
-    at = app_with(HUGE, "app_pages/summary.py")
+    at = app_with(HUGE, "pages/summary.py")
     (error,) = at.error
     assert "memory budget" in error.value and memory.format_size(memory.estimate_memory(HUGE).total) in error.value
     table = at.dataframe[0].value
@@ -260,13 +260,13 @@ def test_summary_page_shows_the_message_and_the_analytic_table(small_budget):
 
 
 def test_activations_page_shows_the_message(small_budget):
-    at = app_with(HUGE, "app_pages/activations.py")
+    at = app_with(HUGE, "pages/activations.py")
     assert any("memory budget" in e.value for e in at.error), [e.value for e in at.error]
 
 
 def test_training_page_start_shows_the_message(small_budget, tmp_path, monkeypatch):
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path))
-    at = app_with(HUGE, "app_pages/training.py")
+    at = app_with(HUGE, "pages/training.py")
     at.button(key="train_start").click().run()
     assert not at.exception
     assert any("memory budget" in e.value for e in at.error), [e.value for e in at.error]

@@ -15,14 +15,14 @@ from streamlit.testing.v1 import AppTest
 import alexnet.explain
 import alexnet.images
 from alexnet import warmup
-from app_pages import activation_data
+from pages import activation_data
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
 # Page modules may import these (light, or loaded by the page's own first run); anything else
 # that a first visit imports after warm_up() is work the warm-up missed.
-ALLOWED_NEW = ("app_pages", "narwhals", "plotly", "streamlit", "pyarrow", "PIL")
+ALLOWED_NEW = ("pages", "narwhals", "plotly", "streamlit", "pyarrow", "PIL")
 
 
 def test_after_the_warm_up_no_page_imports_anything_heavy():
@@ -36,7 +36,7 @@ at.run()
 (warming,) = [t for t in threading.enumerate() if t.name == "alexnet-warm-up"]  # app.py started it
 warming.join(timeout=240)
 assert not warming.is_alive()
-for page in ("app_pages/summary.py", "app_pages/activations.py", "app_pages/training.py"):
+for page in ("pages/summary.py", "pages/activations.py", "pages/training.py"):
     before = set(sys.modules)
     at.switch_page(page)
     at.run()
@@ -47,7 +47,7 @@ for page in ("app_pages/summary.py", "app_pages/activations.py", "app_pages/trai
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=400, check=True
     ).stdout
-    lines = [line.split() for line in out.splitlines() if line.startswith("app_pages/")]
+    lines = [line.split() for line in out.splitlines() if line.startswith("pages/")]
     assert len(lines) == 3, out
     for page, *new in lines:
         heavy = [name for name in new if name != "-" and not name.startswith(ALLOWED_NEW)]
@@ -66,7 +66,7 @@ def test_the_first_activations_visit_finds_the_warmed_view(monkeypatch):
     monkeypatch.setattr(alexnet.explain, "explain", refuse)
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("app_pages/activations.py")
+    at.switch_page("pages/activations.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Grad-CAM" in s.value for s in at.subheader)
@@ -115,7 +115,7 @@ import sys
 from streamlit.testing.v1 import AppTest
 from alexnet import warmup
 at = AppTest.from_file({APP!r}, default_timeout=120)
-at.switch_page("app_pages/summary.py")
+at.switch_page("pages/summary.py")
 at.run()
 assert warmup.torch_ready()
 assert not at.exception, [e.value for e in at.exception]

@@ -1,6 +1,6 @@
 """Activations: one real image through the network, every layer's feature maps and conv1's filters.
 
-The model comes from ONE cached function, ``app_pages.activation_data.load_model(config, weights,
+The model comes from ONE cached function, ``pages.activation_data.load_model(config, weights,
 stamp)`` (with the page's other cached work, which the server warms ahead of a first visit), and
 the Weights box from ONE list, ``weight_options()``: random initialisations ("random:<seed>"),
 torchvision's ImageNet weights ("imagenet", downloaded only on a button press) and trained runs
@@ -18,8 +18,8 @@ from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
 from alexnet.plots import activations as plots
 from alexnet.shapes import analyze
-from app_pages import gradcam_view, receptive_field_view
-from app_pages.activation_data import (
+from pages import gradcam_view, receptive_field_view
+from pages.activation_data import (
     DIGIT,
     IMAGENET,
     PHOTO,
@@ -32,7 +32,7 @@ from app_pages.activation_data import (
     run_image,
     view_config,
 )
-from app_pages.shared import show_error, sidebar
+from pages.shared import show_error, sidebar
 
 # The page's figures, cached by their inputs (arrays hashed by content) and shared read-only
 # (st.plotly_chart serialises a copy): plotly built each in 10-40 ms, 0.2 s of every visit.

@@ -13,7 +13,7 @@ import streamlit as st
 from alexnet import results, runs
 from alexnet.errors import AlexNetError
 from alexnet.plots import results as plots
-from app_pages.shared import show_error
+from pages.shared import show_error
 
 WRONG_SHOWN = 12  # images in the "most confidently wrong" grid
 PLOT_CONFIG = {"displayModeBar": False}

@@ -1,7 +1,7 @@
 """The Architecture page's block controls: a block picker, the picked block's sliders, a summary of all blocks.
 
-Not a page itself (app_pages/architecture.py calls it). Every slider keeps the key
-``edit_block<n>_<field>`` that ``app_pages.shared.sync_editor_widgets`` writes, so presets,
+Not a page itself (pages/architecture.py calls it). Every slider keeps the key
+``edit_block<n>_<field>`` that ``pages.shared.sync_editor_widgets`` writes, so presets,
 imports and links move it. Only the picked block's widgets are drawn; the other blocks keep
 their values in the session's configuration, and their sliders start from it when picked.
 """
@@ -18,7 +18,7 @@ from alexnet.shapes import ShapeReport
 from alexnet.tables import shape_text
 
 PICK_KEY = "arch_block"  # not "edit_": sync_editor_widgets() forgets every "edit_" key it does not know
-ARITH_LAYER_KEY = "arch_arith_layer"  # the layer the arithmetic figure shows (app_pages/arithmetic_view.py)
+ARITH_LAYER_KEY = "arch_arith_layer"  # the layer the arithmetic figure shows (pages/arithmetic_view.py)
 
 # (field, label, help) of each slider, in the order they are drawn, three to a row.
 SLIDERS = (

@@ -1,6 +1,6 @@
 """The Activations page's Grad-CAM section: where the network looks when it picks a class.
 
-Called from ``app_pages/activations.py`` with the weights chosen in its Weights box; the
+Called from ``pages/activations.py`` with the weights chosen in its Weights box; the
 computation is ``alexnet.explain.explain`` (Captum), the pictures ``alexnet.plots.explain``.
 """
 
@@ -16,8 +16,8 @@ from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
 from alexnet.model import AlexNet
 from alexnet.plots import explain as plots
-from app_pages.activation_data import explanation
-from app_pages.shared import show_error
+from pages.activation_data import explanation
+from pages.shared import show_error
 
 TOP = -1  # the Class box's "top prediction" entry
 PLOT_CONFIG = {"displayModeBar": False}

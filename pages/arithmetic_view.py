@@ -1,6 +1,6 @@
 """The Architecture page's "why" views: one layer's convolution arithmetic, and what each value would give.
 
-Not a page itself (app_pages/architecture.py calls it). Both views are pure arithmetic
+Not a page itself (pages/architecture.py calls it). Both views are pure arithmetic
 (``alexnet.window``, ``alexnet.whatif``): they cost no forward pass, so they follow every
 slider within the same rerun. Their figures are cached: plotly builds and checks every bar and
 frame as an object (0.26 s for the arithmetic figure, 0.08 s for the what-if chart, most of a
@@ -19,7 +19,7 @@ from alexnet.shapes import LayerShape, ShapeReport
 from alexnet.tables import format_count, format_mult_adds
 from alexnet.whatif import SWEEPABLE, sweep
 from alexnet.window import axis_geometry
-from app_pages.block_editor import ARITH_LAYER_KEY
+from pages.block_editor import ARITH_LAYER_KEY
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -25,9 +25,9 @@ from alexnet.tables import (
     shape_rows,
     shape_text,
 )
-from app_pages.arithmetic_view import show_arithmetic, show_whatif
-from app_pages.block_editor import block_summary, blocks_editor
-from app_pages.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
+from pages.arithmetic_view import show_arithmetic, show_whatif
+from pages.block_editor import block_summary, blocks_editor
+from pages.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -1,6 +1,6 @@
 """The Activations page's receptive-field section: click a cell of a feature map, see where it looks.
 
-Not a page itself (app_pages/activations.py calls ``show``). The cell is picked by clicking the
+Not a page itself (pages/activations.py calls ``show``). The cell is picked by clicking the
 map (``st.plotly_chart(on_select=...)``, whose callback moves the row and column sliders) or
 with those two sliders, which set it exactly and take arrow keys. The rectangle is pure
 arithmetic (``alexnet.receptive``); the map is the layer's output the page already computed.

@@ -11,7 +11,7 @@ from alexnet.plots.architecture import cost_figure, receptive_field_figure
 from alexnet.shapes import analyze
 from alexnet.summary import ModelSummary, analytic_rows, summarize
 from alexnet.tables import format_bytes, format_count, format_mult_adds, receptive_rows, summary_rows
-from app_pages.shared import show_error, sidebar
+from pages.shared import show_error, sidebar
 
 
 @st.cache_data(max_entries=64, show_spinner="Running torchinfo on your network…")

@@ -23,8 +23,8 @@ from alexnet.train import (
     estimate_epoch_seconds,
     resolve_device,
 )
-from app_pages import training_results_view
-from app_pages.shared import PRESET_KEY, current_config, set_config, show_error, sidebar
+from pages import training_results_view
+from pages.shared import PRESET_KEY, current_config, set_config, show_error, sidebar
 
 REFRESH_S = 2.0  # how often the live view re-reads the run directory
 LIVE_ERROR = "train_live_error"  # a Stop or Resume callback's error, shown by the live view's next run

@@ -24,7 +24,7 @@ from alexnet.config import PRESETS, AlexNetConfig
 from alexnet.errors import AlexNetError
 from alexnet.model import AlexNet, build_model
 from alexnet.probe import check_probe_memory
-from app_pages.shared import DEFAULT_PRESET
+from pages.shared import DEFAULT_PRESET
 
 RANDOM, IMAGENET, RUN = "random", "imagenet", "run"
 PHOTO, DIGIT, UPLOAD = "Sample photo", "Digit", "Upload"
