@@ -65,6 +65,7 @@ from tests.browser_support import (  # noqa: E402
     chromium_browser,
     find_chromium,
     free_port,
+    server_command,
 )
 
 PAGES = ("Summary", "Activations", "Training", "Architecture")
@@ -161,18 +162,6 @@ def write_blank_app(directory: Path) -> Path:
     shutil.copyfile(REPO_ROOT / ".streamlit" / "config.toml", directory / ".streamlit" / "config.toml")
     (directory / "app.py").write_text(BLANK_APP)
     return directory
-
-
-def server_command(port: int) -> list[str]:
-    """How both apps are started (the browser tests' flags): ``app.py`` in the working directory."""
-    return [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.address", "127.0.0.1",
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
 
 
 def cpu_model(cpuinfo: str) -> str:

@@ -144,6 +144,19 @@ def _stop_trainers(runs_dir: Path) -> None:
                 break
 
 
+def server_command(port: int) -> list[str]:
+    """How the app is started for a browser (the tests and ``benchmarks.bench_pages``): ``app.py``
+    in the working directory, headless on 127.0.0.1, no usage statistics, no file watcher."""
+    return [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+
+
 @contextlib.contextmanager
 def streamlit_server(runs_dir: Path, log_dir: Path | None = None) -> Iterator[StreamlitServer]:
     """Run the app on 127.0.0.1 and a free port until the block ends, then kill its process group.
@@ -157,14 +170,7 @@ def streamlit_server(runs_dir: Path, log_dir: Path | None = None) -> Iterator[St
     log_dir = log_dir or runs_dir
     log_path = log_dir / "streamlit-server.log"
     env = dict(os.environ, ALEXNET_RUNS_DIR=str(runs_dir), PYTHONUNBUFFERED="1")
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.address", "127.0.0.1",
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
+    command = server_command(port)
     # A log file, not a pipe: a pipe nobody reads fills up and blocks the server.
     with log_path.open("wb") as log:
         process = subprocess.Popen(
