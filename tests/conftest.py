@@ -3,10 +3,46 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 # CI runs the property tests with many more examples than a quick local run.
 settings.register_profile("ci", max_examples=2000, deadline=None, derandomize=True)
 settings.register_profile("dev", max_examples=200, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+DIGITS_RUN_EPOCHS = 2
+
+
+@pytest.fixture(scope="session")
+def digits_run_epochs() -> int:
+    """How many epochs ``digits_run`` trained (its filters and predictions exist for each)."""
+    return DIGITS_RUN_EPOCHS
+
+
+@pytest.fixture(scope="session")
+def digits_run_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The cifar preset trained for two epochs on the digits (about 70 % right; tens of seconds on
+    two cores), once per session: Grad-CAM's tests and the browser's insight tests read the same
+    run. Use ``digits_run`` for a module's own copy."""
+    from alexnet.config import PRESETS
+    from alexnet.train import train_run
+    from alexnet.train_settings import TrainSettings
+
+    settings = TrainSettings(epochs=DIGITS_RUN_EPOCHS, lr=3e-3, warmup_steps=5, checkpoint_every=10**6, seed=0)
+    state, path = train_run(PRESETS["cifar"], settings, runs_dir=tmp_path_factory.mktemp("runs"), progress=False)
+    assert state == "finished"
+    return path
+
+
+@pytest.fixture(scope="module")
+def digits_run(digits_run_once: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A module's own copy of ``digits_run_once`` (alone in its runs folder), so no module sees
+    another's changes to it."""
+    copy = tmp_path_factory.mktemp("runs") / digits_run_once.name
+    shutil.copytree(digits_run_once, copy)
+    return copy

@@ -27,14 +27,10 @@ from browser_support import (
 )
 
 from alexnet import explain, images, results, runs
-from alexnet.config import PRESETS
-from alexnet.train import train_run
-from alexnet.train_settings import TrainSettings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 
 WIDTHS = (1024, 1400)  # the narrow and the wide layout
-EPOCHS = 2
 DIGIT, EXAMPLE = 3, 0  # the digit the Grad-CAM test explains
 
 
@@ -50,12 +46,9 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The cifar preset after two epochs on the digits (as tests/test_explain.py trains it)."""
-    settings = TrainSettings(epochs=EPOCHS, lr=3e-3, warmup_steps=5, checkpoint_every=10**6, seed=0)
-    state, path = train_run(PRESETS["cifar"], settings, runs_dir=tmp_path_factory.mktemp("runs"), progress=False)
-    assert state == "finished"
-    return path
+def trained_run(digits_run: Path) -> Path:
+    """The cifar preset after two epochs on the digits (tests/conftest.py trains it once per session)."""
+    return digits_run
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +189,9 @@ def test_grad_cam_of_a_trained_run_sits_on_the_digit(app: App, trained_run: Path
         assert_no_exception(app)
 
 
-def test_training_results_show_the_runs_confusion_matrix_and_filters(app: App, trained_run: Path) -> None:
+def test_training_results_show_the_runs_confusion_matrix_and_filters(
+    app: App, trained_run: Path, digits_run_epochs: int
+) -> None:
     """The Training page's results: the matrix drawn is the run's own, and the epoch slider walks conv1's
     filters from initialisation (epoch 0) to the last epoch, by click and by the play button."""
     width = app.page.viewport_size["width"]
@@ -228,7 +223,7 @@ def test_training_results_show_the_runs_confusion_matrix_and_filters(app: App, t
 
         filters.scroll_into_view_if_needed()
         current = app.widget("results_filters").locator(".slider-container .slider-label").first
-        assert current.text_content().strip() == f"epoch {EPOCHS}"  # it opens on the last epoch
+        assert current.text_content().strip() == f"epoch {digits_run_epochs}"  # it opens on the last epoch
         last = image_source(app, "results_filters")
         # click the slider's left end: the initial filters
         rail = app.widget("results_filters").locator(".slider-rail-touch-rect").first.bounding_box()
@@ -248,7 +243,7 @@ def test_training_results_show_the_runs_confusion_matrix_and_filters(app: App, t
         app.widget("results_filters").locator(".updatemenu-button").first.click()
         app.page.wait_for_function(
             f"""() => document.querySelector('.st-key-results_filters .slider-container .slider-label')
-                .textContent.trim() === 'epoch {EPOCHS}'""",
+                .textContent.trim() === 'epoch {digits_run_epochs}'""",
             timeout=app.timeout_ms,
         )
         app.page.wait_for_timeout(600)

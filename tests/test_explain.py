@@ -15,11 +15,9 @@ import torch
 from sklearn.datasets import load_digits
 
 from alexnet import explain, results, runs
-from alexnet.config import PRESETS, AlexNetConfig, BlockConfig
+from alexnet.config import AlexNetConfig, BlockConfig
 from alexnet.errors import AlexNetError
 from alexnet.model import build_model
-from alexnet.train import train_run
-from alexnet.train_settings import TrainSettings
 
 # ---------------------------------------------------------------- a network small enough to do by hand
 
@@ -127,17 +125,6 @@ def test_ink_box_and_mass_inside():
 
 # ---------------------------------------------------------------- a real run on the bundled digits
 
-EPOCHS = 2
-
-
-@pytest.fixture(scope="module")
-def digits_run(tmp_path_factory) -> Path:
-    """The cifar preset trained for two epochs on the digits (about 70% right; tens of seconds on 2 cores)."""
-    settings = TrainSettings(epochs=EPOCHS, lr=3e-3, warmup_steps=5, checkpoint_every=10**6, seed=0)
-    state, path = train_run(PRESETS["cifar"], settings, runs_dir=tmp_path_factory.mktemp("runs"), progress=False)
-    assert state == "finished"
-    return path
-
 
 def on_the_digit(model: torch.nn.Module, run_dir: Path, every: int = 3) -> float:
     """Share of validation images (every ``every``-th) whose Grad-CAM for the true class sits on the digit.
@@ -168,10 +155,10 @@ def test_trained_heat_maps_sit_on_the_digit_and_random_ones_do_not(digits_run):
 
 
 @pytest.mark.slow
-def test_the_run_wrote_filters_and_predictions_each_epoch(digits_run):
+def test_the_run_wrote_filters_and_predictions_each_epoch(digits_run, digits_run_epochs):
     history = results.filter_history(digits_run)
     assert history is not None
-    assert history.epochs == [0.0, *map(float, range(1, EPOCHS + 1))]  # the initial weights, then each epoch
+    assert history.epochs == [0.0, *map(float, range(1, digits_run_epochs + 1))]  # the initial weights, then each epoch
     assert history.weights.shape[1:] == (32, 3, 3, 3)  # the cifar preset's conv1
     assert np.abs(history.weights[-1] - history.weights[0]).max() > 1e-3  # training moved the filters
     trained = runs.load_run_model(digits_run)
@@ -180,7 +167,7 @@ def test_the_run_wrote_filters_and_predictions_each_epoch(digits_run):
     )
 
     predictions = results.latest_predictions(digits_run)
-    assert predictions is not None and predictions.epoch == EPOCHS
+    assert predictions is not None and predictions.epoch == digits_run_epochs
     val = results.validation_set(digits_run)
     assert len(predictions.label) == len(val)
     assert [int(val[i][1]) for i in range(0, len(val), 37)] == list(predictions.label[::37])  # true classes
