@@ -1,21 +1,21 @@
 """AlexNet Explorer: build AlexNet, watch its shapes, look inside it, train it.
 
 Run with ``streamlit run app.py``. This entry script sets up the page and the navigation;
-each view lives in ``pages/`` and starts with the shared sidebar (``pages.shared.sidebar``).
+each view lives in ``pages/`` and starts with the shared sidebar (``pages.parts.shared.sidebar``).
 The sidebar is drawn by the pages, not here, because Streamlit's AppTest drops the entry
 script's own elements from its tree after the first run.
 """
 
 import streamlit as st
 
-from alexnet import warmup
+from pages.parts import warmup
 
 st.set_page_config(page_title="AlexNet Explorer", page_icon=":material/neurology:", layout="wide")
 
 
 def _warm_activations() -> None:
     """In the warm-up thread: imported there, so the first page's script does not wait for it."""
-    from pages.activation_data import warm_default_view
+    from pages.parts.activation_data import warm_default_view
 
     warm_default_view()
 
@@ -24,7 +24,7 @@ def _warm_activations() -> None:
 def _warm_up_once() -> object:
     """Once per server process (cache_resource is shared by all sessions): PyTorch, then the
     modules every page needs, then the Activations page's default view into its caches
-    (alexnet/warmup.py)."""
+    (pages/parts/warmup.py)."""
     return warmup.start_warm_up(then=_warm_activations)
 
 
@@ -49,5 +49,5 @@ try:
         navigation.run()
 finally:
     # The Architecture page needs no torch to draw: it loads after this first script, so that the
-    # script and the sending of its page have the server's GIL to themselves (alexnet/warmup.py).
+    # script and the sending of its page have the server's GIL to themselves (pages/parts/warmup.py).
     _warm_up_once()

@@ -3,7 +3,7 @@
 Plain, typed Python on top of PyTorch; it never imports Streamlit.
 """
 
-from alexnet.config import PRESETS, AlexNetConfig, BlockConfig, LRNConfig, preset
 from alexnet.errors import AlexNetError
+from alexnet.network.config import PRESETS, AlexNetConfig, BlockConfig, LRNConfig, preset
 
 __all__ = ["PRESETS", "AlexNetConfig", "AlexNetError", "BlockConfig", "LRNConfig", "preset"]

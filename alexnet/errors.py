@@ -40,3 +40,12 @@ class AlexNetError(ValueError):
         if self.fix:
             parts.append(f"Fix: {self.fix}")
         return " ".join(parts)
+
+
+def first_line(exc: BaseException, *, limit: int = 200) -> str:
+    """The first line of an exception's message, cut to ``limit`` characters; its type's name if empty.
+
+    PyTorch and Pillow put a whole report in one message: a learner's message needs its first line.
+    """
+    lines = str(exc).strip().splitlines()
+    return lines[0][:limit] if lines else type(exc).__name__

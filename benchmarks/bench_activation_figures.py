@@ -18,9 +18,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from alexnet import images
-from alexnet.config import preset
-from alexnet.model import build_model
+from alexnet.inspect import images
+from alexnet.network.config import preset
+from alexnet.network.model import build_model
 from alexnet.plots.activations import feature_map_figure
 
 

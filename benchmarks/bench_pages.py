@@ -69,7 +69,7 @@ from tests.browser_support import (  # noqa: E402
 )
 
 PAGES = ("Summary", "Activations", "Training", "Architecture")
-THINK_S = 8.0  # a new user reads the first page before switching (alexnet.warmup starts 3 s in)
+THINK_S = 8.0  # a new user reads the first page before switching (pages.parts.warmup starts 3 s in)
 OPEN_TIMEOUT_S = 180.0  # one cold start on a busy 2-core machine took 42 s; generous but bounded
 STEP_TIMEOUT_S = 60.0  # one switch or slider step
 SLIDER_KEY = "edit_input_size"

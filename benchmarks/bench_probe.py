@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 import torch
 
-from alexnet.config import PRESETS
-from alexnet.model import build_model
-from alexnet.probe import probe, probe_shapes
-from alexnet.shapes import analyze
+from alexnet.inspect.probe import probe, probe_shapes
+from alexnet.network.config import PRESETS
+from alexnet.network.model import build_model
+from alexnet.network.shapes import analyze
 
 
 def median_seconds(work: Callable[[], object], repeat: int) -> float:

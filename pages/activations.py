@@ -1,6 +1,6 @@
 """Activations: one real image through the network, every layer's feature maps and conv1's filters.
 
-The model comes from ONE cached function, ``pages.activation_data.load_model(config, weights,
+The model comes from ONE cached function, ``pages.parts.activation_data.load_model(config, weights,
 stamp)`` (with the page's other cached work, which the server warms ahead of a first visit), and
 the Weights box from ONE list, ``weight_options()``: random initialisations ("random:<seed>"),
 torchvision's ImageNet weights ("imagenet", downloaded only on a button press) and trained runs
@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alexnet import images, pretrained, runs
-from alexnet.config import AlexNetConfig
+from alexnet import runs
 from alexnet.errors import AlexNetError
+from alexnet.inspect import images, pretrained
+from alexnet.network.config import AlexNetConfig
+from alexnet.network.shapes import analyze
 from alexnet.plots import activations as plots
-from alexnet.shapes import analyze
-from pages import gradcam_view, receptive_field_view
-from pages.activation_data import (
+from pages.parts import gradcam_view, receptive_field_view
+from pages.parts.activation_data import (
     DIGIT,
     IMAGENET,
     PHOTO,
@@ -32,7 +33,7 @@ from pages.activation_data import (
     run_image,
     view_config,
 )
-from pages.shared import show_error, sidebar
+from pages.parts.shared import show_error, sidebar
 
 # The page's figures, cached by their inputs (arrays hashed by content) and shared read-only
 # (st.plotly_chart serialises a copy): plotly built each in 10-40 ms, 0.2 s of every visit.

@@ -7,33 +7,32 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from alexnet import urlstate, warmup
-from alexnet.config import AlexNetConfig
-from alexnet.diff import describe, diff_configs
-from alexnet.edit import LIMITS, import_config, with_hidden_count
 from alexnet.errors import AlexNetError
-from alexnet.export import to_pytorch_source
-from alexnet.plots.architecture import network_figure
-from alexnet.shapes import MAX_INPUT_SIZE, ShapeReport, analyze, working_input_sizes
-from alexnet.tables import (
+from alexnet.inspect.tables import (
     agreement_text,
     blank_or_count,
-    format_count,
-    format_mult_adds,
     input_ranges_text,
     runnable_prefix,
     shape_rows,
-    shape_text,
 )
-from pages.arithmetic_view import show_arithmetic, show_whatif
-from pages.block_editor import block_summary, blocks_editor
-from pages.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
+from alexnet.network import link
+from alexnet.network.config import AlexNetConfig
+from alexnet.network.diff import describe, diff_configs
+from alexnet.network.edit import LIMITS, import_config, with_hidden_count
+from alexnet.network.export import to_pytorch_source
+from alexnet.network.shapes import MAX_INPUT_SIZE, ShapeReport, analyze, working_input_sizes
+from alexnet.plots.architecture import network_figure
+from alexnet.units import format_count, format_mult_adds, shape_text
+from pages.parts import warmup
+from pages.parts.arithmetic_view import show_arithmetic, show_whatif
+from pages.parts.block_editor import block_summary, blocks_editor
+from pages.parts.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 # How often a table drawn before PyTorch had loaded looks again (PyTorch loads 2-4 s after a server's
-# first page is asked for; alexnet.warmup).
+# first page is asked for; pages.parts.warmup).
 POLL_S = 0.5
 CHECKING = (
     ":material/hourglass_top: Checking with PyTorch… The shapes below are the formula's; PyTorch is still loading, "
@@ -51,7 +50,7 @@ def real_shapes(config: AlexNetConfig) -> dict[str, tuple[int, ...]]:
     Call it once ``warmup.torch_ready()``: the import is here, not at the top, so that the page
     draws everything else while PyTorch loads in the background.
     """
-    from alexnet.probe import probe_shapes
+    from alexnet.inspect.probe import probe_shapes
 
     report = analyze(config)
     runnable = config if report.ok else runnable_prefix(config, report)
@@ -80,7 +79,7 @@ def load_from_link() -> None:
     if st.session_state.get(URL_CHECKED_KEY):
         return
     st.session_state[URL_CHECKED_KEY] = True
-    loaded = urlstate.decode(st.query_params.to_dict())
+    loaded = link.decode(st.query_params.to_dict())
     if loaded is not None:
         st.session_state[PRESET_KEY], config = loaded
         set_config(config)
@@ -381,7 +380,7 @@ st.plotly_chart(drawing(config), config={"displayModeBar": False}, key="network_
 st.subheader("Layer by layer")
 pytorch_pending = show_layer_table(config, report)
 
-params = urlstate.encode(config, preset_name)
+params = link.encode(config, preset_name)
 if st.query_params.to_dict() != params:
     st.query_params.from_dict(params)
 if pytorch_pending:

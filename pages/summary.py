@@ -5,13 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alexnet.config import AlexNetConfig
 from alexnet.errors import AlexNetError
+from alexnet.inspect.summary import ModelSummary, analytic_rows, summarize
+from alexnet.inspect.tables import receptive_rows, summary_rows
+from alexnet.network.config import AlexNetConfig
+from alexnet.network.shapes import analyze
 from alexnet.plots.architecture import cost_figure, receptive_field_figure
-from alexnet.shapes import analyze
-from alexnet.summary import ModelSummary, analytic_rows, summarize
-from alexnet.tables import format_bytes, format_count, format_mult_adds, receptive_rows, summary_rows
-from pages.shared import show_error, sidebar
+from alexnet.units import format_bytes, format_count, format_mult_adds
+from pages.parts.shared import show_error, sidebar
 
 
 @st.cache_data(max_entries=64, show_spinner="Running torchinfo on your network…")

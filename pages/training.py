@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alexnet import results, runs
-from alexnet.config import PRESETS
-from alexnet.data import CIFAR_FOLDER, DATASETS, DEFAULT_DATA_DIR, train_images
+from alexnet import runs
 from alexnet.errors import AlexNetError
+from alexnet.network.config import PRESETS
+from alexnet.plots.smoothing import smooth
 from alexnet.plots.training import accuracy_figure, loss_figure, overlay_figure
-from alexnet.smoothing import smooth
-from alexnet.train import (
+from alexnet.training import results
+from alexnet.training.data import CIFAR_FOLDER, DATASETS, DEFAULT_DATA_DIR, train_images
+from alexnet.training.run import (
     OPTIMIZERS,
     PRECISIONS,
     TrainSettings,
@@ -23,8 +24,9 @@ from alexnet.train import (
     estimate_epoch_seconds,
     resolve_device,
 )
-from pages import training_results_view
-from pages.shared import PRESET_KEY, current_config, set_config, show_error, sidebar
+from alexnet.units import format_duration
+from pages.parts import training_results_view
+from pages.parts.shared import PRESET_KEY, current_config, set_config, show_error, sidebar
 
 REFRESH_S = 2.0  # how often the live view re-reads the run directory
 LIVE_ERROR = "train_live_error"  # a Stop or Resume callback's error, shown by the live view's next run
@@ -160,13 +162,13 @@ def _speed_advice(dataset: str) -> None:
         return
     text = (
         f"One epoch of {dataset} ({images:,} images) with this {config.input_size}x{config.input_size} network "
-        f"takes roughly **{runs.format_duration(seconds)}** on two CPU cores."
+        f"takes roughly **{format_duration(seconds)}** on two CPU cores."
     )
     fast = estimate_epoch_seconds(PRESETS[FAST_PRESET], images)
     if seconds > SLOW_EPOCH_S and config != PRESETS[FAST_PRESET] and fast:
         st.warning(
             f"{text} The **{FAST_PRESET}** preset (32x32 input, fewer channels) does one in about "
-            f"{runs.format_duration(fast)}, so you see the loss fall within a minute.",
+            f"{format_duration(fast)}, so you see the loss fall within a minute.",
             icon=":material/speed:",
         )
         st.button(f"Use the {FAST_PRESET} preset", on_click=_use_fast_preset, key="train_use_fast")
@@ -205,7 +207,7 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
         st.warning(info.message, icon=":material/warning:")
     elif info.message and not info.active:
         st.caption(info.message)
-    eta = f" · about {runs.format_duration(progress.eta_s)} left" if progress.eta_s is not None else ""
+    eta = f" · about {format_duration(progress.eta_s)} left" if progress.eta_s is not None else ""
     st.progress(
         progress.fraction,
         text=f"step {progress.step} of {progress.total_steps} · epoch {progress.epoch:.2f} of {progress.epochs}{eta}",
@@ -214,7 +216,7 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
     a.metric("Loss (last step)", "-" if progress.last_loss is None else f"{progress.last_loss:.4g}")
     b.metric("Best validation accuracy", "-" if info.best_accuracy is None else f"{info.best_accuracy:.1%}")
     c.metric("Images / second", "-" if progress.images_per_sec is None else f"{progress.images_per_sec:,.0f}")
-    d.metric("Training time", runs.format_duration(info.duration_s))
+    d.metric("Training time", format_duration(info.duration_s))
 
     if (error := st.session_state.pop(LIVE_ERROR, None)) is not None:
         show_error(error)  # from a Stop or Resume callback
@@ -333,7 +335,7 @@ def _all_runs(infos: list[runs.RunInfo]) -> None:
 
 def _follow_link() -> None:
     """``?run=<run id>`` opens that run in the live view (once per link, then the Run box decides).
-    A link comes from anyone: it passes the one run-id check (``alexnet.runid``) and a bad one
+    A link comes from anyone: it passes the one run-id check (``alexnet.training.run_id``) and a bad one
     is explained while it stays in the address bar."""
     link = st.query_params.get("run")
     if link is None:

@@ -29,9 +29,9 @@ def digits_run_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The cifar preset trained for two epochs on the digits (about 70 % right; tens of seconds on
     two cores), once per session: Grad-CAM's tests and the browser's insight tests read the same
     run. Use ``digits_run`` for a module's own copy."""
-    from alexnet.config import PRESETS
-    from alexnet.train import train_run
-    from alexnet.train_settings import TrainSettings
+    from alexnet.network.config import PRESETS
+    from alexnet.training.run import train_run
+    from alexnet.training.settings import TrainSettings
 
     settings = TrainSettings(epochs=DIGITS_RUN_EPOCHS, lr=3e-3, warmup_steps=5, checkpoint_every=10**6, seed=0)
     state, path = train_run(PRESETS["cifar"], settings, runs_dir=tmp_path_factory.mktemp("runs"), progress=False)

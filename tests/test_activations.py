@@ -13,11 +13,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from alexnet import images
-from alexnet.config import preset
-from alexnet.model import build_model
+from alexnet.inspect import images
+from alexnet.network.config import preset
+from alexnet.network.model import build_model
+from alexnet.network.shapes import analyze
 from alexnet.plots import activations as plots
-from alexnet.shapes import analyze
 
 MOSAIC_BUDGET = 600_000  # bytes of figure JSON for paper conv1 (96 x 55 x 55); heatmaps need ~1.7 MB
 

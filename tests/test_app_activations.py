@@ -118,7 +118,7 @@ def test_trained_run_is_a_weights_option(trained_run, monkeypatch):
 
 
 def test_imagenet_weights_offline_show_a_clear_error(empty_runs, monkeypatch):
-    from alexnet import pretrained
+    from alexnet.inspect import pretrained
 
     monkeypatch.setattr(pretrained, "cached_weights_path", lambda: empty_runs / "missing" / "alexnet.pth")
     monkeypatch.setattr(pretrained, "_download", _offline)
@@ -145,7 +145,7 @@ def test_cached_imagenet_weights_name_imagenet_classes(empty_runs, monkeypatch):
     import torch
     import torchvision
 
-    from alexnet import pretrained
+    from alexnet.inspect import pretrained
 
     torch.manual_seed(0)
     path = empty_runs / "alexnet-owt.pth"

@@ -15,11 +15,12 @@ import torch
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from alexnet.config import PRESETS, AlexNetConfig
-from alexnet.model import build_model, count_parameters
-from alexnet.shapes import analyze
-from alexnet.tables import AGREE, FAILS, PENDING, shape_text
-from alexnet.urlstate import decode, encode
+from alexnet.inspect.tables import AGREE, FAILS, PENDING
+from alexnet.network.config import PRESETS, AlexNetConfig
+from alexnet.network.link import decode, encode
+from alexnet.network.model import build_model, count_parameters
+from alexnet.network.shapes import analyze
+from alexnet.units import shape_text
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -186,7 +187,7 @@ def test_the_downloaded_files_rebuild_the_network_and_reimport(downloads):
 
 def test_the_pytorch_file_is_drawn_only_when_its_panel_is_open(at):
     """The highlighted source costs the browser time on every load: it appears when the panel opens."""
-    from alexnet.export import to_pytorch_source
+    from alexnet.network.export import to_pytorch_source
 
     assert not [code for code in at.code if "nn.Module" in code.value]
     at.session_state["read_py_source"] = True  # what a click on the panel's title sets
@@ -199,7 +200,7 @@ def test_the_pytorch_file_is_drawn_only_when_its_panel_is_open(at):
 WITHOUT_TORCH = f"""
 import json, sys
 from streamlit.testing.v1 import AppTest
-from alexnet import warmup
+from pages.parts import warmup
 warmup.start_warm_up = lambda *args, **kwargs: None  # nothing loads PyTorch behind the page's back
 at = AppTest.from_file({APP!r}, default_timeout=120).run()
 assert not at.exception, [e.value for e in at.exception]

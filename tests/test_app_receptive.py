@@ -1,6 +1,6 @@
 """The Activations page's receptive-field section in Streamlit's AppTest.
 
-The expected rectangles come from ``alexnet.receptive`` (checked against backpropagation in
+The expected rectangles come from ``alexnet.network.receptive`` (checked against backpropagation in
 tests/test_receptive.py); here the page must draw exactly them, for the cell the sliders pick.
 """
 
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from alexnet.config import PRESETS
+from alexnet.network.config import PRESETS
+from alexnet.network.receptive import receptive_rect
+from alexnet.network.shapes import analyze
 from alexnet.plots.receptive import ANALYTIC_SHAPE, FIELD_SHAPE
-from alexnet.receptive import receptive_rect
-from alexnet.shapes import analyze
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

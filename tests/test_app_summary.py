@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from alexnet.config import PRESETS
-from alexnet.shapes import analyze
-from alexnet.summary import summarize
-from alexnet.tables import format_bytes, format_count, format_mult_adds, shape_text
+from alexnet.inspect.summary import summarize
+from alexnet.network.config import PRESETS
+from alexnet.network.shapes import analyze
+from alexnet.units import format_bytes, format_count, format_mult_adds, shape_text
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

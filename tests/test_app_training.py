@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from alexnet import results, runs
-from alexnet.config import PRESETS
-from alexnet.train import train_run
-from alexnet.train_settings import TrainSettings
+from alexnet import runs
+from alexnet.network.config import PRESETS
+from alexnet.training import results
+from alexnet.training.run import train_run
+from alexnet.training.settings import TrainSettings
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -148,10 +149,10 @@ def test_results_of_a_finished_run(runs_dir):
 
 @pytest.mark.parametrize("native", [True, False], ids=["bf16-native", "bf16-emulated"])
 def test_the_page_says_what_auto_precision_runs_on_this_cpu(runs_dir, monkeypatch, native):
-    from alexnet import trainer
+    from alexnet.training import loop
 
-    monkeypatch.setattr(trainer, "cpu_has_native_bf16", lambda: native)
-    monkeypatch.setattr(trainer.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(loop, "cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr(loop.torch.cuda, "is_available", lambda: False)
     at = training_page()
     assert not at.exception
     captions = [c.value for c in at.caption]

@@ -1,4 +1,4 @@
-"""The convolution-arithmetic geometry and figure, checked against ``alexnet.shapes`` for random networks."""
+"""The convolution-arithmetic geometry and figure, checked against ``alexnet.network.shapes`` for random networks."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from alexnet.config import PRESETS, AlexNetConfig, BlockConfig
+from alexnet.network.config import PRESETS, AlexNetConfig, BlockConfig
+from alexnet.network.shapes import analyze
+from alexnet.network.whatif import sweep, sweep_values
+from alexnet.network.window import FULL_BELOW, MAX_FRAMES, axis_geometry
 from alexnet.plots.arithmetic import arithmetic_figure, whatif_figure
-from alexnet.shapes import analyze
-from alexnet.whatif import sweep, sweep_values
-from alexnet.window import FULL_BELOW, MAX_FRAMES, axis_geometry
 
 blocks = st.builds(
     BlockConfig,

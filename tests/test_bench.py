@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from alexnet import launch, rundir, trainer
 from alexnet.bench import (
     RandomImages,
     format_table,
@@ -23,17 +22,18 @@ from alexnet.bench import (
     training_gflop_per_image,
     with_changed_width,
 )
-from alexnet.bench_ceiling import CeilingPlan, ceiling_conv, ceiling_plan, ceiling_probe, cpu_name, machine_info
+from alexnet.bench.ceiling import CeilingPlan, ceiling_conv, ceiling_plan, ceiling_probe, cpu_name, machine_info
 from alexnet.cli import main as cli_main
-from alexnet.config import PRESETS
-from alexnet.data import DataSplit
-from alexnet.train import train_run
-from alexnet.train_settings import TrainSettings
+from alexnet.network.config import PRESETS
+from alexnet.training import environment, loop, run_folder
+from alexnet.training.data import DataSplit
+from alexnet.training.run import train_run
+from alexnet.training.settings import TrainSettings
 
 
 def test_bench_cli_writes_every_row_as_json(tmp_path, capsys, monkeypatch):
     # mallopt would keep this test process's freed memory for the rest of the suite
-    monkeypatch.setattr(launch, "tune_this_process", lambda: True)
+    monkeypatch.setattr(environment, "tune_this_process", lambda: True)
     out = tmp_path / "bench.json"
     argv = ["bench", "--preset", "cifar", "--batch-size", "4", "--steps", "1", "--rounds", "2", "--warmup-steps", "1"]
     threads = torch.get_num_threads()
@@ -91,28 +91,30 @@ def test_probe_rows_time_fresh_configurations():
 
 
 def test_trainer_env_fills_in_allocator_and_threads_but_keeps_the_users():
-    env = launch.trainer_env({"PATH": "/bin", "OMP_NUM_THREADS": "7"}, processes=1)
+    env = environment.trainer_env({"PATH": "/bin", "OMP_NUM_THREADS": "7"}, processes=1)
     assert env["MALLOC_MMAP_MAX_"] == "0" and int(env["MALLOC_TRIM_THRESHOLD_"]) >= 1 << 30
     assert env["OMP_NUM_THREADS"] == "7"  # the user's choice wins
-    assert int(env["MKL_NUM_THREADS"]) == launch.usable_cores()
-    assert env["PATH"] == "/bin" and env[launch.LAUNCHED_FLAG] == "1"
-    split = launch.trainer_env({}, processes=2)
-    assert int(split["OMP_NUM_THREADS"]) == max(1, launch.usable_cores() // 2)
-    assert launch.default_env(env) == {"PATH": "/bin"}
+    assert int(env["MKL_NUM_THREADS"]) == environment.usable_cores()
+    assert env["PATH"] == "/bin" and env[environment.LAUNCHED_FLAG] == "1"
+    split = environment.trainer_env({}, processes=2)
+    assert int(split["OMP_NUM_THREADS"]) == max(1, environment.usable_cores() // 2)
+    assert environment.default_env(env) == {"PATH": "/bin"}
 
 
 def test_a_launched_child_sees_the_settings():
     # glibc reads MALLOC_* when the process starts: the child must get them in its environment
     code = "import os, json; print(json.dumps({k: os.environ.get(k) for k in ('MALLOC_MMAP_MAX_', 'OMP_NUM_THREADS')}))"
-    out = subprocess.run([sys.executable, "-c", code], env=launch.trainer_env(dict(os.environ)), capture_output=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=environment.trainer_env(dict(os.environ)), capture_output=True
+    )
     seen = json.loads(out.stdout)
     assert seen["MALLOC_MMAP_MAX_"] == "0" and int(seen["OMP_NUM_THREADS"]) >= 1
 
 
 def test_tune_this_process_applies_mallopt():
     # in a child: the settings last for the rest of a process's life
-    code = "import os; from alexnet import launch; print(launch.tune_this_process(), os.environ['MALLOC_MMAP_MAX_'])"
-    env = launch.default_env() | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    code = "import os; from alexnet.training import environment; print(environment.tune_this_process(), os.environ['MALLOC_MMAP_MAX_'])"
+    env = environment.default_env() | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "0"]  # glibc on Linux
 
@@ -123,14 +125,14 @@ CPU = torch.device("cpu")
 @pytest.fixture(params=[False, True], ids=["emulated-bf16", "native-bf16"])
 def native_bf16(request, monkeypatch):
     """Both kinds of CPU, whichever this one is: the capability check every decision asks."""
-    monkeypatch.setattr(trainer, "cpu_has_native_bf16", lambda: request.param)
+    monkeypatch.setattr(loop, "cpu_has_native_bf16", lambda: request.param)
     return request.param
 
 
 def test_default_mode_and_ceiling_follow_the_cpus_bf16(native_bf16):
-    precision = trainer.resolve_precision("auto", CPU)
+    precision = loop.resolve_precision("auto", CPU)
     assert precision == ("bf16" if native_bf16 else "fp32")
-    assert trainer.use_channels_last(precision, CPU) == native_bf16
+    assert loop.use_channels_last(precision, CPU) == native_bf16
     plan = ceiling_plan(CPU)
     if native_bf16:  # the trainer's bf16 and layout
         assert plan == CeilingPlan("bf16", ("channels-last",), "conv3")
@@ -153,7 +155,7 @@ def test_a_run_records_the_default_mode_it_took(native_bf16, tmp_path):
     data = DataSplit("random", RandomImages(config, 4, 8), RandomImages(config, 2, 2), ("x",) * config.num_classes)
     settings = TrainSettings(epochs=1, batch_size=4, max_steps=1, device="cpu")  # precision "auto"
     _, run_dir = train_run(config, settings, runs_dir=tmp_path, progress=False, data=data)
-    recorded = json.loads((run_dir / rundir.CONFIG).read_text())
+    recorded = json.loads((run_dir / run_folder.CONFIG).read_text())
     assert recorded["training"]["precision"] == recorded["mode"]["precision"] == ("bf16" if native_bf16 else "fp32")
     assert recorded["mode"]["channels_last"] == recorded["mode"]["bf16_native"] == native_bf16
 

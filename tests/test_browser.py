@@ -7,7 +7,7 @@ receptive field on the image, and watch a tiny training run's loss curve grow. F
 screenshots land in ``test-artifacts/`` (git-ignored).
 
 These tests skip, saying why, only where Chromium is missing and ``CI`` is unset; in CI a
-missing browser is a failure. The expected shapes come from ``alexnet.shapes`` (the library is
+missing browser is a failure. The expected shapes come from ``alexnet.network.shapes`` (the library is
 the oracle; it is checked against real PyTorch forward passes elsewhere).
 """
 
@@ -31,11 +31,12 @@ from browser_support import (
     streamlit_server,
 )
 
-from alexnet.config import PRESETS
+from alexnet.inspect.tables import PENDING
+from alexnet.network.config import PRESETS
+from alexnet.network.receptive import receptive_rect
+from alexnet.network.shapes import analyze
 from alexnet.plots.receptive import ANALYTIC_SHAPE, FIELD_SHAPE
-from alexnet.receptive import receptive_rect
-from alexnet.shapes import analyze
-from alexnet.tables import PENDING, format_mult_adds, shape_text
+from alexnet.units import format_mult_adds, shape_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -20,8 +20,8 @@ from browser_support import App, ServerDied, StreamlitServer, chromium_browser, 
 from browser_support import streamlit_server as start_server
 from PIL import Image
 
-from alexnet import rundir
-from alexnet.images import MAX_UPLOAD_PIXELS
+from alexnet.inspect.images import MAX_UPLOAD_PIXELS
+from alexnet.training import run_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -56,11 +56,15 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
     parent = tmp_path_factory.mktemp("hostile")
-    rundir.write_json(parent / rundir.STATUS, {"state": "running", "pid": None, "updated_at": 0})  # bait
+    run_folder.write_json(parent / run_folder.STATUS, {"state": "running", "pid": None, "updated_at": 0})  # bait
     runs_dir = parent / "runs"
     (runs_dir / RUN_ID).mkdir(parents=True)
-    rundir.write_json(runs_dir / RUN_ID / rundir.STATUS, {"state": "finished", "pid": None, "updated_at": time.time()})
-    rundir.write_json(runs_dir / RUN_ID / rundir.CONFIG, {"created_at": time.time(), "training": {}, "network": {}})
+    run_folder.write_json(
+        runs_dir / RUN_ID / run_folder.STATUS, {"state": "finished", "pid": None, "updated_at": time.time()}
+    )
+    run_folder.write_json(
+        runs_dir / RUN_ID / run_folder.CONFIG, {"created_at": time.time(), "training": {}, "network": {}}
+    )
     try:
         with start_server(runs_dir, log_dir=tmp_path_factory.mktemp("server")) as running:
             yield running

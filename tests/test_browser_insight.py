@@ -2,8 +2,8 @@
 Training page's results section, for a run trained on the bundled digits before the server starts.
 
 The oracle is the library: the heat share the page prints, the confusion matrix and the frames it
-draws are recomputed from the run's checkpoint and files with ``alexnet.explain`` and
-``alexnet.results``. Screenshots at 1024 and 1400 px land in ``test-artifacts/`` (git-ignored).
+draws are recomputed from the run's checkpoint and files with ``alexnet.inspect.gradcam`` and
+``alexnet.training.results``. Screenshots at 1024 and 1400 px land in ``test-artifacts/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from browser_support import (
     streamlit_server,
 )
 
-from alexnet import explain, images, results, runs
+from alexnet import runs
+from alexnet.inspect import gradcam, images
+from alexnet.training import results
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 
@@ -138,8 +140,8 @@ def test_grad_cam_of_a_trained_run_sits_on_the_digit(app: App, trained_run: Path
     config = runs.run_config(trained_run)
     digit = images.digit_sample(DIGIT, EXAMPLE)
     prepared = images.preprocess(digit, config)
-    expected = explain.explain(model, prepared.batch)  # the page's default: top class, last conv layer
-    share = explain.mass_inside(expected.heatmap, explain.ink_box(digit, config.input_size))
+    expected = gradcam.explain(model, prepared.batch)  # the page's default: top class, last conv layer
+    share = gradcam.mass_inside(expected.heatmap, gradcam.ink_box(digit, config.input_size))
 
     with explain_failure(app, f"gradcam-{width}"):
         app.open()
@@ -176,7 +178,7 @@ def test_grad_cam_of_a_trained_run_sits_on_the_digit(app: App, trained_run: Path
         assert chart_title(app, "cam_overlay") == f"Grad-CAM of {top} at conv3"
         other = (expected.top + 1) % 10
         app.choose("cam_class", f"digit {other}")
-        by_name = explain.explain(model, prepared.batch, layer="conv3", target=other)
+        by_name = gradcam.explain(model, prepared.batch, layer="conv3", target=other)
         text = app.main_text()
         assert chart_title(app, "cam_overlay") == f"Grad-CAM of digit {other} at conv3"
         assert metric(app, f"Score of digit {other}") == f"{by_name.score:.3f}"

@@ -29,7 +29,7 @@ def test_shapes_table_shows_formula_analytic_and_real():
     result = run_cli("shapes", "--preset", "paper")
     assert result.returncode == 0, result.stderr
     assert "floor((227 - 11 + 2*0) / 4) + 1 = 55" in result.stdout
-    assert "96x55x55   96x55x55   ok" in result.stdout
+    assert "96×55×55   96×55×55   ok" in result.stdout
     assert "DIFFERS" not in result.stdout
     assert "227..258" in result.stdout
 
@@ -118,8 +118,9 @@ def test_explain_writes_the_grad_cam_overlay_of_a_run(tmp_path):
     import numpy as np
     from PIL import Image
 
-    from alexnet import explain, images, runs
-    from alexnet.plots.explain import overlay
+    from alexnet import runs
+    from alexnet.inspect import gradcam, images
+    from alexnet.plots.gradcam import overlay
 
     root = tmp_path / "runs"
     trained = run_cli("train", "--preset", "cifar", "--input-size", "16", "--max-steps", "3", "--runs-dir", str(root))
@@ -138,7 +139,7 @@ def test_explain_writes_the_grad_cam_overlay_of_a_run(tmp_path):
     written = np.asarray(Image.open(out))
     # the same picture as the library draws for the run's checkpoint
     prepared = images.preprocess(digit, runs.run_config(run_id, root))
-    expected = explain.explain(runs.load_run_model(run_id, directory=root), prepared.batch, layer="conv3", target=7)
+    expected = gradcam.explain(runs.load_run_model(run_id, directory=root), prepared.batch, layer="conv3", target=7)
     np.testing.assert_array_equal(written, overlay(prepared.resized, expected.heatmap, 0.6))
     assert written.shape == (256, 256, 3)
 

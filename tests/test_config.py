@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from alexnet.config import PRESETS, AlexNetConfig, BlockConfig, preset
 from alexnet.errors import AlexNetError
+from alexnet.network.config import PRESETS, AlexNetConfig, BlockConfig, preset
 
 SEED_JSON = {
     "input_size": 227,

@@ -10,10 +10,10 @@ import pytest
 import torch
 from PIL import Image
 
-from alexnet import data
-from alexnet.data import CIFAR_FOLDER, load_dataset, split_indices, train_images
 from alexnet.errors import AlexNetError
-from alexnet.images import normalization
+from alexnet.inspect.images import normalization
+from alexnet.training import data
+from alexnet.training.data import CIFAR_FOLDER, load_dataset, split_indices, train_images
 
 
 def unnormalize(image: torch.Tensor) -> torch.Tensor:

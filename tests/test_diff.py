@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from alexnet.config import PRESETS
-from alexnet.diff import diff_configs
-from alexnet.edit import with_block_count, with_hidden_count
-from alexnet.shapes import analyze
+from alexnet.network.config import PRESETS
+from alexnet.network.diff import diff_configs
+from alexnet.network.edit import with_block_count, with_hidden_count
+from alexnet.network.shapes import analyze
 
 PAPER = PRESETS["paper"]
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import torch
 
-from alexnet import rundir, runs
-from alexnet.config import AlexNetConfig
-from alexnet.model import build_model
+from alexnet import runs
+from alexnet.network.config import AlexNetConfig
+from alexnet.network.model import build_model
+from alexnet.training import run_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +28,7 @@ def test_two_processes_share_the_epoch_and_only_rank_0_writes(tmp_path):
 
     assert [p.name for p in tmp_path.iterdir()] == ["ddp"]  # one run directory, written once
     run_dir = tmp_path / "ddp"
-    config = json.loads((run_dir / rundir.CONFIG).read_text())
+    config = json.loads((run_dir / run_folder.CONFIG).read_text())
     assert config["world_size"] == 2
     # each process takes every second image: ceil(1438 / 2 / 16) = 45 steps make an epoch
     assert config["steps_per_epoch"] == 45
@@ -38,5 +39,5 @@ def test_two_processes_share_the_epoch_and_only_rank_0_writes(tmp_path):
     assert all(0 < r["loss"] < 10 for r in steps)  # the mean over both processes, a real number
     # the checkpoint holds the bare model's weights (no DistributedDataParallel "module." prefix)
     model = build_model(AlexNetConfig.from_dict(config["network"]))
-    model.load_state_dict(rundir.load_checkpoint(run_dir / rundir.CHECKPOINT)["model"])
+    model.load_state_dict(run_folder.load_checkpoint(run_dir / run_folder.CHECKPOINT)["model"])
     assert torch.isfinite(model.classifier[-1].weight).all()

@@ -1,4 +1,4 @@
-"""Grad-CAM and saliency (alexnet.explain) and the per-epoch results a run writes (alexnet.results).
+"""Grad-CAM and saliency (alexnet.inspect.gradcam) and the per-epoch results a run writes (alexnet.training.results).
 
 The oracle for Grad-CAM is a hand computation on a network small enough to differentiate on
 paper; the behavioural check is a real run on the bundled digits, whose heat maps sit on the digit
@@ -14,10 +14,12 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from alexnet import explain, results, runs
-from alexnet.config import AlexNetConfig, BlockConfig
+from alexnet import runs
 from alexnet.errors import AlexNetError
-from alexnet.model import build_model
+from alexnet.inspect import gradcam
+from alexnet.network.config import AlexNetConfig, BlockConfig
+from alexnet.network.model import build_model
+from alexnet.training import results
 
 # ---------------------------------------------------------------- a network small enough to do by hand
 
@@ -76,7 +78,7 @@ def by_hand(target: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def test_grad_cam_equals_the_hand_computation(target):
     logits, cam, saliency = by_hand(target)
     assert cam.max() > 0 and (cam == 0).any()  # not degenerate: the ReLU keeps some locations, drops others
-    result = explain.explain(tiny_model(), torch.tensor(IMAGE, dtype=torch.float32).view(1, 1, 3, 3), target=target)
+    result = gradcam.explain(tiny_model(), torch.tensor(IMAGE, dtype=torch.float32).view(1, 1, 3, 3), target=target)
     assert result.layer == "conv1" and result.target == target
     assert result.top == int(np.argmax(logits))
     assert result.score == pytest.approx(logits[target], abs=1e-5)
@@ -90,7 +92,7 @@ def test_grad_cam_equals_the_hand_computation(target):
 def test_top_prediction_is_the_default_class_and_mode_is_restored():
     model = tiny_model().train()
     logits, _, _ = by_hand(0)
-    result = explain.explain(model, torch.tensor(IMAGE, dtype=torch.float32).view(1, 1, 3, 3))
+    result = gradcam.explain(model, torch.tensor(IMAGE, dtype=torch.float32).view(1, 1, 3, 3))
     assert result.target == result.top == int(np.argmax(logits))
     assert model.training  # explain runs in eval mode and puts the mode back
 
@@ -99,28 +101,28 @@ def test_unknown_layer_and_class_are_plain_errors():
     model = tiny_model()
     batch = torch.zeros(1, 1, 3, 3)
     with pytest.raises(AlexNetError, match=r"no layer 'conv5'.*conv1"):
-        explain.explain(model, batch, layer="conv5")
+        gradcam.explain(model, batch, layer="conv5")
     with pytest.raises(AlexNetError, match="2 classes"):
-        explain.explain(model, batch, target=7)
-    assert explain.resolve_class("Cat", ["dog", "cat"], 2) == 1
-    assert explain.resolve_class("1", None, 2) == 1
-    assert explain.resolve_class(None, ["dog", "cat"], 2) is None
+        gradcam.explain(model, batch, target=7)
+    assert gradcam.resolve_class("Cat", ["dog", "cat"], 2) == 1
+    assert gradcam.resolve_class("1", None, 2) == 1
+    assert gradcam.resolve_class(None, ["dog", "cat"], 2) is None
     with pytest.raises(AlexNetError, match=r"no class called 'horse'.*dog, cat"):
-        explain.resolve_class("horse", ["dog", "cat"], 2)
+        gradcam.resolve_class("horse", ["dog", "cat"], 2)
 
 
 def test_ink_box_and_mass_inside():
     digit = np.zeros((8, 8), dtype=np.uint8)
     digit[2:5, 1:3] = 9  # ink on rows 2..4, columns 1..2
-    box = explain.ink_box(digit, 32)  # each pixel becomes 4 x 4
+    box = gradcam.ink_box(digit, 32)  # each pixel becomes 4 x 4
     expected = np.zeros((32, 32), dtype=bool)
     expected[8:20, 4:12] = True
     np.testing.assert_array_equal(box, expected)
-    assert not explain.ink_box(np.zeros((8, 8)), 16).any()
+    assert not gradcam.ink_box(np.zeros((8, 8)), 16).any()
     heat = np.zeros((32, 32))
     heat[10, 5], heat[0, 0] = 3.0, 1.0
-    assert explain.mass_inside(heat, box) == pytest.approx(0.75)
-    assert explain.mass_inside(np.zeros((32, 32)), box) == 0.0
+    assert gradcam.mass_inside(heat, box) == pytest.approx(0.75)
+    assert gradcam.mass_inside(np.zeros((32, 32)), box) == 0.0
 
 
 # ---------------------------------------------------------------- a real run on the bundled digits
@@ -139,9 +141,9 @@ def on_the_digit(model: torch.nn.Module, run_dir: Path, every: int = 3) -> float
     hits = []
     for position in range(0, len(val), every):
         image, label = val[position]
-        result = explain.explain(model, image[None], target=label)
-        box = explain.ink_box(digits[val.indices[position]], result.heatmap.shape[0])
-        hits.append(explain.mass_inside(result.heatmap, box) > max(0.5, box.mean()))
+        result = gradcam.explain(model, image[None], target=label)
+        box = gradcam.ink_box(digits[val.indices[position]], result.heatmap.shape[0])
+        hits.append(gradcam.mass_inside(result.heatmap, box) > max(0.5, box.mean()))
     return float(np.mean(hits))
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from alexnet.config import PRESETS, AlexNetConfig
-from alexnet.edit import import_config
 from alexnet.errors import AlexNetError
-from alexnet.export import to_pytorch_source
-from alexnet.model import build_model, count_parameters
+from alexnet.network.config import PRESETS, AlexNetConfig
+from alexnet.network.edit import import_config
+from alexnet.network.export import to_pytorch_source
+from alexnet.network.model import build_model, count_parameters
 
 CIFAR = PRESETS["cifar"]
 # Every feature the exporter writes differently: groups, no pool, no LRN, adaptive pool, one hidden layer.

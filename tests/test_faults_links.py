@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from alexnet import rundir
+from alexnet.training import run_folder
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 RUN_ID = "20250101-120000-digits"
@@ -19,10 +19,12 @@ RUN_ID = "20250101-120000-digits"
 def runs_dir(tmp_path, monkeypatch):
     root = tmp_path / "runs"
     (root / RUN_ID).mkdir(parents=True)
-    rundir.write_json(root / RUN_ID / rundir.STATUS, {"state": "finished", "pid": None, "updated_at": time.time()})
-    rundir.write_json(root / RUN_ID / rundir.CONFIG, {"created_at": time.time(), "training": {}, "network": {}})
+    run_folder.write_json(
+        root / RUN_ID / run_folder.STATUS, {"state": "finished", "pid": None, "updated_at": time.time()}
+    )
+    run_folder.write_json(root / RUN_ID / run_folder.CONFIG, {"created_at": time.time(), "training": {}, "network": {}})
     # what an escape from the runs directory would find: a folder that looks like a run
-    rundir.write_json(tmp_path / rundir.STATUS, {"state": "running", "pid": None, "updated_at": 0})
+    run_folder.write_json(tmp_path / run_folder.STATUS, {"state": "running", "pid": None, "updated_at": 0})
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(root))
     return root
 
@@ -55,7 +57,7 @@ def test_a_link_to_a_missing_run_says_so(runs_dir):
 def test_a_good_link_opens_its_run(runs_dir):
     other = "20250102-090000-digits"
     (runs_dir / other).mkdir()
-    rundir.write_json(runs_dir / other / rundir.STATUS, {"state": "stopped", "pid": None, "updated_at": 1.0})
+    run_folder.write_json(runs_dir / other / run_folder.STATUS, {"state": "stopped", "pid": None, "updated_at": 1.0})
     at = training_with_link(other)
     assert not at.error
     assert at.selectbox(key="train_watch").value == other

@@ -18,15 +18,17 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from alexnet import memory, runs
-from alexnet.config import PRESETS, AlexNetConfig
+from alexnet import runs
 from alexnet.errors import AlexNetError
-from alexnet.export import check_export
-from alexnet.probe import check_probe_memory
-from alexnet.shapes import analyze
-from alexnet.summary import summarize
-from alexnet.train import train_run
-from alexnet.train_settings import TrainSettings
+from alexnet.inspect.probe import check_probe_memory
+from alexnet.inspect.summary import summarize
+from alexnet.network import memory
+from alexnet.network.config import PRESETS, AlexNetConfig
+from alexnet.network.export import check_export
+from alexnet.network.shapes import analyze
+from alexnet.training.run import train_run
+from alexnet.training.settings import TrainSettings
+from alexnet.units import format_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
@@ -41,7 +43,7 @@ def assert_refused(error: AlexNetError, mode: str = "inference", batch: int = 1)
     text = error.message
     assert "memory budget" in text and " GB" in text, text
     assert error.layer and error.fix, text
-    estimate = memory.format_size(memory.estimate_memory(HUGE, mode=mode, batch=batch).total)
+    estimate = format_bytes(memory.estimate_memory(HUGE, mode=mode, batch=batch).total)
     assert estimate in text  # the number itself, not just a word
 
 
@@ -97,10 +99,10 @@ MEASURE = textwrap.dedent(
     """
     import json, sys
     import torch
-    from alexnet.config import AlexNetConfig
-    from alexnet.memory import estimate_memory
-    from alexnet.model import build_model
-    from alexnet.probe import probe
+    from alexnet.network.config import AlexNetConfig
+    from alexnet.network.memory import estimate_memory
+    from alexnet.network.model import build_model
+    from alexnet.inspect.probe import probe
 
     torch.set_num_threads(1)
     mode, batch, config = sys.argv[1], int(sys.argv[2]), AlexNetConfig.from_json(sys.argv[3])
@@ -251,7 +253,7 @@ def app_with(config: AlexNetConfig, page: str) -> AppTest:
 def test_summary_page_shows_the_message_and_the_analytic_table(small_budget):
     at = app_with(HUGE, "pages/summary.py")
     (error,) = at.error
-    assert "memory budget" in error.value and memory.format_size(memory.estimate_memory(HUGE).total) in error.value
+    assert "memory budget" in error.value and format_bytes(memory.estimate_memory(HUGE).total) in error.value
     table = at.dataframe[0].value
     layers = list(table["layer"])
     assert layers == [layer.name for layer in analyze(HUGE).layers]

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from alexnet import rundir, runs
-from alexnet.config import PRESETS
+from alexnet import runs
 from alexnet.errors import AlexNetError
-from alexnet.runid import MAX_RUN_ID_LENGTH, check_run_id, resolve_run_dir
-from alexnet.train import train_run
-from alexnet.train_settings import TrainSettings
+from alexnet.network.config import PRESETS
+from alexnet.training import run_folder
+from alexnet.training.run import train_run
+from alexnet.training.run_id import MAX_RUN_ID_LENGTH, check_run_id, resolve_run_dir
+from alexnet.training.settings import TrainSettings
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = [
@@ -54,7 +55,7 @@ def nested(tmp_path: Path) -> Path:
     """A runs directory whose parent, and a sibling, look like runs: what an escape would find."""
     (tmp_path / "outside").mkdir()
     for folder in (tmp_path, tmp_path / "outside"):
-        rundir.write_json(folder / rundir.STATUS, {"state": "running", "pid": None, "updated_at": 0})
+        run_folder.write_json(folder / run_folder.STATUS, {"state": "running", "pid": None, "updated_at": 0})
     root = tmp_path / "runs"
     root.mkdir()
     return root
@@ -82,9 +83,9 @@ def test_a_link_out_of_the_runs_directory_is_refused(nested, tmp_path):
 
 
 def test_ids_the_project_makes_pass(nested):
-    first = rundir.new_run_id(nested, "cifar10")
+    first = run_folder.new_run_id(nested, "cifar10")
     (nested / first).mkdir()
-    second = rundir.new_run_id(nested, "cifar10")
+    second = run_folder.new_run_id(nested, "cifar10")
     for run_id in (first, second, "whole", "ddp_2"):
         assert check_run_id(run_id) == run_id
         assert resolve_run_dir(run_id, nested) == nested / run_id
@@ -94,10 +95,10 @@ def test_ids_the_project_makes_pass(nested):
 def test_list_runs_ignores_folders_that_are_not_run_ids(nested):
     for name in (".hidden", "has.dot"):
         (nested / name).mkdir()
-        rundir.write_json(nested / name / rundir.STATUS, {"state": "finished", "pid": None})
+        run_folder.write_json(nested / name / run_folder.STATUS, {"state": "finished", "pid": None})
     good = nested / "20250101-120000-digits"
     good.mkdir()
-    rundir.write_json(good / rundir.STATUS, {"state": "finished", "pid": None, "updated_at": time.time()})
+    run_folder.write_json(good / run_folder.STATUS, {"state": "finished", "pid": None, "updated_at": time.time()})
     assert [info.run_id for info in runs.list_runs(nested)] == [good.name]
 
 
@@ -109,7 +110,7 @@ def test_train_run_resume_refuses_hostile_ids(nested, run_id):
 
 @pytest.mark.parametrize("run_id", ["../outside", "/etc", "..", "a" * 300])
 def test_cli_resume_refuses_hostile_ids_and_writes_nothing_outside(nested, tmp_path, run_id):
-    before = (tmp_path / "outside" / rundir.STATUS).read_text()
+    before = (tmp_path / "outside" / run_folder.STATUS).read_text()
     done = subprocess.run(
         [sys.executable, "-m", "alexnet", "train", "--resume", run_id, "--runs-dir", str(nested), "--no-progress"],
         cwd=REPO,
@@ -121,6 +122,6 @@ def test_cli_resume_refuses_hostile_ids_and_writes_nothing_outside(nested, tmp_p
     assert done.returncode == 2, done.stderr
     assert "run id" in done.stderr and "Traceback" not in done.stderr
     # the failure was not written into a status.json outside the runs directory
-    assert (tmp_path / "outside" / rundir.STATUS).read_text() == before
-    assert json.loads((tmp_path / rundir.STATUS).read_text())["state"] == "running"
+    assert (tmp_path / "outside" / run_folder.STATUS).read_text() == before
+    assert json.loads((tmp_path / run_folder.STATUS).read_text())["state"] == "running"
     assert list(nested.iterdir()) == []

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from alexnet import rundir, runs
-from alexnet.config import PRESETS
+from alexnet import runs
 from alexnet.errors import AlexNetError
-from alexnet.model import build_model
-from alexnet.train import TrainSettings, train_run
+from alexnet.network.config import PRESETS
+from alexnet.network.model import build_model
+from alexnet.training import run_folder
+from alexnet.training.run import TrainSettings, train_run
 
 TINY = replace(PRESETS["cifar"], input_size=16)
 RUN_ID = "20250101-120000-digits"
@@ -38,12 +39,12 @@ def fake_run(root: Path, *, status: dict | str | None = None, lines: list[str] =
     """A run directory as the trainer leaves it, with a given status.json and metrics lines."""
     path = root / RUN_ID
     path.mkdir(parents=True)
-    rundir.write_json(path / rundir.CONFIG, {"created_at": 1.0, "network": TINY.to_dict(), "training": {}})
+    run_folder.write_json(path / run_folder.CONFIG, {"created_at": 1.0, "network": TINY.to_dict(), "training": {}})
     if isinstance(status, str):
-        (path / rundir.STATUS).write_text(status)
+        (path / run_folder.STATUS).write_text(status)
     else:
-        rundir.write_json(path / rundir.STATUS, status or {"state": "finished", "pid": None, "updated_at": 1.0})
-    (path / rundir.METRICS).write_text("".join(lines))
+        run_folder.write_json(path / run_folder.STATUS, status or {"state": "finished", "pid": None, "updated_at": 1.0})
+    (path / run_folder.METRICS).write_text("".join(lines))
     return path
 
 
@@ -64,7 +65,7 @@ def test_a_torn_last_metrics_line_is_read_up_to_the_last_complete_one(tmp_path, 
     assert runs.get_run(RUN_ID, tmp_path).duration_s == 5
     assert runs.metrics_csv(RUN_ID, tmp_path).count("\nstep,") == 5
     # the resumed trainer's first line is not glued to the torn one, so it is not lost with it
-    writer = rundir.MetricsWriter(path / rundir.METRICS)
+    writer = run_folder.MetricsWriter(path / run_folder.METRICS)
     writer.write({"kind": "resume", "step": 5, "elapsed": 5})
     writer.write(json.loads(step_line(6)))
     writer.close()
@@ -91,7 +92,7 @@ def test_a_garbage_status_is_a_clear_message_not_a_crash(tmp_path, status):
     fake_run(tmp_path, status=status, lines=[step_line(1) + "\n"])
     info = runs.get_run(RUN_ID, tmp_path)
     assert info.state == "interrupted" and not info.active
-    assert rundir.STATUS in info.message and "Start a new run" in info.message, info.message
+    assert run_folder.STATUS in info.message and "Start a new run" in info.message, info.message
     (row,) = runs.table_rows(runs.list_runs(tmp_path))
     assert row["state"] == "interrupted"
     assert not runs.stop_run(RUN_ID, tmp_path)  # never signals a pid it cannot trust
@@ -99,8 +100,8 @@ def test_a_garbage_status_is_a_clear_message_not_a_crash(tmp_path, status):
 
 def test_a_foreign_config_json_still_lists(tmp_path):
     path = fake_run(tmp_path)
-    rundir.write_json(
-        path / rundir.CONFIG, {"network": {"layers": 3}, "training": {"optimizer": None}, "created_at": "x"}
+    run_folder.write_json(
+        path / run_folder.CONFIG, {"network": {"layers": 3}, "training": {"optimizer": None}, "created_at": "x"}
     )
     (row,) = runs.table_rows(runs.list_runs(tmp_path))
     assert row["network"] == "?" and row["optimizer"] == "?"
@@ -129,7 +130,7 @@ def trained(trained_once, tmp_path) -> Path:
 
 
 def break_checkpoint(path: Path, how: str) -> None:
-    file = path / rundir.CHECKPOINT
+    file = path / run_folder.CHECKPOINT
     if how == "truncated":
         file.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
     elif how == "empty":
@@ -206,7 +207,7 @@ def test_a_trainer_killed_with_sigkill_resumes_without_losing_or_repeating_a_met
         def between_checkpoints() -> bool:
             """A checkpoint exists and the trainer is a step or two past the last one (every 4 steps)."""
             steps = runs.read_metrics(info.path).column("step")
-            return (info.path / rundir.CHECKPOINT).is_file() and len(steps) >= 5 and steps[-1] % 4 in (1, 2)
+            return (info.path / run_folder.CHECKPOINT).is_file() and len(steps) >= 5 and steps[-1] % 4 in (1, 2)
 
         deadline = time.monotonic() + 90
         while not between_checkpoints():  # polled fast: a step takes tens of milliseconds here
@@ -217,7 +218,7 @@ def test_a_trainer_killed_with_sigkill_resumes_without_losing_or_repeating_a_met
         killed = runs.get_run(info.path)
         assert killed.state == "interrupted" and killed.can_resume, killed
         assert "Resume continues from the last checkpoint" in killed.message
-        checkpoint_step = rundir.load_checkpoint(info.path / rundir.CHECKPOINT)["step"]
+        checkpoint_step = run_folder.load_checkpoint(info.path / run_folder.CHECKPOINT)["step"]
         before = runs.read_metrics(info.path).steps
         assert before[-1]["step"] > checkpoint_step  # some steps will be trained again
         logged = [record for record in before if record["step"] <= checkpoint_step]
@@ -225,11 +226,11 @@ def test_a_trainer_killed_with_sigkill_resumes_without_losing_or_repeating_a_met
         runs.resume_run(info.run_id, directory=tmp_path, max_steps=checkpoint_step + 6)
         wait_for(lambda: runs.get_run(info.path).state not in ("running",))
         resumed = runs.get_run(info.path)
-        assert resumed.state == "finished", (info.path / rundir.LOG).read_text()[-2000:]
+        assert resumed.state == "finished", (info.path / run_folder.LOG).read_text()[-2000:]
         after = runs.read_metrics(info.path).steps
         steps = [record["step"] for record in after]
         assert steps == list(range(1, checkpoint_step + 7))  # none lost, none twice, in order
         assert after[: len(logged)] == logged  # what was logged before the checkpoint is untouched
-        assert "Traceback" not in (info.path / rundir.LOG).read_text()
+        assert "Traceback" not in (info.path / run_folder.LOG).read_text()
     finally:
         runs.stop_run(info.path)

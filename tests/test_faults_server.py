@@ -12,7 +12,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / ".streamlit" / "config.toml"
-MAX_UPLOAD_MB = 20  # photos and configuration files; alexnet.images refuses more than 40 megapixels anyway
+MAX_UPLOAD_MB = 20  # photos and configuration files; alexnet.inspect.images refuses more than 40 megapixels anyway
 
 
 def test_config_file_binds_loopback_caps_uploads_keeps_xsrf_and_sends_no_statistics():

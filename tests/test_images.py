@@ -13,9 +13,9 @@ import pytest
 import torch
 from PIL import Image
 
-from alexnet import images
-from alexnet.config import PRESETS, preset
 from alexnet.errors import AlexNetError
+from alexnet.inspect import images
+from alexnet.network.config import PRESETS, preset
 
 CONFIGS = [
     preset("paper"),  # 227 x 227 RGB

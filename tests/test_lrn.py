@@ -1,4 +1,4 @@
-"""The fast LRN (alexnet.lrn) against PyTorch's ``nn.LocalResponseNorm``: values and gradients."""
+"""The fast LRN (alexnet.network.lrn) against PyTorch's ``nn.LocalResponseNorm``: values and gradients."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from alexnet.config import preset
-from alexnet.lrn import LocalResponseNorm, local_response_norm
-from alexnet.model import build_model
+from alexnet.network.config import preset
+from alexnet.network.lrn import LocalResponseNorm, local_response_norm
+from alexnet.network.model import build_model
 
 
 def _value_and_grad(module: nn.Module, x: torch.Tensor, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -8,11 +8,11 @@ import pytest
 import torch
 import torchvision
 
-from alexnet.config import PRESETS
 from alexnet.errors import AlexNetError
-from alexnet.model import AlexNet, build_model, count_parameters, load_weights
-from alexnet.probe import probe_shapes
-from alexnet.shapes import layer_table
+from alexnet.inspect.probe import probe_shapes
+from alexnet.network.config import PRESETS
+from alexnet.network.model import AlexNet, build_model, count_parameters, load_weights
+from alexnet.network.shapes import layer_table
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

@@ -10,8 +10,8 @@ import pytest
 import torch
 import torchvision
 
-from alexnet import pretrained
 from alexnet.errors import AlexNetError
+from alexnet.inspect import pretrained
 
 
 @pytest.fixture

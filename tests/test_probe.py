@@ -9,10 +9,10 @@ import pytest
 import torch
 from torch import nn
 
-from alexnet.config import PRESETS
 from alexnet.errors import AlexNetError
-from alexnet.model import build_model
-from alexnet.probe import probe, probe_shapes
+from alexnet.inspect.probe import probe, probe_shapes
+from alexnet.network.config import PRESETS
+from alexnet.network.model import build_model
 
 
 def test_kept_convolution_output_keeps_its_negative_values():
@@ -77,8 +77,8 @@ def test_a_fresh_process_probes_small_networks_on_the_cpu_and_large_ones_on_meta
     code = """
 import sys
 from dataclasses import replace
-from alexnet import probe
-from alexnet.config import PRESETS
+from alexnet.inspect import probe
+from alexnet.network.config import PRESETS
 small, huge = PRESETS["paper"], replace(PRESETS["paper"], input_size=2000)
 print(probe._shape_probe_device(small), probe._shape_probe_device(huge))
 probe.probe_shapes(small)

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from alexnet.config import AlexNetConfig, BlockConfig
 from alexnet.errors import AlexNetError
-from alexnet.model import build_model
-from alexnet.probe import probe
-from alexnet.shapes import analyze
+from alexnet.inspect.probe import probe
+from alexnet.network.config import AlexNetConfig, BlockConfig
+from alexnet.network.model import build_model
+from alexnet.network.shapes import analyze
 
 blocks = st.builds(
     BlockConfig,

@@ -4,7 +4,7 @@ For a cell of some layer, the input pixels it depends on are where the gradient 
 with respect to the input is nonzero. With every convolution weight a positive constant (and
 no bias), ReLU and LRN as the identity and each max-pool as an average pool of the same
 geometry, nothing can cancel: every pixel in the field gets a positive gradient, every pixel
-outside gets zero. The extent of the nonzero gradient must equal ``alexnet.receptive``'s
+outside gets zero. The extent of the nonzero gradient must equal ``alexnet.network.receptive``'s
 rectangle, cut where it runs into any layer's padding. Networks with an adaptive average pool
 are included (its windows follow PyTorch's floor / ceil rule).
 
@@ -22,11 +22,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from alexnet.config import PRESETS, AlexNetConfig, BlockConfig
-from alexnet.model import build_model
+from alexnet.network.config import PRESETS, AlexNetConfig, BlockConfig
+from alexnet.network.model import build_model
+from alexnet.network.receptive import ReceptiveRect, receptive_rect
+from alexnet.network.shapes import analyze
 from alexnet.plots.receptive import ANALYTIC_SHAPE, CELL_SHAPE, FIELD_SHAPE, cell_map_figure, field_figure
-from alexnet.receptive import ReceptiveRect, receptive_rect
-from alexnet.shapes import analyze
 
 blocks = st.builds(
     BlockConfig,

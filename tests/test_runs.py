@@ -17,11 +17,12 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alexnet import rundir, runs
-from alexnet.config import PRESETS
+from alexnet import runs
 from alexnet.errors import AlexNetError
-from alexnet.smoothing import smooth
-from alexnet.train import TrainSettings, train_run
+from alexnet.network.config import PRESETS
+from alexnet.plots.smoothing import smooth
+from alexnet.training import run_folder
+from alexnet.training.run import TrainSettings, train_run
 
 TINY = replace(PRESETS["cifar"], input_size=16)
 
@@ -73,8 +74,8 @@ def test_missing_values_are_skipped():
 
 def write_run(path: Path, status: dict, lines: list[str]) -> Path:
     path.mkdir(parents=True)
-    rundir.write_json(path / rundir.STATUS, status)
-    (path / rundir.METRICS).write_text("".join(lines))
+    run_folder.write_json(path / run_folder.STATUS, status)
+    (path / run_folder.METRICS).write_text("".join(lines))
     return path
 
 
@@ -158,17 +159,16 @@ def test_progress_and_eta(finished_run):
     progress = runs.progress(info, runs.read_metrics(finished_run))
     assert (progress.step, progress.total_steps, progress.fraction) == (12, 12, 1.0)
     assert progress.eta_s is None and progress.images_per_sec > 0  # finished: nothing left to wait for
-    assert runs.format_duration(75) == "1 min 15 s" and runs.format_duration(3 * 3600 + 120) == "3 h 2 min"
 
 
 def test_load_run_model_gives_the_trained_weights(finished_run):
     model = runs.load_run_model("done", directory=finished_run.parent)
     assert not model.training and model.config.num_classes == 10 and model.config.input_size == 16
-    saved = rundir.load_checkpoint(finished_run / rundir.CHECKPOINT)["model"]
+    saved = run_folder.load_checkpoint(finished_run / run_folder.CHECKPOINT)["model"]
     assert torch.equal(model.classifier[-1].weight, saved["classifier.6.weight"])
     with pytest.raises(AlexNetError, match="no run"):
         runs.load_run_model("missing", directory=finished_run.parent)
-    assert runs.checkpoint_stamp(finished_run) == (finished_run / rundir.CHECKPOINT).stat().st_mtime_ns > 0
+    assert runs.checkpoint_stamp(finished_run) == (finished_run / run_folder.CHECKPOINT).stat().st_mtime_ns > 0
     assert runs.run_config(finished_run) == model.config
     assert runs.run_classes(finished_run) == [str(d) for d in range(10)]
 
@@ -200,9 +200,9 @@ def test_start_one_at_a_time_stop_and_resume(tmp_path):
         runs.resume_run(info.run_id, directory=tmp_path, max_steps=at + 3)
         wait_for(lambda: runs.get_run(info.path).state != "running")
         resumed = runs.get_run(info.path)
-        assert resumed.state == "finished", (tmp_path / info.run_id / rundir.LOG).read_text()
+        assert resumed.state == "finished", (tmp_path / info.run_id / run_folder.LOG).read_text()
         assert runs.read_metrics(info.path).column("step") == list(range(1, at + 4))
-        log = (info.path / rundir.LOG).read_text()
+        log = (info.path / run_folder.LOG).read_text()
         assert "--resume" in log and "Traceback" not in log
     finally:
         runs.stop_run(info.path)

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from alexnet.config import PRESETS
 from alexnet.errors import AlexNetError
-from alexnet.shapes import (
+from alexnet.network.config import PRESETS
+from alexnet.network.shapes import (
     analyze,
     conv_output_size,
     flatten_features,

@@ -6,10 +6,10 @@ import pytest
 import torch
 import torchinfo
 
-from alexnet.config import PRESETS
-from alexnet.model import build_model
-from alexnet.shapes import analyze
-from alexnet.summary import summarize
+from alexnet.inspect.summary import summarize
+from alexnet.network.config import PRESETS
+from alexnet.network.model import build_model
+from alexnet.network.shapes import analyze
 
 
 @pytest.mark.parametrize("name", ["paper", "cifar"])

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from alexnet.config import PRESETS
-from alexnet.shapes import analyze
-from alexnet.tables import (
+from alexnet.inspect.tables import (
     AGREE,
     DISAGREE,
     FAILS,
@@ -15,22 +13,16 @@ from alexnet.tables import (
     PENDING_CHECK,
     agreement_text,
     blank_or_count,
-    format_bytes,
-    format_count,
-    format_mult_adds,
     input_ranges_text,
     receptive_rows,
     runnable_prefix,
     shape_rows,
 )
+from alexnet.network.config import PRESETS
+from alexnet.network.shapes import analyze
 
 
 def test_human_units():
-    assert format_count(62_378_344) == "62.4 M"
-    assert format_count(999) == "999"
-    assert format_mult_adds(1_135_915_368) == "1.14 GMac"
-    assert format_bytes(255_405_964) == "243.6 MiB"
-    assert format_bytes(512) == "512 B"
     assert blank_or_count(None) == blank_or_count(float("nan")) == "—"
     assert blank_or_count(34944.0) == "34,944"
     assert input_ranges_text([(227, 258)], 1024) == "227–258 px"

@@ -18,11 +18,12 @@ import pytest
 import torch
 from torch import nn
 
-from alexnet import rundir, runs
+from alexnet import runs
 from alexnet.cli import main as cli_main
-from alexnet.config import PRESETS
-from alexnet.model import build_model
-from alexnet.train import Trainer, TrainSettings, estimate_epoch_seconds, init_weights, train_run
+from alexnet.network.config import PRESETS
+from alexnet.network.model import build_model
+from alexnet.training import run_folder
+from alexnet.training.run import Trainer, TrainSettings, estimate_epoch_seconds, init_weights, train_run
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = replace(PRESETS["cifar"], input_size=16)  # 16 -> 7 -> 3 -> 1 through the three pools
@@ -33,7 +34,7 @@ def settings(**changes) -> TrainSettings:
 
 
 def steps_of(run_dir: Path) -> list[dict]:
-    return [r for r in rundir.read_metrics(run_dir / rundir.METRICS) if r["kind"] == "step"]
+    return [r for r in run_folder.read_metrics(run_dir / run_folder.METRICS) if r["kind"] == "step"]
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +58,7 @@ def short_runs(tmp_path_factory) -> dict[str, tuple[str, list[float], Path]]:
     curves = {}
     for run_id, (changes, hooks) in variants.items():
         run = settings(lr=1e-3, schedule="constant", warmup_steps=5, max_steps=40, **changes)
-        state, run_dir = train_run(
-            PRESETS["cifar"], run, runs_dir=runs_dir, run_id=run_id, progress=False, hooks=hooks
-        )
+        state, run_dir = train_run(PRESETS["cifar"], run, runs_dir=runs_dir, run_id=run_id, progress=False, hooks=hooks)
         curves[run_id] = (state, [r["loss"] for r in steps_of(run_dir)], run_dir)
     return curves
 
@@ -77,10 +76,10 @@ def test_a_short_run_on_digits_lowers_the_loss(short_runs):
 def test_the_run_directory_holds_config_metrics_status_and_checkpoint(tmp_path):
     state, run_dir = train_run(TINY, settings(epochs=1, log_every=2), runs_dir=tmp_path, progress=False)
     assert state == "finished"
-    config = json.loads((run_dir / rundir.CONFIG).read_text())
+    config = json.loads((run_dir / run_folder.CONFIG).read_text())
     assert config["network"]["input_size"] == 16 and config["training"]["dataset"] == "digits"
     assert config["dataset"]["train_images"] == 1438 and config["steps_per_epoch"] == 45  # ceil(1438 / 32)
-    records = rundir.read_metrics(run_dir / rundir.METRICS)
+    records = run_folder.read_metrics(run_dir / run_folder.METRICS)
     step_records = [r for r in records if r["kind"] == "step"]
     assert [r["step"] for r in step_records] == list(range(2, 45, 2))  # every second step
     assert set(step_records[0]) == {"kind", "step", "epoch", "loss", "lr", "images_per_sec", "elapsed"}
@@ -92,9 +91,9 @@ def test_the_run_directory_holds_config_metrics_status_and_checkpoint(tmp_path):
     assert step_records[0]["lr"] < step_records[8]["lr"] > step_records[-1]["lr"]  # warms up, then falls
     (epoch,) = [r for r in records if r["kind"] == "epoch"]
     assert epoch["step"] == 45 and epoch["epoch"] == 1.0 and 0 <= epoch["val_accuracy"] <= 1
-    status = json.loads((run_dir / rundir.STATUS).read_text())
+    status = json.loads((run_dir / run_folder.STATUS).read_text())
     assert status["state"] == "finished" and status["pid"] == os.getpid() and status["step"] == 45
-    checkpoint = rundir.load_checkpoint(run_dir / rundir.CHECKPOINT)  # weights_only=True
+    checkpoint = run_folder.load_checkpoint(run_dir / run_folder.CHECKPOINT)  # weights_only=True
     assert checkpoint["step"] == 45 and set(checkpoint) >= {"model", "optimizer", "rng", "epoch", "elapsed"}
 
 
@@ -115,7 +114,7 @@ def test_a_huge_learning_rate_diverges_with_advice(tmp_path):
         TINY, settings(optimizer="sgd", lr=1e6, momentum=0.9, max_steps=30), runs_dir=tmp_path, progress=False
     )
     assert state == "diverged"
-    status = json.loads((run_dir / rundir.STATUS).read_text())
+    status = json.loads((run_dir / run_folder.STATUS).read_text())
     assert status["state"] == "diverged" and "learning rate" in status["message"] and "lower" in status["message"]
     assert runs.get_run(run_dir).state == "diverged"
 
@@ -124,7 +123,7 @@ def test_a_crash_marks_the_run_failed(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("alexnet.recorder.evaluate", broken)
+    monkeypatch.setattr("alexnet.training.recorder.evaluate", broken)
     state, run_dir = train_run(TINY, settings(epochs=1), runs_dir=tmp_path, progress=False)
     assert state == "failed"
     assert runs.get_run(run_dir).message == "RuntimeError: disk on fire"
@@ -189,9 +188,9 @@ def test_sigterm_stops_after_the_step_with_a_checkpoint(tmp_path):
     wait_for(lambda: len(steps_of(run_dir)) >= 5)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0, process.stderr.read()
-    status = json.loads((run_dir / rundir.STATUS).read_text())
+    status = json.loads((run_dir / run_folder.STATUS).read_text())
     assert status["state"] == "stopped"
-    checkpoint = rundir.load_checkpoint(run_dir / rundir.CHECKPOINT)
+    checkpoint = run_folder.load_checkpoint(run_dir / run_folder.CHECKPOINT)
     assert checkpoint["step"] == status["step"] == steps_of(run_dir)[-1]["step"] >= 5
 
 
@@ -203,9 +202,9 @@ def test_sigterm_while_the_trainer_starts_stops_it_cleanly(tmp_path):
     assert not (tmp_path / "early").exists() or not steps_of(tmp_path / "early")
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=120) == 0, process.stderr.read()
-    status = json.loads((tmp_path / "early" / rundir.STATUS).read_text())
+    status = json.loads((tmp_path / "early" / run_folder.STATUS).read_text())
     assert status["state"] == "stopped" and status["step"] == 1
-    assert rundir.load_checkpoint(tmp_path / "early" / rundir.CHECKPOINT)["step"] == 1
+    assert run_folder.load_checkpoint(tmp_path / "early" / run_folder.CHECKPOINT)["step"] == 1
 
 
 def test_sigkill_leaves_readable_metrics_and_checkpoint_and_resume_continues(tmp_path):
@@ -215,10 +214,10 @@ def test_sigkill_leaves_readable_metrics_and_checkpoint_and_resume_continues(tmp
     process.kill()
     process.wait(timeout=30)
     killed_at = steps_of(run_dir)[-1]["step"]
-    lines = (run_dir / rundir.METRICS).read_text().splitlines()
+    lines = (run_dir / run_folder.METRICS).read_text().splitlines()
     for line in lines[:-1]:
         json.loads(line)  # every line but possibly a torn last one is whole
-    checkpoint = rundir.load_checkpoint(run_dir / rundir.CHECKPOINT)
+    checkpoint = run_folder.load_checkpoint(run_dir / run_folder.CHECKPOINT)
     saved = checkpoint["step"]
     assert saved % 3 == 0 and 3 <= saved <= killed_at
     assert runs.get_run(run_dir).state == "interrupted"  # the status still says running; the pid is gone
@@ -227,7 +226,7 @@ def test_sigkill_leaves_readable_metrics_and_checkpoint_and_resume_continues(tmp
     assert state == "finished"
     steps = [r["step"] for r in steps_of(run_dir)]
     assert steps == list(range(1, killed_at + 3))  # redone steps replace the lost ones: no gap, no repeat
-    assert rundir.load_checkpoint(run_dir / rundir.CHECKPOINT)["step"] == killed_at + 2
+    assert run_folder.load_checkpoint(run_dir / run_folder.CHECKPOINT)["step"] == killed_at + 2
 
 
 def test_bf16_autocast_trains_on_the_cpu_too(tmp_path):
@@ -243,7 +242,7 @@ def test_asking_for_cuda_without_a_gpu_is_explained(tmp_path):
 
 
 def test_run_hooks_see_the_run_and_are_called_back_at_start_and_every_epoch(tmp_path):
-    from alexnet.train import RunContext
+    from alexnet.training.run import RunContext
 
     seen: list[tuple[str, float]] = []
 
@@ -273,7 +272,7 @@ def test_default_mode_loss_curve_matches_fp32_within_bf16_noise(short_runs):
     Emulated or native, bf16 rounds the same way, so the test runs on both kinds of CPU."""
 
     (fp32, bf16, rounded, other_seed) = (short_runs[name][1] for name in ("fp32", "bf16", "rounded", "s1"))
-    config = json.loads((short_runs["bf16"][2] / rundir.CONFIG).read_text())
+    config = json.loads((short_runs["bf16"][2] / run_folder.CONFIG).read_text())
     assert config["training"]["precision"] == "bf16" and config["mode"]["precision"] == "bf16"
     assert sum(fp32[-8:]) / 8 < sum(fp32[:8]) / 8 - 0.1  # it learns: the comparison is not of two flat lines
 
@@ -294,41 +293,42 @@ def test_every_default_mode_decision_follows_the_cpus_bf16(tmp_path, monkeypatch
     """A CPU with bf16 instructions trains in bf16 and channels-last; one without (AVX2, or an
     AVX-512 CPU without AVX512-BF16 such as Ice Lake) trains in fp32, in the default layout. The
     capability check is faked both ways, so every CI machine tests both decisions."""
-    from alexnet import runtable, trainer
+    from alexnet.runs import table
+    from alexnet.training import loop
 
-    monkeypatch.setattr(trainer, "cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr(loop, "cpu_has_native_bf16", lambda: native)
     cpu = torch.device("cpu")
     expected = "bf16" if native else "fp32"
-    assert trainer.bf16_supported(cpu) is native
-    assert trainer.resolve_precision("auto", cpu) == expected
-    assert trainer.resolve_precision("fp32", cpu) == "fp32" and trainer.resolve_precision("bf16", cpu) == "bf16"
-    assert trainer.use_channels_last(trainer.resolve_precision("auto", cpu), cpu) is native
+    assert loop.bf16_supported(cpu) is native
+    assert loop.resolve_precision("auto", cpu) == expected
+    assert loop.resolve_precision("fp32", cpu) == "fp32" and loop.resolve_precision("bf16", cpu) == "bf16"
+    assert loop.use_channels_last(loop.resolve_precision("auto", cpu), cpu) is native
     assert TrainSettings().precision == "auto"
-    assert trainer.auto_precision_note(cpu).startswith(f"auto runs {expected} here")
+    assert loop.auto_precision_note(cpu).startswith(f"auto runs {expected} here")
 
     # what config.json and the runs table (Training page) say ran
     state, run_dir = train_run(TINY, settings(max_steps=2), runs_dir=tmp_path, run_id="auto", progress=False)
     assert state == "finished"
-    config = json.loads((run_dir / rundir.CONFIG).read_text())
+    config = json.loads((run_dir / run_folder.CONFIG).read_text())
     assert config["training"]["precision"] == expected
     assert config["mode"]["precision"] == expected
     assert config["mode"]["channels_last"] is native and config["mode"]["bf16_native"] is native
-    (row,) = runtable.table_rows(runs.list_runs(tmp_path))
+    (row,) = table.table_rows(runs.list_runs(tmp_path))
     assert row["optimizer"].endswith(f", {expected}")
 
 
 def test_this_cpus_own_answer_comes_from_its_instructions():
     """Unfaked, checked against the kernel's own list of the CPU's instructions: oneDNN's "bf16
     supported" also says yes where it only emulates bf16 (AVX-512 without AVX512-BF16)."""
-    from alexnet import trainer
+    from alexnet.training import loop
 
     cpuinfo = Path("/proc/cpuinfo")
     if not cpuinfo.exists():
         pytest.skip("no /proc/cpuinfo to read the CPU's instructions from (not Linux)")
     flags = set(next(line for line in cpuinfo.read_text().splitlines() if line.startswith("flags")).split())
     native = bool(flags & {"avx512_bf16", "amx_bf16"}) and torch.backends.mkldnn.is_available()
-    assert trainer.cpu_has_native_bf16() is native
-    assert trainer.resolve_precision("auto", torch.device("cpu")) == ("bf16" if native else "fp32")
+    assert loop.cpu_has_native_bf16() is native
+    assert loop.resolve_precision("auto", torch.device("cpu")) == ("bf16" if native else "fp32")
 
 
 def test_lr_schedule_warms_up_then_falls_to_zero():
@@ -341,7 +341,7 @@ def test_lr_schedule_warms_up_then_falls_to_zero():
 
 
 def test_small_networks_get_a_higher_default_lr(tmp_path):
-    from alexnet.train_settings import default_lr
+    from alexnet.training.settings import default_lr
 
     assert default_lr("adamw", PRESETS["cifar"]) == 2e-3  # 90% on the digits in 3 epochs
     assert default_lr("adamw", PRESETS["paper"]) == 3e-4  # 2e-3 barely moves the paper network

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alexnet.config import PRESETS
-from alexnet.urlstate import CHANGES_PARAM, PRESET_PARAM, decode, encode
+from alexnet.network.config import PRESETS
+from alexnet.network.link import CHANGES_PARAM, PRESET_PARAM, decode, encode
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

@@ -12,10 +12,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-import alexnet.explain
-import alexnet.images
-from alexnet import warmup
-from pages import activation_data
+import alexnet.inspect.gradcam
+import alexnet.inspect.images
+from pages.parts import activation_data, warmup
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -62,8 +61,8 @@ def test_the_first_activations_visit_finds_the_warmed_view(monkeypatch):
         raise AssertionError("the first visit computed something the warm-up had computed")
 
     monkeypatch.setattr(activation_data, "build_model", refuse)
-    monkeypatch.setattr(alexnet.images, "run_image", refuse)
-    monkeypatch.setattr(alexnet.explain, "explain", refuse)
+    monkeypatch.setattr(alexnet.inspect.images, "run_image", refuse)
+    monkeypatch.setattr(alexnet.inspect.gradcam, "explain", refuse)
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.switch_page("pages/activations.py")
@@ -113,7 +112,7 @@ def test_after_torch_loads_the_warm_up_waits_for_a_page_that_asked_for_it_too_ea
 SUMMARY_FIRST = f"""
 import sys
 from streamlit.testing.v1 import AppTest
-from alexnet import warmup
+from pages.parts import warmup
 at = AppTest.from_file({APP!r}, default_timeout=120)
 at.switch_page("pages/summary.py")
 at.run()

@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 from PIL import Image
 from plotly.colors import sample_colorscale
 
-from alexnet.shapes import LayerShape
+from alexnet.network.shapes import LayerShape
 
 SPATIAL_KINDS = ("conv", "relu", "norm", "pool", "avgpool")  # layers whose output is (C, H, W)
 DIVERGING = "RdBu_r"  # blue (negative) -> white (zero) -> red (positive)

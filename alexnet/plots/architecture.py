@@ -1,6 +1,6 @@
 """The network drawn in the spirit of the paper's figure 2, and per-layer cost charts.
 
-Every builder takes ``alexnet.shapes.LayerShape`` rows (``analyze(config).layers``) and
+Every builder takes ``alexnet.network.shapes.LayerShape`` rows (``analyze(config).layers``) and
 returns a plotly figure; nothing here knows about Streamlit.
 
 The drawing is an oblique projection: each feature map (C, H, W) is a box whose length
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from alexnet.shapes import LayerShape
+from alexnet.network.shapes import LayerShape
 
 COLORS = {
     "input": "#8c8c8c",
@@ -274,12 +274,12 @@ def cost_figure(layers: Sequence[LayerShape], *, height: int = 660) -> go.Figure
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.1,  # room for each panel's title above it, clear of the bars below
-        subplot_titles=("Parameters", "Mult-adds per image", "Activation memory per image (MiB)"),
+        subplot_titles=("Parameters", "Mult-adds per image", "Activation memory per image (MB)"),
     )
     series = (
         ([layer.params for layer in layers], "%{x}: %{y:,} parameters<extra></extra>"),
         ([layer.mult_adds for layer in layers], "%{x}: %{y:,} mult-adds<extra></extra>"),
-        ([layer.activation_bytes / 2**20 for layer in layers], "%{x}: %{y:.2f} MiB<extra></extra>"),
+        ([layer.activation_bytes / 1e6 for layer in layers], "%{x}: %{y:.2f} MB<extra></extra>"),
     )
     for row, (values, template) in enumerate(series, start=1):
         fig.add_trace(

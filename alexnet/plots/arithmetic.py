@@ -1,13 +1,13 @@
 """The convolution arithmetic of one real layer along one axis, drawn; and the "what if" chart.
 
-``arithmetic_figure`` draws ``alexnet.window.AxisGeometry``: the padded input row (padding,
+``arithmetic_figure`` draws ``alexnet.network.window.AxisGeometry``: the padded input row (padding,
 pixels, and the cells the floor drops), the window at its first positions and its last one
 (one row per overlapping window), and the numbered output cells under the centre of their
 window. A play button and a slider step a highlighted window over every output cell
 (plotly animation frames, so playing needs no rerun). Cells are bars whose x is
 ``geometry.x(coordinate)``: full resolution at the start and the end, the middle squeezed.
 
-``whatif_figure`` draws ``alexnet.whatif.sweep``: the last map's side, the parameters and the
+``whatif_figure`` draws ``alexnet.network.whatif.sweep``: the last map's side, the parameters and the
 mult-adds for each value of one hyperparameter, the current value ringed, values that break
 the network marked with a cross.
 """
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from alexnet.whatif import WhatIf
-from alexnet.window import HEAD_WINDOWS, AxisGeometry
+from alexnet.network.whatif import WhatIf
+from alexnet.network.window import HEAD_WINDOWS, AxisGeometry
 
 PADDING_COLOR = "#d9d9d9"
 PIXEL_COLOR = "#9ecae1"

@@ -4,7 +4,7 @@
 scatter of one invisible marker per cell on top: plotly's heatmap emits no point selection,
 the scatter does, so ``st.plotly_chart(on_select=...)`` hands back the clicked cell's (x=col, y=row).
 
-``field_figure`` draws the image the network sees with ``alexnet.receptive.ReceptiveRect``:
+``field_figure`` draws the image the network sees with ``alexnet.network.receptive.ReceptiveRect``:
 the pixels the cell reads as a filled rectangle (named ``FIELD_SHAPE``), and, when the field
 runs into the padding, the analytic square of the recurrences as a dashed outline reaching
 past the image's edge. Pixel (row, col) is at (x=col, y=row); a rectangle over pixels a .. b
@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from alexnet.network.receptive import ReceptiveRect
 from alexnet.plots.activations import png_source
-from alexnet.receptive import ReceptiveRect
 
 FIELD_SHAPE = "receptive field"  # name of the rectangle of pixels the cell reads
 ANALYTIC_SHAPE = "analytic field"  # name of the unclipped square (only when it reaches the padding)

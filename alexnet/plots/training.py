@@ -1,7 +1,7 @@
 """Training curves: the loss step by step (raw and smoothed) and the validation accuracy by epoch.
 
 Pure builders: lists of numbers in, plotly figures out. Smoothing is done by the caller with
-``alexnet.smoothing.smooth`` so the same numbers can go to a table or a CSV.
+``alexnet.plots.smoothing.smooth`` so the same numbers can go to a table or a CSV.
 """
 
 from __future__ import annotations

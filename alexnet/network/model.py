@@ -1,0 +1,131 @@
+"""AlexNet built from an ``AlexNetConfig``.
+
+Krizhevsky, Sutskever and Hinton, "ImageNet Classification with Deep Convolutional Neural
+Networks", NeurIPS 2012. The module layout follows ``torchvision.models.alexnet``:
+``features`` (the convolutional blocks), ``avgpool``, ``flatten`` and ``classifier``, so the
+``torchvision`` preset loads torchvision's state dict (and its pretrained weights) unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import nn
+
+from alexnet.errors import AlexNetError
+from alexnet.network.config import AlexNetConfig, BlockConfig, LRNConfig
+from alexnet.network.lrn import LocalResponseNorm
+from alexnet.network.shapes import flatten_features
+
+
+class AlexNetBlock(nn.Sequential):
+    """Conv2d -> ReLU [-> LocalResponseNorm] [-> MaxPool2d], named conv/relu/norm/pool."""
+
+    def __init__(self, in_channels: int, block: BlockConfig, lrn: LRNConfig) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(
+            in_channels,
+            block.out_channels,
+            kernel_size=block.kernel_size,
+            stride=block.stride,
+            padding=block.padding,
+            groups=block.groups,
+        )
+        # inplace saves one activation copy per block; alexnet.inspect.probe clones what it keeps
+        self.relu = nn.ReLU(inplace=True)
+        if block.norm:
+            # same module, arguments and (empty) state as nn.LocalResponseNorm; a cheaper computation
+            self.norm = LocalResponseNorm(lrn.size, alpha=lrn.alpha, beta=lrn.beta, k=lrn.k)
+        if block.pool:
+            self.pool = nn.MaxPool2d(block.pool_kernel, stride=block.pool_stride, padding=block.pool_padding)
+
+
+class AlexNet(nn.Module):
+    """The configured network: features -> avgpool -> flatten -> classifier."""
+
+    def __init__(self, config: AlexNetConfig) -> None:
+        super().__init__()
+        self.config = config
+        in_features = flatten_features(config)  # validates the whole configuration first
+
+        blocks, channels = [], config.in_channels
+        for block in config.blocks:
+            blocks.append(AlexNetBlock(channels, block, config.lrn))
+            channels = block.out_channels
+        self.features = nn.Sequential(*blocks)
+        self.avgpool = nn.AdaptiveAvgPool2d(config.adaptive_pool) if config.adaptive_pool else nn.Identity()
+        self.flatten = nn.Flatten(1)
+
+        # torchvision's order, which the paper's "dropout in the first two fully-connected
+        # layers" also describes: (Dropout -> Linear -> ReLU) per hidden layer, then Linear
+        layers: list[nn.Module] = []
+        width = in_features
+        for hidden in config.hidden_sizes:
+            layers += [nn.Dropout(config.dropout), nn.Linear(width, hidden), nn.ReLU(inplace=True)]
+            width = hidden
+        layers.append(nn.Linear(width, config.num_classes))
+        self.classifier = nn.Sequential(*layers)
+
+        self.register_load_state_dict_pre_hook(_accept_flat_feature_keys)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.features(x)  # (B, C, H, W)
+        x = self.avgpool(x)  # (B, C, 6, 6) with an adaptive pool, unchanged without
+        x = self.flatten(x)  # (B, C*H*W)
+        return self.classifier(x)  # (B, num_classes)
+
+    def feature_layers(self) -> list[str]:
+        """Paths of the feature extractor's leaf modules, in order (features.0.conv, ...)."""
+        return [f"features.{name}" for name, module in self.features.named_modules() if not list(module.children())]
+
+
+def build_model(config: AlexNetConfig, *, device: str | torch.device | None = None, seed: int | None = None) -> AlexNet:
+    """Build the network; on ``device="meta"`` no memory is allocated and nothing is initialised.
+
+    Args:
+        config: the network to build; an invalid one raises ``AlexNetError``.
+        device: where to create the parameters (``"meta"`` for shape-only work).
+        seed: seeds the weight initialisation, so the same seed gives the same weights.
+    """
+    if seed is not None:
+        torch.manual_seed(seed)
+    with torch.device(device or "cpu"):
+        return AlexNet(config)
+
+
+_FLAT_KEY = re.compile(r"^features\.(\d+)\.(weight|bias)$")
+
+
+def _accept_flat_feature_keys(
+    module: nn.Module, state_dict: dict[str, Any], prefix: str, *args: Any, **kwargs: Any
+) -> None:
+    """Rename torchvision's flat ``features.{i}`` keys to our ``features.{block}.{layer}``.
+
+    torchvision numbers the feature layers 0..12 in one Sequential; we group them in blocks.
+    Counting leaf layers in the same order maps one onto the other.
+    """
+    assert isinstance(module, AlexNet)
+    flat_to_ours = dict(enumerate(module.feature_layers()))
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        match = _FLAT_KEY.match(key[len(prefix) :])
+        if match and int(match.group(1)) in flat_to_ours:
+            ours = f"{prefix}{flat_to_ours[int(match.group(1))]}.{match.group(2)}"
+            state_dict[ours] = state_dict.pop(key)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def load_weights(model: AlexNet, state_dict: Mapping[str, torch.Tensor]) -> None:
+    """Load weights, ours or torchvision's, turning a shape mismatch into a plain message."""
+    try:
+        model.load_state_dict(dict(state_dict))
+    except RuntimeError as exc:
+        raise AlexNetError(
+            "these weights do not fit this network (" + str(exc).splitlines()[-1].strip() + ").",
+            fix="load them into the configuration they were trained with.",
+        ) from None

@@ -1,0 +1,318 @@
+"""Pure arithmetic: every layer's output shape, cost and receptive field, without torch.
+
+The one formula behind every convolution and max-pool (dilation 1, floor rounding):
+
+    out = floor((W - K + 2P) / S) + 1
+
+where W is the input width in pixels, K the kernel, P the padding on each side and S the
+stride. ``(W - K + 2P) mod S`` input pixels at the far edge are never covered by a window:
+the floor throws them away.
+
+Receptive field r and jump j (the distance, in input pixels, between neighbouring output
+pixels) grow layer by layer, starting from r = j = 1 at the image:
+
+    r_out = r_in + (K - 1) * j_in        j_out = j_in * S
+    start_out = start_in + ((K - 1) / 2 - P) * j_in
+
+where start is the centre of output cell 0 in input pixels (the image's pixel 0 has start 0).
+Output cell i of a layer then sees input pixels start + i * j - (r - 1) / 2 through
+start + i * j + (r - 1) / 2; ``alexnet.network.receptive`` cuts that square where it runs into any
+layer's padding.
+
+``analyze`` walks the layers in the model's order, so its rows line up one for one with the
+modules of ``alexnet.network.model.AlexNet`` (matched by ``LayerShape.module``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from alexnet.errors import AlexNetError
+from alexnet.network.checks import check_block, check_network, collapse_error
+from alexnet.network.config import AlexNetConfig, Window
+
+# The 1-D arithmetic lives in alexnet.network.output_size; these names stay importable from here.
+from alexnet.network.output_size import (  # noqa: F401
+    MAX_INPUT_SIZE,
+    conv_output_size,
+    formula_text,
+    smallest_working_input,
+    spatial_size,
+    working_input_sizes,
+)
+
+BYTES_PER_FLOAT = 4  # activations are float32
+
+
+@dataclass(frozen=True)
+class LayerShape:
+    """One layer of the network, computed analytically."""
+
+    name: str  # friendly name: conv1, relu1, norm1, pool1, ..., avgpool, flatten, dropout6, fc6, ...
+    kind: str  # conv, relu, norm, pool, avgpool, flatten, dropout, linear
+    module: str  # the module's path inside AlexNet, e.g. "features.0.conv"
+    block: int | None  # 1-based block number for feature layers
+    in_shape: tuple[int, ...]  # (C, H, W), or (N,) after flatten
+    out_shape: tuple[int, ...]
+    formula: str  # the formula with this layer's numbers filled in ("" if the shape is unchanged)
+    params: int  # learnable parameters (weights + biases)
+    mult_adds: int  # multiply-accumulates for one image, biases counted as one each (torchinfo's rule)
+    activation_bytes: int  # float32 output of one image, in bytes
+    receptive_field: int | None  # input pixels one output pixel sees, per side; None after flatten
+    jump: int | None  # input pixels between neighbouring output pixels; None after flatten
+    dropped_pixels: int  # (W - K + 2P) mod S: input pixels the floor never covers
+    rf_start: float | None = None  # centre of output cell 0, in input pixels; None after flatten
+
+
+@dataclass(frozen=True)
+class ShapeReport:
+    """All layers that could be computed, and the error that stopped the walk, if any."""
+
+    layers: tuple[LayerShape, ...]
+    error: AlexNetError | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def flatten_features(self) -> int | None:
+        """Inputs of the first linear layer: C * H * W of the last feature map."""
+        for layer in self.layers:
+            if layer.kind == "flatten":
+                return layer.out_shape[0]
+        return None
+
+    @property
+    def total_params(self) -> int:
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def total_mult_adds(self) -> int:
+        return sum(layer.mult_adds for layer in self.layers)
+
+    @property
+    def total_activation_bytes(self) -> int:
+        return sum(layer.activation_bytes for layer in self.layers)
+
+
+def analyze(config: AlexNetConfig) -> ShapeReport:
+    """Every layer's shape, cost and receptive field; never raises for a bad configuration.
+
+    The walk stops at the first layer that cannot work; ``ShapeReport.error`` explains it,
+    and ``ShapeReport.layers`` holds the layers before it.
+    """
+    rows: list[LayerShape] = []
+    try:
+        for row in _walk(config):
+            rows.append(row)
+    except AlexNetError as error:
+        return ShapeReport(tuple(rows), error)
+    return ShapeReport(tuple(rows), None)
+
+
+def layer_table(config: AlexNetConfig) -> tuple[LayerShape, ...]:
+    """Every layer's shape; raises ``AlexNetError`` for a configuration that cannot work."""
+    report = analyze(config)
+    if report.error is not None:
+        raise report.error
+    return report.layers
+
+
+def flatten_features(config: AlexNetConfig) -> int:
+    """Inputs of the classifier's first linear layer: C * H * W (9216 = 256*6*6 for the paper).
+
+    Raises:
+        AlexNetError: the configuration cannot work.
+    """
+    return next(row.out_shape[0] for row in layer_table(config) if row.kind == "flatten")
+
+
+@dataclass(frozen=True)
+class _Field:
+    """Receptive field size r, jump j and start (centre of cell 0), all in input pixels."""
+
+    size: int = 1
+    jump: int = 1
+    start: float = 0.0  # the image itself: cell i is pixel i, centred at i
+
+    def grow(self, kernel: int, stride: int, padding: int) -> _Field:
+        """r_out = r_in + (K - 1) * j_in, j_out = j_in * S, start_out = start_in + ((K - 1) / 2 - P) * j_in."""
+        return _Field(
+            self.size + (kernel - 1) * self.jump,
+            self.jump * stride,
+            self.start + ((kernel - 1) / 2 - padding) * self.jump,
+        )
+
+
+def _walk(config: AlexNetConfig) -> Iterator[LayerShape]:
+    check_network(config)
+    channels, size = config.in_channels, config.input_size
+    field = _Field()
+    for index, block in enumerate(config.blocks):
+        number = index + 1
+        path = f"features.{index}"
+        check_block(config, block, number, channels)
+
+        conv = block.window("conv")
+        out = conv_output_size(size, *conv)
+        if out < 1:
+            raise collapse_error(config, index, False, size)
+        weights = block.out_channels * (channels // block.groups) * block.kernel_size**2
+        field = field.grow(*conv)
+        yield _window_layer(
+            f"conv{number}",
+            "conv",
+            number,
+            (channels, size, size),
+            (block.out_channels, out, out),
+            conv,
+            field,
+            params=weights + block.out_channels,
+            mult_adds=(weights + block.out_channels) * out * out,
+        )
+        channels, size = block.out_channels, out
+
+        same = (channels, size, size)
+        yield _unchanged(f"relu{number}", "relu", f"{path}.relu", number, same, field)
+        if block.norm:
+            yield _unchanged(f"norm{number}", "norm", f"{path}.norm", number, same, field)
+        if block.pool:
+            pool = block.window("pool")
+            out = conv_output_size(size, *pool)
+            if out < 1:
+                raise collapse_error(config, index, True, size)
+            field = field.grow(*pool)
+            yield _window_layer(f"pool{number}", "pool", number, same, (channels, out, out), pool, field)
+            size = out
+
+    if config.adaptive_pool is not None:
+        target = config.adaptive_pool
+        # Adaptive pooling picks windows of ceil(W / target) pixels about W / target apart;
+        # exact for divisible sizes, a bound otherwise.
+        window, step = math.ceil(size / target), max(1, size // target)
+        field = field.grow(window, step, 0)
+        yield LayerShape(
+            name="avgpool",
+            kind="avgpool",
+            module="avgpool",
+            block=None,
+            in_shape=(channels, size, size),
+            out_shape=(channels, target, target),
+            formula=f"adaptive average pool: {size}x{size} -> {target}x{target}",
+            params=0,
+            mult_adds=0,
+            activation_bytes=channels * target * target * BYTES_PER_FLOAT,
+            receptive_field=field.size,
+            jump=field.jump,
+            dropped_pixels=0,
+            rf_start=field.start,
+        )
+        size = target
+
+    features = channels * size * size
+    yield LayerShape(
+        name="flatten",
+        kind="flatten",
+        module="flatten",
+        block=None,
+        in_shape=(channels, size, size),
+        out_shape=(features,),
+        formula=f"{channels} * {size} * {size} = {features}",
+        params=0,
+        mult_adds=0,
+        activation_bytes=features * BYTES_PER_FLOAT,
+        receptive_field=field.size,
+        jump=field.jump,
+        dropped_pixels=0,
+        rf_start=field.start,
+    )
+    yield from _classifier(config, features)
+
+
+def _window_layer(
+    name: str,
+    kind: str,
+    number: int,
+    in_shape: tuple[int, int, int],
+    out_shape: tuple[int, int, int],
+    window: Window,
+    field: _Field,
+    *,
+    params: int = 0,
+    mult_adds: int = 0,
+) -> LayerShape:
+    """The row of a conv or max-pool layer: out = floor((W - K + 2P) / S) + 1 on each side."""
+    size = in_shape[1]
+    return LayerShape(
+        name=name,
+        kind=kind,
+        module=f"features.{number - 1}.{kind}",
+        block=number,
+        in_shape=in_shape,
+        out_shape=out_shape,
+        formula=formula_text(size, *window),
+        params=params,
+        mult_adds=mult_adds,
+        activation_bytes=out_shape[0] * out_shape[1] * out_shape[2] * BYTES_PER_FLOAT,
+        receptive_field=field.size,
+        jump=field.jump,
+        dropped_pixels=(size - window.kernel + 2 * window.padding) % window.stride,
+        rf_start=field.start,
+    )
+
+
+def layer_window(config: AlexNetConfig, layer: LayerShape) -> Window:
+    """(K, S, P) of a conv or max-pool row of ``analyze(config)``."""
+    if layer.block is None or layer.kind not in ("conv", "pool"):
+        raise ValueError(f"{layer.name} is not a convolution or a max-pool")
+    return config.blocks[layer.block - 1].window(layer.kind)
+
+
+def _classifier(config: AlexNetConfig, features: int) -> Iterator[LayerShape]:
+    # fc numbering follows the paper: after five conv layers come fc6, fc7 and fc8
+    number = len(config.blocks) + 1
+    index = 0
+    width = features
+    for hidden in config.hidden_sizes:
+        yield _unchanged(f"dropout{number}", "dropout", f"classifier.{index}", None, (width,))
+        yield _linear(f"fc{number}", f"classifier.{index + 1}", width, hidden)
+        yield _unchanged(f"relu{number}", "relu", f"classifier.{index + 2}", None, (hidden,))
+        width, index, number = hidden, index + 3, number + 1
+    yield _linear(f"fc{number}", f"classifier.{index}", width, config.num_classes)
+
+
+def _linear(name: str, module: str, width: int, out: int) -> LayerShape:
+    return LayerShape(
+        name=name,
+        kind="linear",
+        module=module,
+        block=None,
+        in_shape=(width,),
+        out_shape=(out,),
+        formula=f"{width} inputs x {out} outputs + {out} biases",
+        params=width * out + out,
+        mult_adds=width * out + out,
+        activation_bytes=out * BYTES_PER_FLOAT,
+        receptive_field=None,
+        jump=None,
+        dropped_pixels=0,
+    )
+
+
+def _unchanged(
+    name: str,
+    kind: str,
+    module: str,
+    block: int | None,
+    shape: tuple[int, ...],
+    field: _Field | None = None,
+) -> LayerShape:
+    """A layer that keeps its input's shape and receptive field (ReLU, LRN, dropout)."""
+    elements = math.prod(shape)
+    return LayerShape(
+        name, kind, module, block, shape, shape, "", 0, 0, elements * BYTES_PER_FLOAT,
+        field and field.size, field and field.jump, 0, field and field.start,
+    )  # fmt: skip

@@ -1,0 +1,45 @@
+"""The runs folder: every training run, its process, its files and its table.
+
+A run is a separate process (``python -m alexnet train ...``) that writes its run directory
+(``alexnet.training.run_folder``); this package only starts or signals that process and reads the
+directory, so a web page can watch a run, be reloaded, and find the run still there.
+
+- ``paths``: the runs directory and one run's folder (``runs_dir``, ``run_path``).
+- ``catalog``: what each run is now (``RunInfo``, ``get_run``, ``list_runs``, ``active_run``).
+- ``curves``: its records, progress and time left (``Metrics``, ``read_metrics``, ``progress``, ``metrics_csv``).
+- ``lifecycle``: ``start_run``, ``resume_run``, ``stop_run``, one run at a time.
+- ``trainer_process``: the detached trainer process, its pid and the start lock.
+- ``weights``: a run's trained network (``load_run_model``, ``run_config``, ``run_classes``, ``checkpoint_stamp``).
+- ``table``: one plain row per run for the runs table (``table_rows``).
+
+The names above are offered here too, so ``from alexnet import runs; runs.get_run(...)`` reads well.
+"""
+
+from alexnet.runs.catalog import RunInfo, active_run, get_run, list_runs
+from alexnet.runs.curves import Metrics, Progress, metrics_csv, progress, read_metrics
+from alexnet.runs.lifecycle import resume_run, start_run, stop_run
+from alexnet.runs.paths import run_path, runs_dir
+from alexnet.runs.table import table_rows
+from alexnet.runs.weights import checkpoint_stamp, load_run_model, run_classes, run_config
+
+__all__ = [
+    "Metrics",
+    "Progress",
+    "RunInfo",
+    "active_run",
+    "checkpoint_stamp",
+    "get_run",
+    "list_runs",
+    "load_run_model",
+    "metrics_csv",
+    "progress",
+    "read_metrics",
+    "resume_run",
+    "run_classes",
+    "run_config",
+    "run_path",
+    "runs_dir",
+    "start_run",
+    "stop_run",
+    "table_rows",
+]

@@ -1,0 +1,281 @@
+"""Datasets to train on: the bundled digits, CIFAR-10 from a local folder, any image folder.
+
+Every dataset yields ``(image, label)`` with ``image`` a float tensor ``(C, S, S)``, where S is
+the configured input size and C its channel count, normalised per channel:
+
+    x = (pixel / 255 - mean[c]) / std[c]
+
+with ImageNet's mean and standard deviation, the statistics torchvision's pretrained AlexNet
+expects; one-channel networks use their averages (0.449, 0.226). The constants come from
+``alexnet.inspect.images.normalization``, which also prepares the Activations page's images, so a
+trained network sees the same kind of numbers there as in training.
+
+- ``digits`` (default, offline): scikit-learn's 1,797 handwritten digits, 8x8 grey pixels with
+  values 0..16, 10 classes. Resized once to S x S (bilinear) and kept as uint8 tensors, so an
+  epoch never touches PIL; a grey digit is repeated on each of the C channels.
+- ``cifar10``: torchvision's CIFAR-10 (50,000 training and 10,000 test images, 32x32 RGB) read
+  from ``<data_dir>/cifar-10-batches-py``; downloaded only when asked. Its official test batch
+  is the validation set.
+- ``folder``: torchvision's ImageFolder (one sub-folder per class) at a path.
+
+``digits`` and ``folder`` are split into training and validation sets with a fixed seed, so the
+same images are held out in every run.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset, Subset
+
+from alexnet.errors import AlexNetError
+from alexnet.inspect.images import normalization
+
+DATASETS = ("digits", "cifar10", "folder")
+CIFAR_FOLDER = "cifar-10-batches-py"
+CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"  # <repo>/data, ignored by git
+DIGITS_IMAGES = 1797
+CIFAR_TRAIN_IMAGES = 50_000
+VAL_FRACTION = 0.2  # share of digits / folder images held out for validation
+SPLIT_SEED = 0  # the held-out images are the same in every run
+# Resize the whole digits set once up to this many stored pixels (uint8 bytes); above that
+# (input sizes over ~450) each image is resized when it is read, to keep memory small.
+PRERESIZE_LIMIT_BYTES = 400_000_000
+
+
+def normalize(images: torch.Tensor) -> torch.Tensor:
+    """Pixels in [0, 1], ``(..., C, H, W)``, to the network's input: ``(x - mean[c]) / std[c]``."""
+    mean, std = normalization(images.shape[-3])
+    mean_t = torch.tensor(mean, dtype=images.dtype, device=images.device).view(-1, 1, 1)
+    std_t = torch.tensor(std, dtype=images.dtype, device=images.device).view(-1, 1, 1)
+    return (images - mean_t) / std_t
+
+
+class ImageTensors(Dataset):
+    """Images kept in memory as uint8 ``(N, c, h, w)``; items come out normalised ``(C, S, S)``.
+
+    ``c`` may be 1 (grey) or 3; a grey image is repeated on every channel, an RGB one is
+    averaged to grey for a one-channel network. Images not already S x S are resized when read
+    (bilinear, on tensors: no PIL).
+    """
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, *, size: int, channels: int) -> None:
+        self.images = images  # (N, c, h, w) uint8
+        self.labels = labels  # (N,) int64
+        self.size = size
+        self.channels = channels
+        mean, std = normalization(channels)
+        self.mean = torch.tensor(mean).view(-1, 1, 1)  # (C, 1, 1)
+        self.std = torch.tensor(std).view(-1, 1, 1)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        image = self.images[index].float().div_(255)  # (c, h, w) in [0, 1]
+        if image.shape[-1] != self.size or image.shape[-2] != self.size:
+            image = _resize(image.unsqueeze(0), self.size)[0]
+        return (_to_channels(image, self.channels) - self.mean) / self.std, int(self.labels[index])
+
+
+@dataclass(frozen=True)
+class DataSplit:
+    """A dataset ready to train on: training and validation sets and the class names."""
+
+    name: str  # digits, cifar10 or folder
+    train: Dataset
+    val: Dataset
+    classes: tuple[str, ...]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def describe(self) -> dict[str, Any]:
+        """Plain facts for the run's config.json."""
+        return {
+            "name": self.name,
+            "classes": list(self.classes),
+            "train_images": len(self.train),  # type: ignore[arg-type]
+            "val_images": len(self.val),  # type: ignore[arg-type]
+        }
+
+
+def load_dataset(
+    name: str,
+    *,
+    input_size: int,
+    channels: int = 3,
+    data_dir: str | Path | None = None,
+    download: bool = False,
+) -> DataSplit:
+    """The named dataset, resized to ``input_size`` x ``input_size`` with ``channels`` channels.
+
+    Args:
+        name: ``digits``, ``cifar10`` or ``folder``.
+        input_size: S, the network's input width and height in pixels.
+        channels: the network's input channels (1 or 3).
+        data_dir: for ``cifar10`` the folder holding ``cifar-10-batches-py`` (default
+            ``<repo>/data``); for ``folder`` the image folder itself.
+        download: ``cifar10`` only: fetch the archive (163 MB) if the files are missing.
+
+    Raises:
+        AlexNetError: unknown name, missing files, or an unusable folder.
+    """
+    if channels not in (1, 3):
+        raise AlexNetError(
+            f"Training needs images with 1 (grey) or 3 (RGB) channels, not {channels}.",
+            fix="set the network's input channels to 1 or 3.",
+        )
+    if name == "digits":
+        return _digits(input_size, channels)
+    if name == "cifar10":
+        return _cifar10(Path(data_dir) if data_dir else DEFAULT_DATA_DIR, input_size, channels, download)
+    if name == "folder":
+        if not data_dir:
+            raise AlexNetError("The folder dataset needs a path.", fix="give --data-dir with one sub-folder per class.")
+        return _folder(Path(data_dir), input_size, channels)
+    raise AlexNetError(f"There is no dataset called {name!r}.", fix=f"choose one of {', '.join(DATASETS)}.")
+
+
+def train_images(name: str) -> int | None:
+    """Images in one training epoch of a bundled or known dataset (``None`` for ``folder``)."""
+    if name == "digits":
+        return DIGITS_IMAGES - len(split_indices(DIGITS_IMAGES)[1])
+    return CIFAR_TRAIN_IMAGES if name == "cifar10" else None
+
+
+def split_indices(n: int, val_fraction: float = VAL_FRACTION, seed: int = SPLIT_SEED) -> tuple[list[int], list[int]]:
+    """A fixed random split of ``range(n)`` into (train, validation) index lists."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
+    n_val = max(1, round(n * val_fraction)) if n > 1 else 0
+    return sorted(order[n_val:]), sorted(order[:n_val])
+
+
+# The digits never change, so one resize per (size, channels) serves every run in a process.
+_DIGITS_CACHE: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+
+def _digits(size: int, channels: int) -> DataSplit:
+    if size not in _DIGITS_CACHE:
+        from sklearn.datasets import load_digits  # bundled with scikit-learn: no download
+
+        digits = load_digits()
+        pixels = torch.from_numpy(digits.images).float().div(16).unsqueeze(1)  # (1797, 1, 8, 8) in [0, 1]
+        if len(pixels) * size * size <= PRERESIZE_LIMIT_BYTES:
+            pixels = _resize(pixels, size)  # (1797, 1, S, S): once, not every epoch
+        images = pixels.mul(255).round().to(torch.uint8)
+        _DIGITS_CACHE[size] = (images, torch.from_numpy(digits.target).long())
+    images, labels = _DIGITS_CACHE[size]
+    full = ImageTensors(images, labels, size=size, channels=channels)
+    train, val = split_indices(len(full))
+    return DataSplit("digits", Subset(full, train), Subset(full, val), tuple(str(d) for d in range(10)))
+
+
+def _cifar10(root: Path, size: int, channels: int, download: bool) -> DataSplit:
+    folder = root / CIFAR_FOLDER
+    if download and not _cifar_class().present(root):
+        try:
+            _cifar_class()(str(root), train=True, download=True)
+        except Exception as exc:  # offline, proxy, disk full: all the same to the learner
+            raise AlexNetError(
+                f"Could not download CIFAR-10 ({type(exc).__name__}: {exc}).",
+                fix=f"download {CIFAR_URL} yourself and unpack it in {root}, so that {folder} "
+                "holds data_batch_1 ... data_batch_5, test_batch and batches.meta.",
+            ) from None
+    if not _cifar_class().present(root):
+        raise AlexNetError(
+            f"CIFAR-10 is not in {folder}.",
+            fix=f"unpack {CIFAR_URL} in {root} (it creates the folder {CIFAR_FOLDER} with data_batch_1 ... "
+            "data_batch_5, test_batch and batches.meta), choose another folder with --data-dir, or let the app "
+            "download it (--download on the command line).",
+        )
+    try:
+        train, val = _cifar_class()(str(root), train=True), _cifar_class()(str(root), train=False)
+    except (pickle.UnpicklingError, EOFError, KeyError, ValueError, OSError) as exc:
+        raise AlexNetError(
+            f"The CIFAR-10 files in {folder} cannot be read ({type(exc).__name__}: {exc}).",
+            fix=f"delete {folder} and unpack {CIFAR_URL} again.",
+        ) from None
+
+    def tensors(ds: Any) -> ImageTensors:
+        images = torch.from_numpy(np.ascontiguousarray(ds.data)).permute(0, 3, 1, 2)  # (N, 32, 32, 3) -> (N, 3, 32, 32)
+        return ImageTensors(images, torch.tensor(ds.targets, dtype=torch.long), size=size, channels=channels)
+
+    return DataSplit("cifar10", tensors(train), tensors(val), tuple(train.classes))
+
+
+def _folder(path: Path, size: int, channels: int) -> DataSplit:
+    from torchvision import datasets, transforms
+
+    if not path.is_dir():
+        raise AlexNetError(f"The image folder {path} does not exist.", fix="give a folder with a sub-folder per class.")
+    transform = transforms.Compose(
+        [
+            transforms.Resize((size, size)),
+            transforms.Grayscale(1) if channels == 1 else transforms.Lambda(lambda im: im.convert("RGB")),
+            transforms.ToTensor(),  # (C, S, S) in [0, 1]
+            transforms.Lambda(normalize),
+        ]
+    )
+    try:
+        full = datasets.ImageFolder(str(path), transform=transform)
+    except (FileNotFoundError, OSError) as exc:
+        raise AlexNetError(
+            f"{path} cannot be used as an image folder ({exc}).",
+            fix="put the images in one sub-folder per class, e.g. cats/1.jpg and dogs/2.jpg.",
+        ) from None
+    if len(full.classes) < 2:
+        raise AlexNetError(f"{path} has only one class folder.", fix="add a sub-folder for each class (at least two).")
+    train, val = split_indices(len(full))
+    return DataSplit("folder", Subset(full, train), Subset(full, val), tuple(full.classes))
+
+
+def _resize(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Bilinear resize of ``(N, C, h, w)`` floats to ``(N, C, size, size)``; antialiased when shrinking."""
+    shrinking = size < images.shape[-1]
+    return F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False, antialias=shrinking)
+
+
+def _to_channels(image: torch.Tensor, channels: int) -> torch.Tensor:
+    """``(c, S, S)`` with c in {1, 3} to ``(channels, S, S)``: repeat grey, or average RGB."""
+    if image.shape[0] == channels:
+        return image
+    if image.shape[0] == 1:
+        return image.expand(channels, -1, -1)
+    return image.mean(0, keepdim=True)
+
+
+@functools.cache
+def _cifar_class() -> Any:
+    """torchvision's CIFAR10, trusting files already present (no MD5 pass over 170 MB).
+
+    Built on first use: importing torchvision costs a second and a half that ``digits`` never needs.
+    """
+    from torchvision.datasets import CIFAR10
+
+    class LocalCIFAR10(CIFAR10):
+        files = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch", "batches.meta")
+
+        @classmethod
+        def present(cls, root: Path) -> bool:
+            return all(os.path.isfile(root / CIFAR_FOLDER / name) for name in cls.files)
+
+        def _check_integrity(self) -> bool:
+            return self.present(Path(self.root))
+
+        def _load_meta(self) -> None:
+            with open(os.path.join(self.root, self.base_folder, self.meta["filename"]), "rb") as infile:
+                self.classes = pickle.load(infile, encoding="latin1")[self.meta["key"]]
+            self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
+
+    return LocalCIFAR10

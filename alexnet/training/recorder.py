@@ -1,0 +1,189 @@
+"""Recording a run: ``RunRecorder`` writes the run directory (``alexnet.training.run_folder`` describes its files),
+``RunLogger`` is the set of trainer callbacks that feed it (metrics lines, status, validation,
+checkpoints) and draws the progress bar.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from alexnet.network.config import AlexNetConfig
+from alexnet.training import run_folder
+from alexnet.training.distributed import Distributed
+from alexnet.training.loop import Trainer, evaluate
+from alexnet.training.settings import TrainSettings
+
+
+class RunRecorder:
+    """Writes the run directory; a silent no-op on ranks other than 0."""
+
+    def __init__(self, run_dir: Path, active: bool) -> None:
+        self.run_dir, self.active = run_dir, active
+        self.metrics: run_folder.MetricsWriter | None = None
+        self.info: dict[str, Any] = {}
+        self._last_status = 0.0
+
+    def start(
+        self,
+        config: AlexNetConfig,
+        settings: TrainSettings,
+        dataset: dict[str, Any],
+        trainer: Trainer,
+        dist: Distributed,
+        notes: list[str],
+        checkpoint: dict[str, Any] | None,
+        mode: dict[str, Any] | None = None,
+    ) -> None:
+        """Write config.json (``mode``: how the steps run, e.g. precision and memory layout)."""
+        if not self.active:
+            return
+        saved = run_folder.read_json(self.run_dir / run_folder.CONFIG) or {}
+        self.info = {
+            "run_id": self.run_dir.name,
+            "created_at": saved.get("created_at", time.time()),
+            "network": config.to_dict(),
+            "training": asdict(settings),
+            "dataset": dataset,
+            "steps_per_epoch": trainer.steps_per_epoch,
+            "total_steps": trainer.total_steps,
+            "world_size": dist.world_size,
+            "device": str(trainer.device),
+            "mode": mode or {},
+            "notes": notes,
+        }
+        run_folder.write_json(self.run_dir / run_folder.CONFIG, self.info)
+        config.save(self.run_dir / run_folder.NETWORK)
+        self.metrics = run_folder.MetricsWriter(self.run_dir / run_folder.METRICS)
+        if checkpoint:
+            self.metrics.write({"kind": "resume", "step": checkpoint["step"], "elapsed": checkpoint["elapsed"]})
+        self.status("running", "training", trainer, force=True)
+
+    def status(self, state: str, message: str, trainer: Trainer | None = None, *, force: bool = True) -> None:
+        """Replace status.json; while running, at most once a second unless forced."""
+        now = time.time()
+        if not self.active or (not force and now - self._last_status < 1.0):
+            return
+        self._last_status = now
+        status = {"state": state, "pid": os.getpid(), "message": message, "updated_at": now}
+        if trainer is not None:
+            status |= {"step": trainer.step, "total_steps": trainer.total_steps, "epoch": trainer.epoch}
+        else:
+            old = run_folder.read_json(self.run_dir / run_folder.STATUS) or {}
+            status |= {k: old[k] for k in ("step", "total_steps", "epoch") if k in old}
+        run_folder.write_json(self.run_dir / run_folder.STATUS, status)
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self.metrics:
+            self.metrics.write(record)
+
+    def checkpoint(self, model: nn.Module, optimizer: torch.optim.Optimizer, trainer: Trainer, elapsed: float) -> None:
+        if not self.active:
+            return
+        rng = {"torch": torch.get_rng_state()}
+        run_folder.save_checkpoint(
+            self.run_dir / run_folder.CHECKPOINT,
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "step": trainer.step,
+                "epoch": trainer.epoch,
+                "elapsed": elapsed,
+                "rng": rng,
+            },
+        )
+
+    def close(self) -> None:
+        if self.metrics:
+            self.metrics.close()
+
+
+class RunLogger:
+    """The callbacks: metrics lines, status, validation, checkpoints and the progress bar."""
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        settings: TrainSettings,
+        recorder: RunRecorder,
+        model: nn.Module,
+        val: Dataset,
+        device: torch.device,
+        progress: bool,
+        elapsed_before: float,
+    ) -> None:
+        from tqdm import tqdm
+
+        self.settings, self.recorder, self.model, self.val, self.device = settings, recorder, model, val, device
+        self.optimizer = trainer.optimizer
+        self.started = time.perf_counter()
+        self.elapsed_before = elapsed_before  # training seconds before a resume
+        self.window_start, self.window_images = self.started, 0
+        # disable=None: a bar on a terminal, nothing in a log file
+        self.bar = tqdm(total=trainer.total_steps, initial=trainer.step, disable=None if progress else True)
+        trainer.add_callback("on_step_end", self.on_step_end)
+        trainer.add_callback("on_epoch_end", self.on_epoch_end)
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + time.perf_counter() - self.started
+
+    def on_step_end(self, trainer: Trainer) -> None:
+        self.bar.update(1)
+        self.bar.set_postfix(loss=f"{trainer.loss:.3f}", epoch=f"{trainer.epoch:.2f}")
+        self.window_images += trainer.images
+        if trainer.step % self.settings.log_every == 0:
+            now = time.perf_counter()
+            self.recorder.write(
+                {
+                    "kind": "step",
+                    "step": trainer.step,
+                    "epoch": round(trainer.epoch, 4),
+                    "loss": trainer.loss,
+                    "lr": self.optimizer.param_groups[0]["lr"],
+                    "images_per_sec": self.window_images / max(now - self.window_start, 1e-9),
+                    "elapsed": round(self.elapsed(), 3),
+                }
+            )
+            self.window_start, self.window_images = now, 0
+        self.recorder.status("running", "training", trainer, force=False)
+        if trainer.step % self.settings.checkpoint_every == 0:
+            self.recorder.checkpoint(self.model, self.optimizer, trainer, self.elapsed())
+
+    def on_epoch_end(self, trainer: Trainer) -> None:
+        if self.recorder.active:
+            self.validate(trainer)
+            self.recorder.checkpoint(self.model, self.optimizer, trainer, self.elapsed())
+
+    def restart_speed_window(self, trainer: Trainer) -> None:
+        """Validation and other epoch-end work is not training speed: images/s counts from here.
+        ``train_run`` registers it as the last epoch-end callback, after this logger's and the hooks'."""
+        self.window_start, self.window_images = time.perf_counter(), 0
+
+    def validate(self, trainer: Trainer) -> None:
+        val_loss, val_accuracy = evaluate(self.model, self.val, batch_size=self.settings.batch_size, device=self.device)
+        losses = trainer.epoch_losses
+        record = {
+            "kind": "epoch",
+            "step": trainer.step,
+            "epoch": round(trainer.epoch, 4),
+            "train_loss": sum(losses) / len(losses) if losses else None,
+            "val_loss": val_loss,
+            "val_accuracy": val_accuracy,
+            "elapsed": round(self.elapsed(), 3),
+        }
+        self.recorder.write(record)
+        self.bar.write(
+            f"epoch {trainer.epoch:.2f}: train loss {record['train_loss'] or math.nan:.4f}, "
+            f"val loss {val_loss:.4f}, val accuracy {val_accuracy:.1%}"
+        )
+
+    def close(self) -> None:
+        self.bar.close()

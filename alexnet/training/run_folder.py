@@ -1,0 +1,169 @@
+"""The run directory: the only thing the trainer and its watchers share.
+
+One folder per run, under the runs directory (``ALEXNET_RUNS_DIR``, else ``<repo>/runs``)::
+
+    runs/20250101-120000-digits/
+        config.json     network and training settings, dataset facts, step counts
+        network.json    the network alone (loadable with ``--config``)
+        metrics.jsonl   append-only; one JSON object per line, flushed as written:
+                        {"kind": "step", "step", "epoch", "loss", "lr", "images_per_sec", "elapsed"}
+                        {"kind": "epoch", "step", "epoch", "train_loss", "val_loss", "val_accuracy", "elapsed"}
+                        {"kind": "resume", "step", "elapsed"}  (training restarted from a checkpoint)
+        status.json     {"state", "pid", "message", "updated_at", "step", "total_steps", ...}, replaced atomically
+        checkpoint.pt   model, optimizer, step, epoch, elapsed seconds, RNG state; replaced atomically
+        train.log       the trainer's own output, when started by ``alexnet.runs``
+
+Writers replace whole files through a temporary file and ``os.replace`` (atomic on POSIX), so a
+reader, or a trainer killed with SIGKILL, never leaves a half-written status or checkpoint.
+Times are Unix seconds; ``elapsed`` is training seconds, carried across resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+CONFIG = "config.json"
+NETWORK = "network.json"
+METRICS = "metrics.jsonl"
+STATUS = "status.json"
+CHECKPOINT = "checkpoint.pt"
+LOG = "train.log"
+RUNS_DIR_ENV = "ALEXNET_RUNS_DIR"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STATES = ("running", "finished", "stopped", "failed", "diverged")
+
+
+def default_runs_dir() -> Path:
+    """``$ALEXNET_RUNS_DIR`` if set, else ``runs/`` in the repository."""
+    return Path(os.environ.get(RUNS_DIR_ENV) or REPO_ROOT / "runs")
+
+
+def new_run_id(runs_dir: Path, dataset: str) -> str:
+    """A readable, sortable, unused name: ``YYYYmmdd-HHMMSS-<dataset>`` (``-2``, ``-3``... if taken)."""
+    base = time.strftime("%Y%m%d-%H%M%S") + f"-{dataset}"
+    run_id, n = base, 1
+    while (runs_dir / run_id).exists():
+        n += 1
+        run_id = f"{base}-{n}"
+    return run_id
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Replace ``path`` with ``data`` atomically (temporary file in the same folder, then rename)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=_jsonable) + "\n")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The object in ``path``, or ``None`` if it is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class MetricsWriter:
+    """Appends one JSON line per record to metrics.jsonl and flushes it at once."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("a", encoding="utf-8")
+        # a trainer killed mid-write left a torn last line: end it, or the first record of the
+        # resumed run would be glued to it and lost with it
+        if self._file.tell() and _last_byte(path) != b"\n":
+            self._file.write("\n")
+            self._file.flush()
+
+    def write(self, record: dict[str, Any]) -> None:
+        # one write call per line: a reader sees whole lines, or a torn last line it skips
+        clean = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in record.items()}
+        self._file.write(json.dumps(clean, default=_jsonable) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _last_byte(path: Path) -> bytes:
+    with path.open("rb") as file:
+        file.seek(-1, os.SEEK_END)
+        return file.read(1)
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    """Every complete record of a metrics.jsonl, with steps redone after a resume replacing the old ones.
+
+    A trainer killed mid-run may leave a torn last line: it is skipped. After a crash, steps
+    logged after the last checkpoint are trained again on resume, so a ``resume`` record at
+    step s drops earlier records past s: the curve continues from the checkpoint without a
+    gap and without going back in time.
+    """
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    records: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a line torn by a kill, or still being written
+        if not isinstance(record, dict) or not isinstance(record.get("step"), int):
+            continue
+        if record.get("kind") == "resume":
+            records = [r for r in records if r["step"] <= record["step"]]
+        records.append(record)
+    return records
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """``torch.save`` to a temporary file, then rename over ``path``: never a half-written checkpoint."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+CHECKPOINT_KEYS = ("model", "optimizer", "step")  # what every checkpoint of ``RunRecorder`` holds
+
+
+def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """A checkpoint written by ``save_checkpoint``, loaded safely (tensors and plain data only).
+
+    Raises:
+        AlexNetError: the file is cut short, not a PyTorch file, holds code rather than data,
+            or is some other program's checkpoint (no model, optimizer and step).
+    """
+    from alexnet.errors import AlexNetError
+
+    run = path.parent.name
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # truncated zip, pickle with code in it, not a torch file at all...
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise AlexNetError(
+            f"The checkpoint of run {run} ({path.name}) cannot be read: it was cut short, or it is not a "
+            f"checkpoint this app wrote ({first}).",
+            fix="start a new run; a run resumes only from a checkpoint its own trainer saved.",
+        ) from None
+    missing = [key for key in CHECKPOINT_KEYS if not isinstance(state, dict) or key not in state]
+    if missing:
+        raise AlexNetError(
+            f"The checkpoint of run {run} ({path.name}) is not one this app wrote: it has no {', '.join(missing)}.",
+            fix="start a new run; a run resumes only from a checkpoint its own trainer saved.",
+        )
+    return state
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON for what ``json`` cannot write itself (paths)."""
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -1,0 +1,120 @@
+"""The Architecture page's "why" views: one layer's convolution arithmetic, and what each value would give.
+
+Not a page itself (pages/architecture.py calls it). Both views are pure arithmetic
+(``alexnet.network.window``, ``alexnet.network.whatif``): they cost no forward pass, so they follow every
+slider within the same rerun. Their figures are cached: plotly builds and checks every bar and
+frame as an object (0.26 s for the arithmetic figure, 0.08 s for the what-if chart, most of a
+rerun), and a slider step changes one of them at most.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from alexnet.network.config import AlexNetConfig
+from alexnet.network.shapes import LayerShape, ShapeReport, layer_window
+from alexnet.network.whatif import SWEEPABLE, sweep
+from alexnet.network.window import axis_geometry
+from alexnet.plots.arithmetic import arithmetic_figure, formula_caption, whatif_figure
+from alexnet.units import format_count, format_mult_adds
+from pages.parts.block_editor import ARITH_LAYER_KEY
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+WHATIF_KEY = "arch_whatif"
+PLOT_CONFIG = {"displayModeBar": False}
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def sliding_window_figure(size: int, kernel: int, stride: int, padding: int) -> go.Figure:
+    """One axis of a layer, drawn; shared read-only (st.plotly_chart serialises a copy)."""
+    geometry = axis_geometry(size, kernel, stride, padding)
+    return arithmetic_figure(geometry, title=formula_caption(geometry))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def sweep_figure(config: AlexNetConfig, index: int, field: str) -> go.Figure:
+    """The what-if chart of block ``index``'s ``field``; shared read-only."""
+    current = getattr(config.blocks[index], field)
+    return whatif_figure(sweep(config, index, field), SWEEPABLE[field], current)
+
+
+def _geometry_numbers(config: AlexNetConfig, layer: LayerShape) -> tuple[int, int, int, int]:
+    """(W, K, S, P) of a conv or pool layer: its input side and its block's window."""
+    return (layer.in_shape[1], *layer_window(config, layer))
+
+
+def show_arithmetic(config: AlexNetConfig, report: ShapeReport) -> None:
+    """A layer picker, the formula with its numbers and the sliding-window figure along one axis."""
+    layers = {layer.name: layer for layer in report.layers if layer.kind in ("conv", "pool")}
+    if not layers:
+        st.caption("No convolution or pool can be computed yet: see the error above.")
+        return
+    if st.session_state.get(ARITH_LAYER_KEY) not in layers:
+        st.session_state[ARITH_LAYER_KEY] = next(iter(layers))
+    pick, text = st.columns([1, 4], vertical_alignment="bottom")
+    name = pick.selectbox("Layer", list(layers), key=ARITH_LAYER_KEY)
+    layer = layers[name]
+    size, kernel, stride, padding = _geometry_numbers(config, layer)
+    geometry = axis_geometry(size, kernel, stride, padding)
+    kind = "convolution" if layer.kind == "conv" else "max-pool"
+    text.markdown(
+        f"**{name}**: a {kernel}×{kernel} {kind} with stride {stride} and padding {padding}, along one side of "
+        f"its {size}×{size} input. Each output cell is one position of the window."
+    )
+    notes = []
+    if geometry.dropped:
+        notes.append(
+            f"the last {geometry.dropped} cells (red) fall short of a whole step: the floor drops them"
+            if geometry.dropped > 1
+            else "the last cell (red) falls short of a whole step: the floor drops it"
+        )
+    if geometry.compressed:
+        notes.append("the middle of the axis is squeezed so that the start and the end show at full size")
+    if len(geometry.frames()) < geometry.out:
+        notes.append(f"the play control visits {len(geometry.frames())} of the {geometry.out} positions")
+    st.plotly_chart(sliding_window_figure(size, kernel, stride, padding), config=PLOT_CONFIG, key="arith_figure")
+    st.caption(
+        "Press ▶ Play or drag the slider under the figure to move the window one output cell at a time. "
+        + ("; ".join(notes).capitalize() + "." if notes else "")
+    )
+
+
+def show_whatif(config: AlexNetConfig, number: int) -> None:
+    """What each value of one of block ``number``'s hyperparameters would give (no forward pass)."""
+    field = st.selectbox(
+        f"What if conv{number}'s … were",
+        list(SWEEPABLE),
+        index=1,  # the stride: the learner's first question
+        format_func=lambda f: SWEEPABLE[f],
+        key=WHATIF_KEY,
+        help="Each value of this hyperparameter, the rest of the network unchanged: pure arithmetic, no forward pass.",
+    )
+    current = getattr(config.blocks[number - 1], field)
+    points = sweep(config, number - 1, field)
+    st.plotly_chart(sweep_figure(config, number - 1, field), config=PLOT_CONFIG, key="whatif_chart")
+    now = next((p for p in points if p.value == current), None)
+    broken = [p.value for p in points if p.failed_layer is not None]
+    text = (
+        f"Now ({SWEEPABLE[field]} = {current}): last map {now.last_side} px, {format_count(now.params)} parameters, "
+        f"{format_mult_adds(now.mult_adds)}."
+        if now and now.failed_layer is None
+        else f"Now ({SWEEPABLE[field]} = {current}) the network fails."
+    )
+    if broken:
+        text += f" ✗ breaks the network: {_ranges(broken)}."
+    st.caption(text)
+
+
+def _ranges(values: list[int]) -> str:
+    """[1, 2, 3, 7] -> "1–3, 7"."""
+    parts: list[list[int]] = []
+    for value in values:
+        if parts and value == parts[-1][-1] + 1:
+            parts[-1].append(value)
+        else:
+            parts.append([value])
+    return ", ".join(f"{p[0]}–{p[-1]}" if len(p) > 1 else str(p[0]) for p in parts)

@@ -1,0 +1,119 @@
+"""What every page shares: the current configuration in the session and the sidebar.
+
+Not a page itself (app.py lists the pages). The configuration lives in
+``st.session_state["config"]``, a frozen ``AlexNetConfig``, so it survives page switches even
+though Streamlit forgets the widgets of a page that is not shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+
+import streamlit as st
+
+from alexnet.errors import AlexNetError
+from alexnet.network.config import PRESETS, AlexNetConfig
+from alexnet.network.edit import LIMITS
+
+DEFAULT_PRESET = "paper"
+CONFIG_KEY = "config"
+PRESET_KEY = "preset"
+
+
+def current_config() -> AlexNetConfig:
+    """The configuration the user is building (the default preset on a first visit)."""
+    if CONFIG_KEY not in st.session_state:
+        st.session_state[CONFIG_KEY] = PRESETS[st.session_state.get(PRESET_KEY, DEFAULT_PRESET)]
+    return st.session_state[CONFIG_KEY]
+
+
+def current_preset() -> AlexNetConfig:
+    """The preset the current configuration started from (what the diff compares against)."""
+    return PRESETS[st.session_state.get(PRESET_KEY, DEFAULT_PRESET)]
+
+
+def set_config(config: AlexNetConfig) -> None:
+    """Replace the configuration (a preset, an import, a link) and make every editor widget show it."""
+    st.session_state[CONFIG_KEY] = config
+    sync_editor_widgets(config)
+
+
+def editor_values(config: AlexNetConfig) -> dict[str, object]:
+    """The value each editor widget (keys "edit_...", here and on the Architecture page) shows for ``config``."""
+    values: dict[str, object] = {
+        "edit_input_size": config.input_size,
+        "edit_num_classes": config.num_classes,
+        "edit_num_blocks": len(config.blocks),
+        "edit_in_channels": config.in_channels,
+        "edit_adaptive_pool": config.adaptive_pool is not None,
+        "edit_adaptive_pool_size": config.adaptive_pool or 6,
+        "edit_num_hidden": len(config.hidden_sizes),
+        "edit_dropout": float(config.dropout),
+    }
+    for number, block in enumerate(config.blocks, start=1):
+        # one widget per BlockConfig field, keyed by the field's name
+        values |= {f"edit_block{number}_{name}": value for name, value in asdict(block).items()}
+    for number, width in enumerate(config.hidden_sizes, start=1):
+        values[f"edit_hidden{number}_size"] = width
+    return values
+
+
+def sync_editor_widgets(config: AlexNetConfig) -> None:
+    """Write ``config`` into the editor widgets' state.
+
+    Deleting a widget's key is not enough in a real browser: a keyed widget keeps its id, so the
+    browser goes on showing the old number and sends it back with the next interaction (the
+    cifar preset snapped back to 227 px and 96 channels). Values written to the session state
+    before the widgets run are what the browser is told to show. Widgets of blocks that no
+    longer exist are forgotten.
+    """
+    values = editor_values(config)
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith("edit_") and k not in values]:
+        del st.session_state[key]
+    for key, value in values.items():
+        st.session_state[key] = value
+
+
+def _on_preset_change() -> None:
+    set_config(PRESETS[st.session_state[PRESET_KEY]])
+
+
+def sidebar(*, input_slider: bool = False) -> AlexNetConfig:
+    """The preset, input size and class count, shared by every page.
+
+    Args:
+        input_slider: draw the input size as a slider (the Architecture page, where sliding it is
+            the point) rather than a number box; both keep the key "edit_input_size".
+    """
+    config = current_config()
+    # A widget drawn by a new page is a new widget to the browser: without this write it showed
+    # "paper" (its first option) after a page switch while the network stayed cifar, and a pick
+    # of "paper" was then ignored. Writing the key tells the browser the value to show.
+    if PRESET_KEY in st.session_state:
+        st.session_state[PRESET_KEY] = st.session_state[PRESET_KEY]
+    with st.sidebar:
+        st.selectbox(
+            "Preset",
+            list(PRESETS),
+            key=PRESET_KEY,
+            on_change=_on_preset_change,
+            help="paper: the 2012 article (227x227). notebook: 224x224 with conv1 padding 2. "
+            "torchvision: torchvision's AlexNet. cifar: a small AlexNet for 32x32 images.",
+        )
+        size_widget = st.slider if input_slider else st.number_input
+        size = size_widget(
+            "Input size (pixels)", *LIMITS["input_size"], value=config.input_size, key="edit_input_size",
+            help="W = H of the square input image. A focused slider moves one pixel per arrow key.",
+        )  # fmt: skip
+        classes = st.number_input(
+            "Classes", min_value=1, max_value=10_000, value=config.num_classes, key="edit_num_classes"
+        )
+        if (size, classes) != (config.input_size, config.num_classes):
+            config = replace(config, input_size=int(size), num_classes=int(classes))
+            st.session_state[CONFIG_KEY] = config
+    return config
+
+
+def show_error(error: AlexNetError) -> None:
+    """A user's mistake, explained: never a traceback."""
+    st.error(error.message, icon=":material/error:")

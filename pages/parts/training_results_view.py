@@ -1,0 +1,103 @@
+"""The Training page's results section: what a run learned, read from the files its trainer wrote.
+
+Confusion matrix, per-class accuracy and the most confidently wrong validation images at the
+run's latest saved step, and conv1's filters at every epoch (``alexnet.training.results`` reads them,
+``alexnet.plots.results`` draws them). Nothing here trains or evaluates a network.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from alexnet import runs
+from alexnet.errors import AlexNetError
+from alexnet.plots import results as plots
+from alexnet.training import results
+from pages.parts.shared import show_error
+
+WRONG_SHOWN = 12  # images in the "most confidently wrong" grid
+PLOT_CONFIG = {"displayModeBar": False}
+
+
+@st.cache_data(max_entries=4, show_spinner="Loading the validation images…")
+def _wrong_pictures(run_path: str, step: int, indices: tuple[int, ...]) -> np.ndarray:
+    """The validation images at ``indices`` for display (cached per run and step: loading the set takes a moment)."""
+    return results.validation_pictures(results.validation_set(run_path), list(indices))
+
+
+def show(info: runs.RunInfo) -> None:
+    """The section for one run; a short note instead while it has no results yet."""
+    st.subheader("What the network learned", divider="gray")
+    try:
+        predictions = results.latest_predictions(info.path)
+        history = results.filter_history(info.path)
+    except AlexNetError as error:
+        show_error(error)
+        return
+    if predictions is None and history is None:
+        st.info(
+            "The confusion matrix and conv1's filters appear after the run's first epoch "
+            "(runs started before this feature have none).",
+            icon=":material/hourglass_top:",
+        )
+        return
+    if predictions is not None:
+        _per_class(info, predictions)
+    if history is not None:
+        _filters(history)
+
+
+def _per_class(info: runs.RunInfo, predictions: results.Predictions) -> None:
+    classes = runs.run_classes(info.path) or [str(i) for i in range(int(info.network.get("num_classes", 0)))]
+    matrix = results.confusion_matrix(predictions, len(classes))
+    st.markdown(
+        f"On the **{len(predictions.label):,} validation images** after epoch {predictions.epoch:g} "
+        f"(step {predictions.step}): **{predictions.accuracy:.1%}** right. Each row of the matrix is a true class, "
+        "each column the class the network said; the diagonal holds the right answers."
+    )
+    left, right = st.columns(2)
+    left.plotly_chart(plots.confusion_figure(matrix, classes), config=PLOT_CONFIG, key="results_confusion")
+    right.plotly_chart(
+        plots.class_accuracy_figure(results.per_class_accuracy(matrix), classes, matrix.sum(axis=1)),
+        config=PLOT_CONFIG,
+        key="results_accuracy",
+    )
+    wrong = results.confidently_wrong(predictions, WRONG_SHOWN)
+    if not len(wrong):
+        st.success("Every validation image is classified right.", icon=":material/check_circle:")
+        return
+    st.markdown(
+        f"**The {len(wrong)} most confidently wrong validation images**: the network was surest of these "
+        "answers, and they are wrong."
+    )
+    try:
+        pictures = _wrong_pictures(str(info.path), predictions.step, tuple(int(i) for i in predictions.index[wrong]))
+    except AlexNetError as error:
+        show_error(error)
+        return
+    captions = [
+        f"true {classes[predictions.label[i]]}, said {classes[predictions.predicted[i]]} "
+        f"({predictions.confidence[i]:.0%})"
+        for i in wrong
+    ]
+    st.plotly_chart(plots.wrong_images_figure(pictures, captions), config=PLOT_CONFIG, key="results_wrong")
+
+
+def _filters(history: results.FilterHistory) -> None:
+    count, _, kernel, _ = history.weights.shape[1:]
+    if len(history.epochs) == 1:
+        st.markdown(
+            f"**conv1's {count} filters ({kernel} x {kernel}) as initialised**: random. After each epoch the run "
+            "saves them again, and a slider here shows how they form."
+        )
+        st.plotly_chart(
+            plots.filters_animation(history.weights, history.epochs), config=PLOT_CONFIG, key="results_filters"
+        )
+        return
+    st.markdown(
+        f"**conv1's {count} filters ({kernel} x {kernel}) from initialisation to epoch {history.epochs[-1]:g}**, "
+        "the paper's Figure 3 for this run. Drag the slider to an epoch, or press play to watch them form. Each "
+        "filter is stretched to its own range: dark = most negative weight, bright = most positive."
+    )
+    st.plotly_chart(plots.filters_animation(history.weights, history.epochs), config=PLOT_CONFIG, key="results_filters")
