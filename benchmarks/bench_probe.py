@@ -7,26 +7,20 @@ and their ratio. Run: ``python -m benchmarks.bench_probe [--preset paper] [--rep
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 
 import torch
 
+from alexnet.bench.timing import median_seconds
 from alexnet.inspect.probe import probe, probe_shapes
 from alexnet.network.config import PRESETS
 from alexnet.network.model import build_model
 from alexnet.network.shapes import analyze
 
 
-def median_seconds(work: Callable[[], object], repeat: int) -> float:
+def warm_median_seconds(work: Callable[[], object], repeat: int) -> float:
     work()  # warm-up: first calls pay for lazy initialisation
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_seconds(lambda _: work(), repeat)
 
 
 def main() -> None:
@@ -41,9 +35,9 @@ def main() -> None:
         return probe(model, torch.zeros(1, config.in_channels, config.input_size, config.input_size)).shapes
 
     timings = {
-        "analytic (shapes.analyze)": median_seconds(lambda: analyze(config), args.repeat),
-        "meta build + forward (probe_shapes)": median_seconds(lambda: probe_shapes(config), args.repeat),
-        "cpu build + forward": median_seconds(cpu_probe, args.repeat),
+        "analytic (shapes.analyze)": warm_median_seconds(lambda: analyze(config), args.repeat),
+        "meta build + forward (probe_shapes)": warm_median_seconds(lambda: probe_shapes(config), args.repeat),
+        "cpu build + forward": warm_median_seconds(cpu_probe, args.repeat),
     }
     baseline = timings["cpu build + forward"]
     threads = torch.get_num_threads()

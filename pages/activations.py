@@ -19,6 +19,7 @@ from alexnet.inspect import images, pretrained
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import analyze
 from alexnet.plots import activations as plots
+from alexnet.plots import prediction
 from pages.parts import gradcam_view, receptive_field_view
 from pages.parts.activation_data import (
     DIGIT,
@@ -42,7 +43,7 @@ picture_figure = _figure(plots.picture_figure)
 feature_map_figure = _figure(plots.feature_map_figure)
 ranges_figure = _figure(plots.ranges_figure)
 filters_figure = _figure(plots.filters_figure)
-top_classes_figure = _figure(plots.top_classes_figure)
+top_classes_figure = _figure(prediction.top_classes_figure)
 
 COUNTS = {"16": 16, "32": 32, "64": 64, "all": None}
 ORDERS = {"first channels": "index", "most active": "active"}

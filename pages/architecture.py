@@ -7,23 +7,19 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from alexnet.errors import AlexNetError
 from alexnet.inspect.tables import (
     agreement_text,
     blank_or_count,
     input_ranges_text,
-    runnable_prefix,
     shape_rows,
 )
 from alexnet.network import link
 from alexnet.network.config import AlexNetConfig
-from alexnet.network.diff import describe, diff_configs
-from alexnet.network.edit import LIMITS, import_config, with_hidden_count
-from alexnet.network.export import to_pytorch_source
+from alexnet.network.edit import LIMITS, with_hidden_count
 from alexnet.network.shapes import MAX_INPUT_SIZE, ShapeReport, analyze, working_input_sizes
 from alexnet.plots.architecture import network_figure
 from alexnet.units import format_count, format_mult_adds, shape_text
-from pages.parts import warmup
+from pages.parts import config_tabs, warmup
 from pages.parts.arithmetic_view import show_arithmetic, show_whatif
 from pages.parts.block_editor import block_summary, blocks_editor
 from pages.parts.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
@@ -38,8 +34,6 @@ CHECKING = (
     ":material/hourglass_top: Checking with PyTorch… The shapes below are the formula's; PyTorch is still loading, "
     "and its forward pass fills in the **By PyTorch** column as soon as it can."
 )
-IMPORT_KEY = "import_file"  # not "edit_": an import must survive sync_editor_widgets()
-IMPORT_RESULT_KEY = "import_result"
 URL_CHECKED_KEY = "url_checked"
 
 
@@ -50,16 +44,9 @@ def real_shapes(config: AlexNetConfig) -> dict[str, tuple[int, ...]]:
     Call it once ``warmup.torch_ready()``: the import is here, not at the top, so that the page
     draws everything else while PyTorch loads in the background.
     """
-    from alexnet.inspect.probe import probe_shapes
+    from alexnet.inspect.probe import analyze_and_probe
 
-    report = analyze(config)
-    runnable = config if report.ok else runnable_prefix(config, report)
-    if runnable is None:
-        return {}
-    try:
-        return probe_shapes(runnable)
-    except AlexNetError:
-        return {}
+    return analyze_and_probe(config)[1]
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -83,20 +70,6 @@ def load_from_link() -> None:
     if loaded is not None:
         st.session_state[PRESET_KEY], config = loaded
         set_config(config)
-
-
-def on_upload() -> None:
-    """Import the uploaded JSON before the widgets are drawn; a broken file changes nothing."""
-    upload = st.session_state.get(IMPORT_KEY)
-    if upload is None:
-        return
-    try:
-        config = import_config(upload.getvalue())
-    except AlexNetError as error:
-        st.session_state[IMPORT_RESULT_KEY] = (False, f"{upload.name}: {error.message}")
-        return
-    set_config(config)
-    st.session_state[IMPORT_RESULT_KEY] = (True, f"Loaded {upload.name}.")
 
 
 def classifier_editor(config: AlexNetConfig) -> AlexNetConfig:
@@ -260,77 +233,6 @@ def show_table(rows: list[dict[str, Any]], *, pending: bool = False) -> None:
     )
 
 
-def show_diff(config: AlexNetConfig, preset: AlexNetConfig, preset_name: str) -> None:
-    diff = diff_configs(preset, config)
-    if diff.unchanged:
-        st.info(f"This is the **{preset_name}** preset as it is. Change a setting to see what it does.")
-        return
-    left, right = st.columns([2, 3])
-    with left:
-        st.markdown(f"**Settings** ({len(diff.changes)} changed)")
-        st.dataframe(
-            [{"setting": c.where, preset_name: describe(c.old), "yours": describe(c.new)} for c in diff.changes],
-            hide_index=True,
-        )
-    with right:
-        st.markdown("**Shapes that changed**")
-        if diff.shapes:
-            st.dataframe(
-                [{"layer": s.layer, preset_name: shape_text(s.old), "yours": shape_text(s.new)} for s in diff.shapes],
-                hide_index=True,
-            )
-        else:
-            st.caption("No output shape changed.")
-    costs = [
-        ("Parameters", diff.old_params, diff.new_params, format_count),
-        ("Mult-adds", diff.old_mult_adds, diff.new_mult_adds, format_mult_adds),
-    ]
-    st.markdown(
-        " · ".join(
-            f"**{label}:** {fmt(old) if old is not None else '–'} → {fmt(new) if new is not None else 'fails'}"
-            for label, old, new, fmt in costs
-        )
-        + f" · **Last feature map:** {shape_text(diff.old_output)} → {shape_text(diff.new_output)}"
-    )
-
-
-def show_export_import(config: AlexNetConfig, report: ShapeReport) -> None:
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Export**")
-        st.download_button(
-            "Configuration (JSON)", config.to_json(), file_name="alexnet_config.json", mime="application/json",
-            icon=":material/download:", key="download_json", on_click="ignore",
-        )  # fmt: skip
-        source = to_pytorch_source(config) if report.ok else ""
-        st.download_button(
-            "PyTorch model (.py)", source, file_name="alexnet_model.py", mime="text/x-python",
-            icon=":material/code:", key="download_py", on_click="ignore", disabled=not report.ok,
-            help="A stand-alone file with plain torch.nn: `python alexnet_model.py` builds it and runs one image.",
-        )  # fmt: skip
-        if not report.ok:
-            st.caption("Fix the error above to export a runnable model.")
-        else:
-            # drawn only while open: highlighting 90 lines of Python cost the browser a quarter of a
-            # second on every page load, for a panel most visits never open
-            reader = st.expander("Read the PyTorch file", key="read_py_source", on_change="rerun")
-            if reader.open:
-                reader.code(source, language="python")
-    with right:
-        st.markdown("**Import**")
-        st.file_uploader(
-            "Load a configuration (.json)", type=["json"], key=IMPORT_KEY, on_change=on_upload,
-            help="A file saved with the export button; it replaces the current configuration.",
-        )  # fmt: skip
-        result = st.session_state.get(IMPORT_RESULT_KEY)
-        if result is not None:
-            ok, message = result
-            if ok:
-                st.success(message, icon=":material/check:")
-            else:
-                st.error(message + " Your current configuration is unchanged.", icon=":material/error:")
-
-
 load_from_link()
 config = sidebar(input_slider=True)
 preset_name = st.session_state.get(PRESET_KEY, "paper")
@@ -369,9 +271,9 @@ with st.sidebar:
     else:
         st.caption("No input size works yet: see the error on the page.")
 with diff_tab:
-    show_diff(config, preset, preset_name)
+    config_tabs.show_diff(config, preset, preset_name)
 with files_tab:
-    show_export_import(config, report)
+    config_tabs.show_export_import(config, report)
 
 st.subheader("Convolution arithmetic")
 show_arithmetic(config, report)

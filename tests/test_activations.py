@@ -18,6 +18,7 @@ from alexnet.network.config import preset
 from alexnet.network.model import build_model
 from alexnet.network.shapes import analyze
 from alexnet.plots import activations as plots
+from alexnet.plots import prediction, raster
 
 MOSAIC_BUDGET = 600_000  # bytes of figure JSON for paper conv1 (96 x 55 x 55); heatmaps need ~1.7 MB
 
@@ -83,11 +84,11 @@ def test_mosaic_tiles_match_the_maps():
     maps = np.zeros((6, 5, 5), np.float32)
     maps[2] = 1.0
     maps[4] = -1.0
-    tiles, corners = plots.mosaic(plots.levels(maps, -1.0, 1.0), columns=3, gap=1)
+    tiles, corners = raster.mosaic(raster.levels(maps, -1.0, 1.0), columns=3, gap=1)
     assert tiles.shape == (2 * 6 + 1, 3 * 6 + 1)
     assert len(corners) == 6
     top, left = corners[2]
-    assert (tiles[top : top + 5, left : left + 5] == plots.LEVELS - 1).all()
+    assert (tiles[top : top + 5, left : left + 5] == raster.LEVELS - 1).all()
     top, left = corners[4]
     assert (tiles[top : top + 5, left : left + 5] == 0).all()
 
@@ -129,7 +130,7 @@ def test_channel_stats_counts_relu_zeros():
 
 def test_top_classes_softmax_sums_to_one():
     logits = np.array([1.0, 3.0, 2.0, -1.0])
-    probabilities = plots.softmax(logits)
+    probabilities = prediction.softmax(logits)
     assert probabilities.sum() == pytest.approx(1.0)
-    figure = plots.top_classes_figure(logits, ["a", "b", "c", "d"], k=2)
+    figure = prediction.top_classes_figure(logits, ["a", "b", "c", "d"], k=2)
     assert list(figure.data[0].y) == ["b (#1)", "c (#2)"]

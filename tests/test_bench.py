@@ -113,7 +113,10 @@ def test_a_launched_child_sees_the_settings():
 
 def test_tune_this_process_applies_mallopt():
     # in a child: the settings last for the rest of a process's life
-    code = "import os; from alexnet.training import environment; print(environment.tune_this_process(), os.environ['MALLOC_MMAP_MAX_'])"
+    code = (
+        "import os; from alexnet.training import environment; "
+        "print(environment.tune_this_process(), os.environ['MALLOC_MMAP_MAX_'])"
+    )
     env = environment.default_env() | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "0"]  # glibc on Linux

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from alexnet.inspect.probe import runnable_prefix
 from alexnet.inspect.tables import (
     AGREE,
     DISAGREE,
@@ -15,7 +16,6 @@ from alexnet.inspect.tables import (
     blank_or_count,
     input_ranges_text,
     receptive_rows,
-    runnable_prefix,
     shape_rows,
 )
 from alexnet.network.config import PRESETS

@@ -74,3 +74,13 @@ def run_from_args(args: argparse.Namespace) -> int:
         f"top prediction {labels[result.top]!r}) -> {args.out}"
     )
     return 0
+
+
+def main(argv: list[str]) -> int:
+    """``python -m alexnet explain ARGS``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m alexnet explain",
+        description="Where a trained run looks in an image: its Grad-CAM laid over the image, as a PNG.",
+    )
+    add_arguments(parser)
+    return run_from_args(parser.parse_args(argv))

@@ -128,3 +128,10 @@ def _mark_failed(args: argparse.Namespace, message: str) -> None:
             path / run_folder.STATUS,
             old | {"state": "failed", "pid": os.getpid(), "message": message, "updated_at": time.time()},
         )
+
+
+def main(argv: list[str]) -> int:
+    """``python -m alexnet train ARGS``."""
+    parser = argparse.ArgumentParser(prog="python -m alexnet train", description="Train the configured network.")
+    add_train_arguments(parser)
+    return run_from_args(parser.parse_args(argv))

@@ -25,7 +25,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torchvision.transforms import v2
 
-from alexnet.errors import AlexNetError
+from alexnet.errors import AlexNetError, first_line
 from alexnet.inspect.probe import probe
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.model import AlexNet
@@ -87,16 +87,22 @@ def sample_photo(name: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _digits() -> tuple[np.ndarray, np.ndarray]:
+def digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled handwritten digits, read once per process (no download).
+
+    Returns:
+        images (1797, 8, 8) float64 with values 0..16, and labels (1797,) int 0..9. The one loader
+        of the digits: the Activations page's samples and the training dataset both read it.
+    """
     from sklearn.datasets import load_digits
 
     digits = load_digits()
-    return digits.images, digits.target  # (1797, 8, 8) values 0..16, (1797,) labels 0..9
+    return digits.images, digits.target
 
 
 def digit_counts() -> dict[int, int]:
     """How many examples of each digit 0..9 scikit-learn's bundled set holds (about 180 each)."""
-    _, labels = _digits()
+    _, labels = digits_arrays()
     return {int(d): int((labels == d).sum()) for d in range(10)}
 
 
@@ -109,7 +115,7 @@ def digit_sample(digit: int, nth: int = 0) -> np.ndarray:
     Raises:
         AlexNetError: no such digit or example.
     """
-    images, labels = _digits()
+    images, labels = digits_arrays()
     indices = np.flatnonzero(labels == digit)
     if len(indices) == 0:
         raise AlexNetError(f"There is no digit {digit!r}.", fix="choose a digit from 0 to 9.")
@@ -174,7 +180,7 @@ def decode_upload(data: bytes) -> tuple[np.ndarray, list[str]]:
         # truncated or corrupt data: Pillow raises OSError ("image file is truncated"),
         # SyntaxError (broken headers) or ValueError, depending on the format
         raise AlexNetError(
-            f"This image file is damaged or incomplete and cannot be decoded ({_first_line(exc)}).",
+            f"This image file is damaged or incomplete and cannot be decoded ({first_line(exc)}).",
             fix="save the image again, or upload another one.",
         ) from None
 
@@ -185,11 +191,6 @@ def _too_large(width: int, height: int) -> AlexNetError:
         f"at most {MAX_UPLOAD_PIXELS // 1_000_000} megapixels are accepted.",
         fix="shrink the image before uploading it.",
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def _to_rgb(image: Image.Image, notes: list[str]) -> np.ndarray:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import nn
 
-from alexnet.errors import AlexNetError
+from alexnet.errors import AlexNetError, first_line
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.memory import check_memory, estimate_memory, memory_budget
 from alexnet.network.model import build_model
+from alexnet.network.shapes import ShapeReport, analyze
 
 
 @dataclass
@@ -84,7 +85,7 @@ def probe(
         done = [p for p in started if p in result.shapes]
         after = f"after {done[-1]} ran" if done else "before any layer ran"
         raise AlexNetError(
-            f"the forward pass failed {after}: {str(exc).splitlines()[0]}",
+            f"the forward pass failed {after}: {first_line(exc)}",
             layer=failed,
             fix="check this layer's settings against the shape table.",
         ) from None
@@ -149,3 +150,37 @@ def _shape_probe_device(config: AlexNetConfig) -> str:
     except AlexNetError:  # a configuration that cannot work: the meta pass says where it fails
         return "meta"
     return "cpu" if small else "meta"
+
+
+def runnable_prefix(config: AlexNetConfig, report: ShapeReport) -> AlexNetConfig | None:
+    """The part of a failing network that does run, so a real forward pass can check its shapes.
+
+    Keeps the blocks up to the last layer ``analyze`` could compute; if that block's pool is
+    the layer that failed, the pool is dropped. None when no layer could be computed.
+    """
+    blocks = [layer.block for layer in report.layers if layer.block is not None]
+    if not blocks:
+        return None
+    last = blocks[-1]
+    kept = list(config.blocks[:last])
+    if kept[-1].pool and not any(layer.kind == "pool" and layer.block == last for layer in report.layers):
+        kept[-1] = replace(kept[-1], pool=False)
+    return replace(config, blocks=tuple(kept))
+
+
+def analyze_and_probe(config: AlexNetConfig) -> tuple[ShapeReport, dict[str, tuple[int, ...]]]:
+    """The analytic table and, beside it, real shapes of every layer that can run.
+
+    ``analyze`` never raises: for a failing network its report stops at the layer at fault, and
+    the real pass covers ``runnable_prefix`` (the blocks before it), so a learner still sees the
+    formula checked against PyTorch up to where it breaks. Real shapes are empty when nothing
+    can run or the pass itself refuses (a network over the memory budget).
+    """
+    report = analyze(config)
+    runnable = config if report.ok else runnable_prefix(config, report)
+    if runnable is None:
+        return report, {}
+    try:
+        return report, probe_shapes(runnable)
+    except AlexNetError:
+        return report, {}

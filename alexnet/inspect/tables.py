@@ -6,10 +6,8 @@ shape from ``alexnet.network.shapes`` and the shape a real forward pass produced
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import ShapeReport
 from alexnet.units import MISSING, shape_text
 
@@ -23,19 +21,11 @@ PENDING, PENDING_CHECK = "checking with PyTorch…", "…"  # the real pass has 
 NO_PARAMS = "—"
 
 
-
-
 def blank_or_count(value: float | None) -> str:
     """A whole number with thousands separators, or "—" where there is none (after flatten, a failed layer)."""
     if value is None or value != value:  # None, or NaN once pandas has seen a missing value
         return NO_PARAMS
     return f"{int(value):,}"
-
-
-
-
-
-
 
 
 def input_ranges_text(ranges: list[tuple[int, int]], limit: int) -> str:
@@ -47,22 +37,6 @@ def input_ranges_text(ranges: list[tuple[int, int]], limit: int) -> str:
     ]
     more = f" (and {len(ranges) - 4} more ranges)" if len(ranges) > 4 else ""
     return ", ".join(parts) + more
-
-
-def runnable_prefix(config: AlexNetConfig, report: ShapeReport) -> AlexNetConfig | None:
-    """The part of a failing network that does run, so a real forward pass can check its shapes.
-
-    Keeps the blocks up to the last layer ``analyze`` could compute; if that block's pool is
-    the layer that failed, the pool is dropped. None when no layer could be computed.
-    """
-    blocks = [layer.block for layer in report.layers if layer.block is not None]
-    if not blocks:
-        return None
-    last = blocks[-1]
-    kept = list(config.blocks[:last])
-    if kept[-1].pool and not any(layer.kind == "pool" and layer.block == last for layer in report.layers):
-        kept[-1] = replace(kept[-1], pool=False)
-    return replace(config, blocks=tuple(kept))
 
 
 def shape_rows(

@@ -194,41 +194,17 @@ def _walk(config: AlexNetConfig) -> Iterator[LayerShape]:
         # exact for divisible sizes, a bound otherwise.
         window, step = math.ceil(size / target), max(1, size // target)
         field = field.grow(window, step, 0)
-        yield LayerShape(
-            name="avgpool",
-            kind="avgpool",
-            module="avgpool",
-            block=None,
-            in_shape=(channels, size, size),
-            out_shape=(channels, target, target),
-            formula=f"adaptive average pool: {size}x{size} -> {target}x{target}",
-            params=0,
-            mult_adds=0,
-            activation_bytes=channels * target * target * BYTES_PER_FLOAT,
-            receptive_field=field.size,
-            jump=field.jump,
-            dropped_pixels=0,
-            rf_start=field.start,
-        )
+        yield _parameter_free(
+            "avgpool", "avgpool", "avgpool", (channels, size, size), (channels, target, target),
+            f"adaptive average pool: {size}x{size} -> {target}x{target}", field,
+        )  # fmt: skip
         size = target
 
     features = channels * size * size
-    yield LayerShape(
-        name="flatten",
-        kind="flatten",
-        module="flatten",
-        block=None,
-        in_shape=(channels, size, size),
-        out_shape=(features,),
-        formula=f"{channels} * {size} * {size} = {features}",
-        params=0,
-        mult_adds=0,
-        activation_bytes=features * BYTES_PER_FLOAT,
-        receptive_field=field.size,
-        jump=field.jump,
-        dropped_pixels=0,
-        rf_start=field.start,
-    )
+    yield _parameter_free(
+        "flatten", "flatten", "flatten", (channels, size, size), (features,),
+        f"{channels} * {size} * {size} = {features}", field,
+    )  # fmt: skip
     yield from _classifier(config, features)
 
 
@@ -311,8 +287,34 @@ def _unchanged(
     field: _Field | None = None,
 ) -> LayerShape:
     """A layer that keeps its input's shape and receptive field (ReLU, LRN, dropout)."""
-    elements = math.prod(shape)
+    return _parameter_free(name, kind, module, shape, shape, "", field, block=block)
+
+
+def _parameter_free(
+    name: str,
+    kind: str,
+    module: str,
+    in_shape: tuple[int, ...],
+    out_shape: tuple[int, ...],
+    formula: str,
+    field: _Field | None,
+    *,
+    block: int | None = None,
+) -> LayerShape:
+    """A layer without weights or multiply-adds: ReLU, LRN, dropout, the adaptive pool, flatten."""
     return LayerShape(
-        name, kind, module, block, shape, shape, "", 0, 0, elements * BYTES_PER_FLOAT,
-        field and field.size, field and field.jump, 0, field and field.start,
-    )  # fmt: skip
+        name=name,
+        kind=kind,
+        module=module,
+        block=block,
+        in_shape=in_shape,
+        out_shape=out_shape,
+        formula=formula,
+        params=0,
+        mult_adds=0,
+        activation_bytes=math.prod(out_shape) * BYTES_PER_FLOAT,
+        receptive_field=field and field.size,
+        jump=field and field.jump,
+        dropped_pixels=0,
+        rf_start=field and field.start,
+    )

@@ -13,25 +13,19 @@ same scale, so going from conv to relu visibly removes the blue.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from PIL import Image
-from plotly.colors import sample_colorscale
 
 from alexnet.network.shapes import LayerShape
+from alexnet.plots.raster import colorbar_trace, grid_columns, image_figure, levels, palette, png_source, tiled_figure
 
 SPATIAL_KINDS = ("conv", "relu", "norm", "pool", "avgpool")  # layers whose output is (C, H, W)
 DIVERGING = "RdBu_r"  # blue (negative) -> white (zero) -> red (positive)
 POSITIVE = [[0.0, "#ffffff"], [0.5, "#f4a582"], [1.0, "#67001f"]]  # the red half of RdBu_r
-GAP_RGB = (208, 212, 218)  # light grey between tiles, so all-white (zero) tiles stay visible
-LEVELS = 255  # colour steps of a map; palette index 255 is the gap between tiles
-GAP = LEVELS  # palette index of the gap colour
 DEFAULT_WIDTH = 860  # pixels: the usual width of a mosaic on the page (wide layout, colour bar aside)
 
 
@@ -75,164 +69,6 @@ def pick_channels(maps: np.ndarray, count: int | None, order: str = "index") -> 
     if order != "index":
         raise ValueError(f"unknown order {order!r}")
     return np.arange(count)
-
-
-def palette(colorscale) -> np.ndarray:
-    """A plotly colour scale sampled at ``LEVELS`` points, plus the gap colour last: (256, 3) uint8."""
-    colors = sample_colorscale(colorscale, np.linspace(0, 1, LEVELS))  # ["rgb(r, g, b)", ...]
-    table = [[round(float(c)) for c in rgb[rgb.index("(") + 1 : -1].split(",")] for rgb in colors]
-    return np.array([*table, GAP_RGB], dtype=np.uint8)
-
-
-def levels(values: np.ndarray, low: np.ndarray | float, high: np.ndarray | float) -> np.ndarray:
-    """Quantise ``values`` linearly from [low, high] to colour indices 0 .. LEVELS - 1 (uint8).
-
-    ``low`` and ``high`` broadcast against ``values`` (one pair per tile for per-tile scales).
-    """
-    span = np.maximum(np.asarray(high, np.float64) - low, 1e-12)
-    fraction = np.clip((values - low) / span, 0.0, 1.0)
-    return np.rint(fraction * (LEVELS - 1)).astype(np.uint8)
-
-
-def png_source(image: np.ndarray, colors: np.ndarray | None = None) -> str:
-    """An image as a ``data:image/png;base64,...`` URI, the way plotly's image trace takes it.
-
-    Args:
-        image: (H, W) colour indices with ``colors`` (256, 3) as palette, or (H, W, 3) uint8 RGB.
-    """
-    picture = Image.fromarray(image)
-    if colors is not None:
-        picture = picture.convert("P") if picture.mode != "P" else picture
-        picture.putpalette(colors.reshape(-1).tolist())
-    buffer = io.BytesIO()
-    # zlib level 3, not 9: a 1600 x 900 mosaic encodes in 14 ms instead of 240 ms and is 40% larger
-    # (95 kB instead of 66 kB), which a browser on loopback or a LAN takes in well under that time
-    picture.save(buffer, format="PNG", compress_level=3)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def grid_columns(count: int, tile_height: int, tile_width: int, aspect: float = 2.2) -> int:
-    """Columns that make a mosaic of ``count`` tiles about ``aspect`` times wider than tall.
-
-    A nearby count that fills every row (32 maps: 8 x 4, not 9 + 9 + 9 + 5) is preferred.
-    """
-    target = math.sqrt(count * aspect * tile_height / tile_width)
-    even = [c for c in range(max(1, math.floor(target * 0.75)), math.ceil(target * 1.35) + 1) if count % c == 0]
-    columns = min(even, key=lambda c: abs(c - target)) if even else math.ceil(target)
-    return max(1, min(count, columns))
-
-
-def mosaic(
-    tiles: np.ndarray, columns: int, gap: int, band: int = 0, fill: int | Sequence[int] = GAP
-) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Lay tiles (N, h, w) or (N, h, w, 3) out in a grid, row by row, on a ``fill`` background.
-
-    Each cell is ``band`` pixels of label space above the tile plus ``gap`` pixels around it.
-
-    Returns:
-        The (H, W) or (H, W, 3) mosaic and each tile's top-left corner (row, column) in it.
-    """
-    count, height, width = tiles.shape[:3]
-    rows = math.ceil(count / columns)
-    cell_h, cell_w = band + height + gap, width + gap
-    canvas = np.empty((rows * cell_h + gap, columns * cell_w + gap, *tiles.shape[3:]), tiles.dtype)
-    canvas[:] = fill
-    corners = []
-    for i in range(count):
-        top = (i // columns) * cell_h + gap + band
-        left = (i % columns) * cell_w + gap
-        canvas[top : top + height, left : left + width] = tiles[i]
-        corners.append((top, left))
-    return canvas, corners
-
-
-def _colorbar_trace(colorscale, low: float, high: float, title: str, ticks: dict | None = None) -> go.Scatter:
-    """An invisible trace whose only job is to show a colour bar beside an image."""
-    return go.Scatter(
-        x=[None],
-        y=[None],
-        mode="markers",
-        showlegend=False,
-        hoverinfo="skip",
-        marker={
-            "colorscale": colorscale,
-            "cmin": low,
-            "cmax": high,
-            "color": [low],
-            "showscale": True,
-            "colorbar": {"title": {"text": title, "side": "right"}, "thickness": 12, "len": 0.9, **(ticks or {})},
-        },
-    )
-
-
-def _image_figure(source: str, height: int, width: int) -> go.Figure:
-    """A figure holding one PNG of ``height`` x ``width`` pixels, pixel (row, col) at (x=col, y=row)."""
-    figure = go.Figure(go.Image(source=source, x0=0, y0=0, dx=1, dy=1, hoverinfo="skip", name="image"))
-    figure.update_xaxes(visible=False, range=[-0.5, width - 0.5], constrain="domain")
-    figure.update_yaxes(visible=False, range=[height - 0.5, -0.5], scaleanchor="x", constrain="domain")
-    return figure
-
-
-def _tiled_figure(
-    tiles: np.ndarray,
-    labels: Sequence[str],
-    hover: Sequence[str],
-    *,
-    colors: np.ndarray | None,
-    columns: int,
-    show_labels: bool,
-    width: int,
-    max_height: int,
-    title: str | None,
-) -> go.Figure:
-    """One PNG of all tiles, a text trace of labels above them and a hover trace at their centres.
-
-    Args:
-        tiles: (N, h, w) colour indices into ``colors``, or (N, h, w, 3) RGB when ``colors`` is None.
-    """
-    height, tile_w = tiles.shape[1:3]
-    gap = max(1, round(height * 0.08))
-    band = max(3, round(height * 0.3)) if show_labels else 0
-    canvas, corners = mosaic(tiles, columns, gap, band, fill=GAP if colors is not None else GAP_RGB)
-
-    figure = _image_figure(png_source(canvas, colors), *canvas.shape[:2])
-    if show_labels:
-        figure.add_trace(
-            go.Scatter(
-                x=[left - 0.5 for _, left in corners],
-                y=[top - 0.5 for top, _ in corners],
-                text=list(labels),
-                mode="text",
-                textposition="top right",
-                textfont={"size": 10, "color": "#2b2f36"},
-                hoverinfo="skip",
-                showlegend=False,
-                name="labels",
-            )
-        )
-    figure.add_trace(
-        go.Scatter(
-            x=[left + tile_w / 2 - 0.5 for _, left in corners],
-            y=[top + height / 2 - 0.5 for top, _ in corners],
-            mode="markers",
-            marker={"size": 18, "opacity": 0},
-            hovertext=list(hover),
-            hoverinfo="text",
-            showlegend=False,
-            name="tiles",
-        )
-    )
-    top_margin = 34 if title else 4
-    plot_height = min(max_height, max(90, round(width * canvas.shape[0] / canvas.shape[1])))
-    figure.update_layout(
-        title={"text": title, "font": {"size": 14}} if title else None,
-        height=plot_height + top_margin + 4,
-        margin={"l": 4, "r": 4, "t": top_margin, "b": 4},
-        plot_bgcolor="white",
-        hoverlabel={"font_size": 12},
-        dragmode=False,
-    )
-    return figure
 
 
 def feature_map_figure(
@@ -280,7 +116,7 @@ def feature_map_figure(
         for label, m in zip(labels, chosen, strict=True)
     ]
     height, tile_w = chosen.shape[1:]
-    figure = _tiled_figure(
+    figure = tiled_figure(
         tiles,
         labels,
         hover,
@@ -292,13 +128,13 @@ def feature_map_figure(
         title=title,
     )
     if shared_scale:
-        figure.add_trace(_colorbar_trace(colorscale, low, high, "value"))
+        figure.add_trace(colorbar_trace(colorscale, low, high, "value"))
     else:
         ticks = {
             "tickvals": [-1, 0, 1] if signed else [0, 1],
             "ticktext": (["−max", "0", "+max"] if signed else ["0", "max"]),
         }
-        figure.add_trace(_colorbar_trace(colorscale, -1.0 if signed else 0.0, 1.0, "each tile", ticks))
+        figure.add_trace(colorbar_trace(colorscale, -1.0 if signed else 0.0, 1.0, "each tile", ticks))
     return figure
 
 
@@ -329,7 +165,7 @@ def filters_figure(weights: np.ndarray, *, title: str | None = None, width: int 
     tiles = tiles.repeat(zoom, axis=1).repeat(zoom, axis=2)
     columns = grid_columns(len(tiles), 1, 1, aspect=1.5)
     hover = [f"filter #{i}<br>weights {w.min():.3g} .. {w.max():.3g}" for i, w in enumerate(weights.astype(np.float64))]
-    return _tiled_figure(
+    return tiled_figure(
         tiles,
         [f"#{i}" for i in range(len(tiles))],
         hover,
@@ -346,7 +182,7 @@ def picture_figure(image: np.ndarray, *, title: str | None = None, height: int =
     """A photo (H, W, 3) or greyscale (H, W, 1) uint8, sent as one PNG."""
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
-    figure = _image_figure(png_source(np.ascontiguousarray(image)), *image.shape[:2])
+    figure = image_figure(png_source(np.ascontiguousarray(image)), *image.shape[:2])
     figure.update_layout(
         title={"text": title, "font": {"size": 14}} if title else None,
         height=height,
@@ -415,40 +251,5 @@ def ranges_figure(ranges: pd.DataFrame) -> go.Figure:
         margin={"l": 0, "r": 10, "t": 10, "b": 40},
         legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"},
         barmode="overlay",
-    )
-    return figure
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """p_i = exp(z_i - max z) / sum_j exp(z_j - max z), a probability per class."""
-    shifted = np.exp(logits.astype(np.float64) - logits.max())
-    return shifted / shifted.sum()
-
-
-def top_classes_figure(
-    logits: np.ndarray, names: Sequence[str] | None = None, *, k: int = 5, title: str | None = None
-) -> go.Figure:
-    """The ``k`` most probable classes after a softmax of one image's logits (num_classes,)."""
-    probabilities = softmax(logits)
-    best = np.argsort(-probabilities, kind="stable")[: min(k, len(probabilities))]
-    labels = [f"{names[i]} (#{i})" if names else f"class {i}" for i in best]
-    figure = go.Figure(
-        go.Bar(
-            x=probabilities[best] * 100,
-            y=labels,
-            orientation="h",
-            marker_color="#8c96a8",
-            text=[f"{p * 100:.2f} %" for p in probabilities[best]],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x:.3f} %<extra></extra>",
-        )
-    )
-    figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(title="probability (%)", rangemode="tozero")
-    figure.update_layout(
-        title={"text": title, "font": {"size": 14}} if title else None,
-        height=80 + 34 * len(best),
-        margin={"l": 0, "r": 40, "t": 36 if title else 10, "b": 40},
     )
     return figure

@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from alexnet.network.receptive import ReceptiveRect
-from alexnet.plots.activations import png_source
+from alexnet.plots.raster import png_source
 
 FIELD_SHAPE = "receptive field"  # name of the rectangle of pixels the cell reads
 ANALYTIC_SHAPE = "analytic field"  # name of the unclipped square (only when it reaches the padding)

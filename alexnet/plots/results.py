@@ -16,7 +16,8 @@ import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 
-from alexnet.plots.activations import GAP_RGB, filter_tiles, grid_columns, mosaic
+from alexnet.plots.activations import filter_tiles
+from alexnet.plots.raster import GAP_RGB, grid_columns, mosaic
 
 CORRECT_COLOR = "#54a24b"
 HEIGHT = 420

@@ -30,26 +30,19 @@ def loss_figure(
     """Training loss per step (faint raw line, bold smoothed line) and, if given, the
     validation loss at the end of each epoch (markers)."""
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=list(steps),
-            y=list(losses),
-            mode="lines",
-            name="loss (raw)",
-            line={"color": RAW_COLOR, "width": 1},
-            hovertemplate="step %{x}: %{y:.4f}<extra>raw</extra>",
+    for values, label, color, width in ((losses, "raw", RAW_COLOR, 1), (smoothed, "smoothed", SMOOTH_COLOR, 2.5)):
+        # one step: a line of one point draws nothing, so the smoothed curve shows it as a marker
+        mode = "lines" if len(steps) > 1 or label == "raw" else "markers"
+        fig.add_trace(
+            go.Scatter(
+                x=list(steps),
+                y=list(values),
+                mode=mode,
+                name=f"loss ({label})",
+                line={"color": color, "width": width},
+                hovertemplate=f"step %{{x}}: %{{y:.4f}}<extra>{label}</extra>",
+            )
         )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=list(steps),
-            y=list(smoothed),
-            mode="lines" if len(steps) > 1 else "markers",  # one step: a line of one point draws nothing
-            name="loss (smoothed)",
-            line={"color": SMOOTH_COLOR, "width": 2.5},
-            hovertemplate="step %{x}: %{y:.4f}<extra>smoothed</extra>",
-        )
-    )
     if val_steps:
         fig.add_trace(
             go.Scatter(

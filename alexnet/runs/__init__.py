@@ -5,8 +5,9 @@ A run is a separate process (``python -m alexnet train ...``) that writes its ru
 directory, so a web page can watch a run, be reloaded, and find the run still there.
 
 - ``paths``: the runs directory and one run's folder (``runs_dir``, ``run_path``).
-- ``catalog``: what each run is now (``RunInfo``, ``get_run``, ``list_runs``, ``active_run``).
-- ``curves``: its records, progress and time left (``Metrics``, ``read_metrics``, ``progress``, ``metrics_csv``).
+- ``catalog``: what each run is now and how far (``RunInfo``, ``get_run``, ``list_runs``, ``active_run``,
+  ``progress``).
+- ``curves``: its step and epoch records (``Metrics``, ``read_metrics``, ``metrics_csv``).
 - ``lifecycle``: ``start_run``, ``resume_run``, ``stop_run``, one run at a time.
 - ``trainer_process``: the detached trainer process, its pid and the start lock.
 - ``weights``: a run's trained network (``load_run_model``, ``run_config``, ``run_classes``, ``checkpoint_stamp``).
@@ -15,8 +16,8 @@ directory, so a web page can watch a run, be reloaded, and find the run still th
 The names above are offered here too, so ``from alexnet import runs; runs.get_run(...)`` reads well.
 """
 
-from alexnet.runs.catalog import RunInfo, active_run, get_run, list_runs
-from alexnet.runs.curves import Metrics, Progress, metrics_csv, progress, read_metrics
+from alexnet.runs.catalog import Progress, RunInfo, active_run, get_run, list_runs, progress
+from alexnet.runs.curves import Metrics, metrics_csv, read_metrics
 from alexnet.runs.lifecycle import resume_run, start_run, stop_run
 from alexnet.runs.paths import run_path, runs_dir
 from alexnet.runs.table import table_rows

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset, Subset
 
 from alexnet.errors import AlexNetError
-from alexnet.inspect.images import normalization
+from alexnet.inspect.images import digits_arrays, normalization
 
 DATASETS = ("digits", "cifar10", "folder")
 CIFAR_FOLDER = "cifar-10-batches-py"
@@ -161,21 +161,20 @@ def split_indices(n: int, val_fraction: float = VAL_FRACTION, seed: int = SPLIT_
     return sorted(order[n_val:]), sorted(order[:n_val])
 
 
-# The digits never change, so one resize per (size, channels) serves every run in a process.
-_DIGITS_CACHE: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+# The digits never change, so one resize per input size serves every run in a process. A few
+# sizes at most: at 227 px the resized set is 93 MB, and the app's server lives for days.
+@functools.lru_cache(maxsize=2)
+def _digits_at(size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(1797, 1, S, S) uint8 images (pre-resized when small enough) and (1797,) int64 labels."""
+    images, labels = digits_arrays()
+    pixels = torch.from_numpy(images).float().div(16).unsqueeze(1)  # (1797, 1, 8, 8) in [0, 1]
+    if len(pixels) * size * size <= PRERESIZE_LIMIT_BYTES:
+        pixels = _resize(pixels, size)  # (1797, 1, S, S): once, not every epoch
+    return pixels.mul(255).round().to(torch.uint8), torch.from_numpy(labels).long()
 
 
 def _digits(size: int, channels: int) -> DataSplit:
-    if size not in _DIGITS_CACHE:
-        from sklearn.datasets import load_digits  # bundled with scikit-learn: no download
-
-        digits = load_digits()
-        pixels = torch.from_numpy(digits.images).float().div(16).unsqueeze(1)  # (1797, 1, 8, 8) in [0, 1]
-        if len(pixels) * size * size <= PRERESIZE_LIMIT_BYTES:
-            pixels = _resize(pixels, size)  # (1797, 1, S, S): once, not every epoch
-        images = pixels.mul(255).round().to(torch.uint8)
-        _DIGITS_CACHE[size] = (images, torch.from_numpy(digits.target).long())
-    images, labels = _DIGITS_CACHE[size]
+    images, labels = _digits_at(size)
     full = ImageTensors(images, labels, size=size, channels=channels)
     train, val = split_indices(len(full))
     return DataSplit("digits", Subset(full, train), Subset(full, val), tuple(str(d) for d in range(10)))

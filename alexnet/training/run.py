@@ -84,7 +84,6 @@ __all__ = [
 ]
 
 
-
 # Hooks every run gets, called in this order before training starts (after the checkpoint, if
 # resuming, is loaded). Keep each one's work per epoch small: it is paid inside the training time.
 RUN_HOOKS: list[RunHook] = [record_results]  # conv1 and validation predictions per epoch (alexnet.training.results)

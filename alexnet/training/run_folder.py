@@ -141,16 +141,15 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
         AlexNetError: the file is cut short, not a PyTorch file, holds code rather than data,
             or is some other program's checkpoint (no model, optimizer and step).
     """
-    from alexnet.errors import AlexNetError
+    from alexnet.errors import AlexNetError, first_line
 
     run = path.parent.name
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # truncated zip, pickle with code in it, not a torch file at all...
-        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise AlexNetError(
             f"The checkpoint of run {run} ({path.name}) cannot be read: it was cut short, or it is not a "
-            f"checkpoint this app wrote ({first}).",
+            f"checkpoint this app wrote ({first_line(exc)}).",
             fix="start a new run; a run resumes only from a checkpoint its own trainer saved.",
         ) from None
     missing = [key for key in CHECKPOINT_KEYS if not isinstance(state, dict) or key not in state]

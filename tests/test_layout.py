@@ -1,0 +1,124 @@
+"""The library's layout: imports flow one way, no circles (type hints included), small modules.
+
+Layers, lowest first; a module may import its own layer and the ones below, never above:
+
+    errors, units  <-  network  <-  plots, inspect  <-  training  <-  runs  <-  bench  <-  cli
+
+``plots`` draws arrays and shape tables only, so it sits beside ``inspect`` and imports neither.
+Pages and ``app.py`` sit above the library; the library never imports them or Streamlit.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = ROOT / "alexnet"
+LAYERS = {
+    "errors": 0,
+    "units": 0,
+    "network": 1,
+    "plots": 2,
+    "inspect": 2,
+    "training": 3,
+    "runs": 4,
+    "bench": 5,
+    "cli": 6,
+    "__main__": 7,
+    "__init__": 7,  # the package's face re-exports from below
+}
+MAX_LINES = 350
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every ``alexnet``/``pages``/``streamlit`` module a file names in an import, at any depth
+    (inside functions and ``if TYPE_CHECKING:`` too)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {n for n in names if n.split(".")[0] in ("alexnet", "pages", "streamlit")}
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    return LAYERS[parts[1] if len(parts) > 1 else "__init__"]
+
+
+LIBRARY_FILES = sorted(LIBRARY.rglob("*.py"))
+
+
+def _known(module: str) -> str | None:
+    """``module`` if it is a file or package of the library, else its parent (a name imported from it)."""
+    for candidate in (module, module.rsplit(".", 1)[0]):
+        path = ROOT / Path(*candidate.split("."))
+        if path.with_suffix(".py").is_file() or (path / "__init__.py").is_file():
+            return candidate
+    return None
+
+
+@pytest.mark.parametrize("path", LIBRARY_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_flow_down_and_never_reach_the_app(path):
+    here = _module_name(path)
+    for name in _imports(path):
+        assert name.split(".")[0] == "alexnet", f"{here} imports {name}: the library knows nothing of the app"
+        target = _known(name)
+        if target is None or target == "alexnet" or (path.name == "__init__.py" and target.startswith(here)):
+            continue
+        assert _layer(target) <= _layer(here), f"{here} (layer {_layer(here)}) imports {target} ({_layer(target)})"
+        same_layer_other_package = _layer(target) == _layer(here) and target.split(".")[1] != here.split(".")[1]
+        assert not same_layer_other_package, f"{here} imports {target}: plots and inspect stay independent"
+
+
+def test_no_import_circles_even_for_type_hints():
+    graph = {}
+    for path in LIBRARY_FILES:
+        here = _module_name(path)
+        targets = {_known(name) for name in _imports(path)} - {None, "alexnet", here}
+        if path.name == "__init__.py":  # a package's face re-exports its own modules: not a circle
+            targets = {t for t in targets if not t.startswith(here + ".")}
+        graph[here] = targets
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == 1:
+                cycle = [*trail[trail.index(nxt):], nxt] if nxt in trail else [node, nxt]
+                raise AssertionError("import circle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = 2
+
+    for node in graph:
+        if node not in state:
+            visit(node, [node])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*LIBRARY_FILES, *sorted((ROOT / "pages").rglob("*.py")), ROOT / "app.py"],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_modules_stay_small(path):
+    lines = len(path.read_text().splitlines())
+    assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines: split it by concern"
+
+
+def test_only_page_scripts_sit_in_pages():
+    """Streamlit lists every ``pages/*.py`` as a page in some situations: the parts pages share live
+    in ``pages/parts/``, and each page script is one ``st.Page`` of app.py."""
+    scripts = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+    app = (ROOT / "app.py").read_text()
+    assert scripts and all(f'"pages/{name}"' in app for name in scripts), scripts
