@@ -37,7 +37,7 @@ def test_cpu_model_is_read_from_cpuinfo():
 def test_the_probed_elements_are_what_the_architecture_page_draws():
     """The benchmark finds the page's figures and slider by their widget keys: a renamed key must
     be renamed here too, or every run would time out waiting for the element."""
-    sources = "".join(path.read_text() for path in (REPO_ROOT / "pages").glob("*.py"))
+    sources = "".join(path.read_text() for path in (REPO_ROOT / "pages").rglob("*.py"))
     keys = re.findall(r"\.st-key-(\w+)", " ".join(selector for _, selector, _ in bench_pages.ARCHITECTURE_ELEMENTS))
     for key in [*keys, bench_pages.SLIDER_KEY]:
         assert f'"{key}"' in sources, key
