@@ -9,6 +9,7 @@ script's own elements from its tree after the first run.
 import streamlit as st
 
 from pages.parts import warmup
+from pages.parts.navigation import app_pages, running_app
 
 st.set_page_config(page_title="AlexNet Explorer", page_icon=":material/neurology:", layout="wide")
 
@@ -28,16 +29,9 @@ def _warm_up_once() -> object:
     return warmup.start_warm_up(then=_warm_activations)
 
 
-architecture = st.Page("pages/architecture.py", title="Architecture", icon=":material/account_tree:", default=True)
-navigation = st.navigation(
-    [
-        architecture,
-        st.Page("pages/summary.py", title="Summary", icon=":material/table_chart:"),
-        st.Page("pages/activations.py", title="Activations", icon=":material/image_search:"),
-        st.Page("pages/training.py", title="Training", icon=":material/monitoring:"),
-    ]
-)
-if navigation is not architecture:
+pages = app_pages()
+navigation = st.navigation(pages)
+if navigation is not pages[0]:  # the Architecture page
     # These pages import torch before they draw: start loading it now, and wait for the warm-up
     # thread under a spinner rather than import it a second time beside it (or look blank).
     _warm_up_once()
@@ -45,7 +39,7 @@ if navigation is not architecture:
         with st.spinner("Loading PyTorch…"):
             warmup.wait_for_torch()
 try:
-    with warmup.foreground():  # the warm-up's later steps wait while a page runs
+    with warmup.foreground(), running_app():  # the warm-up's later steps wait while a page runs
         navigation.run()
 finally:
     # The Architecture page needs no torch to draw: it loads after this first script, so that the

@@ -49,3 +49,8 @@ def format_duration(seconds: float | None) -> str:
 def shape_text(shape: Sequence[int] | None) -> str:
     """(96, 55, 55) -> "96×55×55" (channels × height × width); None or () -> "–"."""
     return "×".join(str(n) for n in shape) if shape else MISSING
+
+
+def range_text(low: int, high: int) -> str:
+    """(195, 227) -> "195–227"; (227, 227) -> "227": a value that differs between cells, or one value."""
+    return f"{low:,}" if low == high else f"{low:,}–{high:,}"

@@ -34,6 +34,7 @@ from pages.parts.activation_data import (
     run_image,
     view_config,
 )
+from pages.parts.navigation import through_app
 from pages.parts.shared import show_error, sidebar
 
 # The page's figures, cached by their inputs (arrays hashed by content) and shared read-only
@@ -291,6 +292,7 @@ def show_filters_and_output(config: AlexNetConfig, run: images.ImageRun, weights
         )
 
 
+through_app()  # a bookmark on a fresh server runs this script alone: app.py takes over
 config = sidebar()
 weights = choose_weights()
 st.title("Activations")

@@ -16,12 +16,14 @@ from alexnet.inspect.tables import (
 from alexnet.network import link
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.edit import LIMITS, with_hidden_count
+from alexnet.network.receptive import uneven_pool_note
 from alexnet.network.shapes import MAX_INPUT_SIZE, ShapeReport, analyze, working_input_sizes
 from alexnet.plots.architecture import network_figure
 from alexnet.units import format_count, format_mult_adds, shape_text
 from pages.parts import config_tabs, warmup
 from pages.parts.arithmetic_view import show_arithmetic, show_whatif
 from pages.parts.block_editor import block_summary, blocks_editor
+from pages.parts.navigation import through_app
 from pages.parts.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
 
 if TYPE_CHECKING:
@@ -159,6 +161,9 @@ def show_layer_table(config: AlexNetConfig, report: ShapeReport) -> bool:
     rows = shape_rows(report, real_shapes(config))
     st.caption(agreement_text(rows))
     show_table(rows)
+    note = uneven_pool_note(report.layers)
+    if note:
+        st.caption(note)
     return False
 
 
@@ -233,6 +238,7 @@ def show_table(rows: list[dict[str, Any]], *, pending: bool = False) -> None:
     )
 
 
+through_app()  # a bookmark on a fresh server runs this script alone: app.py takes over
 load_from_link()
 config = sidebar(input_slider=True)
 preset_name = st.session_state.get(PRESET_KEY, "paper")

@@ -9,9 +9,11 @@ from alexnet.errors import AlexNetError
 from alexnet.inspect.summary import ModelSummary, analytic_rows, summarize
 from alexnet.inspect.tables import receptive_rows, summary_rows
 from alexnet.network.config import AlexNetConfig
+from alexnet.network.receptive import uneven_pool_note
 from alexnet.network.shapes import analyze
 from alexnet.plots.architecture import cost_figure, receptive_field_figure
 from alexnet.units import format_bytes, format_count, format_mult_adds
+from pages.parts.navigation import through_app
 from pages.parts.shared import show_error, sidebar
 
 
@@ -67,6 +69,7 @@ def show_summary(summary: ModelSummary) -> None:
         printout.code(summary.text, language=None)
 
 
+through_app()  # a bookmark on a fresh server runs this script alone: app.py takes over
 config = sidebar()
 st.title("Summary")
 st.caption(
@@ -129,3 +132,6 @@ with chart:
     )
 with numbers:
     st.dataframe(pd.DataFrame(receptive_rows(report)), hide_index=True)
+note = uneven_pool_note(report.layers)
+if note:
+    st.caption(note)

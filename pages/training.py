@@ -16,6 +16,7 @@ from alexnet.plots.training import accuracy_figure, loss_figure, overlay_figure
 from alexnet.training import results
 from alexnet.units import format_duration
 from pages.parts import training_controls, training_results_view
+from pages.parts.navigation import through_app
 from pages.parts.shared import show_error, sidebar
 
 REFRESH_S = 2.0  # how often the live view re-reads the run directory
@@ -205,6 +206,7 @@ def _follow_link() -> None:
         st.session_state.train_watch = run_id
 
 
+through_app()  # a bookmark on a fresh server runs this script alone: app.py takes over
 config = sidebar()
 st.title("Training")
 st.caption(

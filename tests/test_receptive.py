@@ -16,17 +16,23 @@ only that the gradient stays inside the rectangle.
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
+
 import numpy as np
+import pytest
 import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from alexnet.inspect.tables import receptive_rows
 from alexnet.network.config import PRESETS, AlexNetConfig, BlockConfig
 from alexnet.network.model import build_model
-from alexnet.network.receptive import ReceptiveRect, receptive_rect
+from alexnet.network.receptive import ReceptiveRect, receptive_rect, receptive_span, uneven_pool_note
 from alexnet.network.shapes import analyze
 from alexnet.plots.receptive import ANALYTIC_SHAPE, CELL_SHAPE, FIELD_SHAPE, cell_map_figure, field_figure
+from alexnet.units import range_text
 
 blocks = st.builds(
     BlockConfig,
@@ -165,3 +171,95 @@ def test_field_figure_draws_what_the_cell_reads():
     assert nothing.empty
     shapes = {shape.name for shape in field_figure(picture, nothing, title="t").layout.shapes}
     assert FIELD_SHAPE not in shapes and ANALYTIC_SHAPE in shapes
+
+
+# ---------------------------------------------------------------- the adaptive pool's uneven windows
+
+unpadded_blocks = st.builds(
+    BlockConfig,
+    out_channels=st.just(1),
+    kernel_size=st.integers(1, 5),
+    stride=st.integers(1, 3),
+    padding=st.just(0),
+).filter(lambda block: block.kernel_size >= block.stride)  # solid fields: every window pixel is read
+adaptive_configs = st.builds(
+    AlexNetConfig,
+    input_size=st.integers(3, 40),
+    in_channels=st.just(1),
+    blocks=st.lists(unpadded_blocks, min_size=1, max_size=2).map(tuple),
+    hidden_sizes=st.just(()),
+    num_classes=st.just(2),
+    adaptive_pool=st.integers(1, 9),  # divisible or not, and larger than the map (cells repeat)
+)
+
+
+@settings(max_examples=min(200, settings().max_examples))
+@given(adaptive_configs, st.data())
+def test_adaptive_pool_field_jump_and_start_match_backpropagation(config, data):
+    """Without padding, every cell's field lies inside the image: its extent is exactly the span."""
+    report = analyze(config)
+    assume(report.ok)
+    pool = next(layer for layer in report.layers if layer.kind == "avgpool")
+    side = pool.out_shape[1]
+    spans = [empirical_field(config, "avgpool", 0, i)[1] for i in range(side)]  # row 0, every column
+    assert [receptive_span(pool, i) for i in range(side)] == spans
+    widths, starts = [b - a + 1 for a, b in spans], [a for a, _ in spans]
+    steps = [b - a for a, b in itertools.pairwise(starts)] or [pool.jump]
+    assert pool.receptive_range == (min(widths), max(widths)) and pool.receptive_field == max(widths)
+    assert pool.jump_range == (min(steps), max(steps))
+    assert pool.rf_start == (spans[0][0] + spans[0][1]) / 2
+    row = data.draw(st.integers(0, side - 1))
+    assert receptive_rect(config, pool, row, 0).rows == spans[row]
+
+
+def test_a_map_smaller_than_the_target_repeats_cells():
+    # 5 -> 6: PyTorch's windows are map cells 0, 0-1, 1-2, 2-3, 3-4, 4: steps of 0 and 1, widths 1 and 2
+    config = AlexNetConfig(input_size=5, in_channels=1, blocks=(BlockConfig(1, 1),), adaptive_pool=6, hidden_sizes=())
+    pool = next(layer for layer in analyze(config).layers if layer.kind == "avgpool")
+    assert pool.cell_spans == ((0, 0), (0, 1), (1, 2), (2, 3), (3, 4), (4, 4))
+    assert pool.receptive_range == (1, 2) and pool.jump_range == (0, 1)
+    # the issue's example: 5 -> 3 is 3 cells wide at most, with steps of 1 and 2
+    small = analyze(
+        AlexNetConfig(input_size=5, in_channels=1, blocks=(BlockConfig(1, 1),), adaptive_pool=3, hidden_sizes=())
+    )
+    avg = next(layer for layer in small.layers if layer.kind == "avgpool")
+    assert (avg.receptive_field, avg.receptive_range, avg.jump_range) == (3, (2, 3), (1, 2))
+
+
+def analytic_spans(config: AlexNetConfig, module: str) -> list[tuple[int, int]]:
+    """Each cell's unclipped span, walked back one layer at a time from PyTorch's window rules
+    (an independent brute force: no r, j or start recurrences)."""
+    layers = analyze(config).layers
+    position = next(i for i, layer in enumerate(layers) if layer.module == module)
+    side = layers[position].out_shape[1]
+    spans = []
+    for cell in range(side):
+        lo = hi = cell
+        for layer in reversed(layers[: position + 1]):
+            if layer.kind == "avgpool":
+                size, target = layer.in_shape[1], layer.out_shape[1]
+                lo, hi = lo * size // target, -(-(hi + 1) * size // target) - 1
+            elif layer.kind in ("conv", "pool"):
+                block = config.blocks[layer.block - 1]
+                kernel, stride, padding = block.window(layer.kind)
+                lo, hi = lo * stride - padding, hi * stride - padding + kernel - 1
+        spans.append((lo, hi))
+    return spans
+
+
+@pytest.mark.parametrize(
+    ("size", "fields", "jumps"), [(200, (195, 227), (0, 32)), (224, (195, 195), (32, 32)), (300, (227, 227), (32, 64))]
+)
+def test_torchvision_preset_adaptive_pool_is_exact(size, fields, jumps):
+    config = replace(PRESETS["torchvision"], input_size=size)
+    pool = next(layer for layer in analyze(config).layers if layer.kind == "avgpool")
+    assert [receptive_span(pool, i) for i in range(6)] == analytic_spans(config, "avgpool")
+    assert (pool.receptive_range, pool.jump_range) == (fields, jumps)
+    if size == 300:
+        assert receptive_span(pool, 3) == (62, 288)  # the issue's cell 3
+    rows = {row["layer"]: row for row in receptive_rows(analyze(config))}
+    assert (rows["avgpool"]["receptive field"], rows["avgpool"]["jump"]) == (range_text(*fields), range_text(*jumps))
+    assert (uneven_pool_note(analyze(config).layers) is None) == (size == 224)
+    for cell in (0, 3, 5):  # the pixels a cell truly reads, against backpropagation (padding cut off)
+        rect = receptive_rect(config, pool, cell, cell)
+        assert empirical_field(config, "avgpool", cell, cell) == (rect.clipped_rows, rect.clipped_cols)

@@ -7,8 +7,9 @@ import json
 
 from alexnet.cli.options import load_config
 from alexnet.network.config import AlexNetConfig
+from alexnet.network.receptive import uneven_pool_note
 from alexnet.network.shapes import ShapeReport, working_input_sizes
-from alexnet.units import shape_text
+from alexnet.units import range_text, shape_text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,8 +41,10 @@ def _shapes_json(report: ShapeReport, real: dict[str, tuple[int, ...]]) -> dict:
                 "formula": layer.formula,
                 "params": layer.params,
                 "mult_adds": layer.mult_adds,
-                "receptive_field": layer.receptive_field,
+                "receptive_field": layer.receptive_field,  # the widest, where an adaptive pool's cells differ
+                "receptive_field_range": list(layer.receptive_range) if layer.receptive_range else None,
                 "jump": layer.jump,
+                "jump_range": list(layer.jump_range) if layer.jump_range else None,
                 "dropped_pixels": layer.dropped_pixels,
             }
             for layer in report.layers
@@ -66,7 +69,7 @@ def _shapes_table(config: AlexNetConfig, report: ShapeReport, real: dict[str, tu
                 mark,
                 layer.formula,
                 str(layer.dropped_pixels) if layer.dropped_pixels else "",
-                str(layer.receptive_field or ""),
+                range_text(*layer.receptive_range) if layer.receptive_range else "",
                 f"{layer.params:,}" if layer.params else "",
             )
         )
@@ -84,4 +87,7 @@ def _shapes_table(config: AlexNetConfig, report: ShapeReport, real: dict[str, tu
             f"{report.total_params:,} parameters; {report.total_mult_adds / 1e9:.2f} G mult-adds per image"
         )
         lines.append(f"this network accepts input sizes {ranges} px")
+    note = uneven_pool_note(report.layers)
+    if note:
+        lines.append(f"RF and jump ranges: {note}")
     return "\n".join(lines)

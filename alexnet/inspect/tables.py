@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from alexnet.network.shapes import ShapeReport
-from alexnet.units import MISSING, shape_text
+from alexnet.units import MISSING, range_text, shape_text
 
 if (
     TYPE_CHECKING
@@ -21,8 +21,11 @@ PENDING, PENDING_CHECK = "checking with PyTorch…", "…"  # the real pass has 
 NO_PARAMS = "—"
 
 
-def blank_or_count(value: float | None) -> str:
-    """A whole number with thousands separators, or "—" where there is none (after flatten, a failed layer)."""
+def blank_or_count(value: float | str | None) -> str:
+    """A whole number with thousands separators, or "—" where there is none (after flatten, a failed
+    layer); text (a range such as "195–227") as it is."""
+    if isinstance(value, str):
+        return value
     if value is None or value != value:  # None, or NaN once pandas has seen a missing value
         return NO_PARAMS
     return f"{int(value):,}"
@@ -68,8 +71,8 @@ def shape_rows(
                 "output (PyTorch)": shown,
                 "check": check,
                 "dropped px": layer.dropped_pixels,
-                "receptive field": layer.receptive_field,
-                "jump": layer.jump,
+                "receptive field": field_cell(layer.receptive_range),
+                "jump": field_cell(layer.jump_range),
                 "params": layer.params,
             }
         )
@@ -123,13 +126,26 @@ def summary_rows(summary: ModelSummary) -> list[dict[str, Any]]:
     ]
 
 
-def receptive_rows(report: ShapeReport) -> list[dict[str, Any]]:
-    """Receptive field and jump of every windowed layer (conv, pool, avgpool), in input pixels.
+def field_cell(values: tuple[int, int] | None) -> int | str | None:
+    """A receptive field or jump for a table: one number, or "195–227" where the cells differ
+    (an adaptive pool whose map does not divide evenly), or None after flatten."""
+    if values is None:
+        return None
+    return values[0] if values[0] == values[1] else range_text(*values)
 
-    r_out = r_in + (K - 1) * j_in and j_out = j_in * S, starting from r = j = 1 at the image.
+
+def receptive_rows(report: ShapeReport) -> list[dict[str, Any]]:
+    """Receptive field and jump of every windowed layer (conv, pool, avgpool), in input pixels, as text.
+
+    r_out = r_in + (K - 1) * j_in and j_out = j_in * S, starting from r = j = 1 at the image. An
+    adaptive pool whose map does not divide evenly has windows of different sizes and steps: a range.
     """
     return [
-        {"layer": layer.name, "receptive field": layer.receptive_field, "jump": layer.jump}
+        {
+            "layer": layer.name,
+            "receptive field": range_text(*layer.receptive_range),
+            "jump": range_text(*layer.jump_range),
+        }
         for layer in report.layers
         if layer.kind in ("conv", "pool", "avgpool")
     ]

@@ -21,6 +21,12 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size - kernel + 2 * padding) // stride + 1
 
 
+def adaptive_windows(size: int, target: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive pooling windows along one side: cell i averages input cells
+    floor(i * W / t) .. ceil((i + 1) * W / t) - 1 (inclusive). Sizes and steps vary unless t divides W."""
+    return [((i * size) // target, -((-(i + 1) * size) // target) - 1) for i in range(target)]
+
+
 def formula_text(size: int, kernel: int, stride: int, padding: int) -> str:
     """The formula with its numbers, e.g. ``floor((227 - 11 + 2*0) / 4) + 1 = 55``."""
     out = conv_output_size(size, kernel, stride, padding)

@@ -23,11 +23,13 @@ That is the ``clipped`` rectangle; a cell whose window holds only padding reads 
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from alexnet.network.config import AlexNetConfig
+from alexnet.network.output_size import adaptive_windows
 from alexnet.network.shapes import LayerShape, analyze, layer_window
+from alexnet.units import range_text
 
 Span = tuple[int, int]  # first and last coordinate, inclusive; first > last means nothing
 WINDOW_KINDS = ("conv", "pool", "avgpool")  # the layers that change the geometry
@@ -53,6 +55,20 @@ class ReceptiveRect:
         return (self.rows, self.cols) != (self.clipped_rows, self.clipped_cols)
 
 
+def uneven_pool_note(layers: Sequence[LayerShape]) -> str | None:
+    """One plain sentence on why an adaptive pool's receptive field is a range, or None if it is not."""
+    pool = next((layer for layer in layers if layer.kind == "avgpool" and layer.cell_spans is not None), None)
+    if pool is None or pool.receptive_range is None or pool.jump_range is None:
+        return None
+    size, target = pool.in_shape[1], pool.out_shape[1]
+    return (
+        f"{pool.name} averages a {size}×{size} map into {target}×{target} cells; {target} does not divide {size}, "
+        f"so PyTorch's windows (map cells floor(i·{size}/{target}) to ceil((i+1)·{size}/{target}) − 1) differ in "
+        f"size and step: its cells see {range_text(*pool.receptive_range)} px, "
+        f"{range_text(*pool.jump_range)} px apart."
+    )
+
+
 def receptive_span(layer: LayerShape, index: int) -> Span:
     """First and last input pixel (unclipped) that cell ``index`` of ``layer`` sees along one axis.
 
@@ -61,6 +77,8 @@ def receptive_span(layer: LayerShape, index: int) -> Span:
     """
     if layer.rf_start is None or layer.receptive_field is None or layer.jump is None:
         raise ValueError(f"{layer.name} has no spatial receptive field")
+    if layer.cell_spans is not None:  # an adaptive pool whose windows differ: each cell's own span
+        return layer.cell_spans[index]
     lo = round(layer.rf_start + index * layer.jump - (layer.receptive_field - 1) / 2)
     return lo, lo + layer.receptive_field - 1
 
@@ -70,8 +88,8 @@ def _read_span(config: AlexNetConfig, layer: LayerShape, span: Span) -> Span:
     size = layer.in_shape[1]
     first, last = span
     if layer.kind == "avgpool":
-        target = layer.out_shape[1]
-        lo, hi = (first * size) // target, math.ceil((last + 1) * size / target) - 1
+        windows = adaptive_windows(size, layer.out_shape[1])
+        lo, hi = windows[first][0], windows[last][1]
     else:
         kernel, stride, padding = layer_window(config, layer)
         lo, hi = first * stride - padding, last * stride - padding + kernel - 1

@@ -25,6 +25,7 @@ modules of ``alexnet.network.model.AlexNet`` (matched by ``LayerShape.module``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from alexnet.network.config import AlexNetConfig, Window
 # The 1-D arithmetic lives in alexnet.network.output_size; these names stay importable from here.
 from alexnet.network.output_size import (  # noqa: F401
     MAX_INPUT_SIZE,
+    adaptive_windows,
     conv_output_size,
     formula_text,
     smallest_working_input,
@@ -64,6 +66,30 @@ class LayerShape:
     jump: int | None  # input pixels between neighbouring output pixels; None after flatten
     dropped_pixels: int  # (W - K + 2P) mod S: input pixels the floor never covers
     rf_start: float | None = None  # centre of output cell 0, in input pixels; None after flatten
+    # Exact (first, last) input pixel of each output cell along one axis, where the cells' windows
+    # differ (an adaptive pool whose map does not divide evenly); None where r and j say it all.
+    # receptive_field and jump are then the largest field and the largest step.
+    cell_spans: tuple[tuple[int, int], ...] | None = None
+
+    @property
+    def receptive_range(self) -> tuple[int, int] | None:
+        """Smallest and largest receptive field of this layer's cells, in input pixels per side."""
+        if self.receptive_field is None:
+            return None
+        if self.cell_spans is None:
+            return self.receptive_field, self.receptive_field
+        widths = [last - first + 1 for first, last in self.cell_spans]
+        return min(widths), max(widths)
+
+    @property
+    def jump_range(self) -> tuple[int, int] | None:
+        """Smallest and largest step between neighbouring cells' fields (first pixel to first pixel)."""
+        if self.jump is None:
+            return None
+        if self.cell_spans is None or len(self.cell_spans) < 2:
+            return self.jump, self.jump
+        steps = [b[0] - a[0] for a, b in itertools.pairwise(self.cell_spans)]
+        return min(steps), max(steps)
 
 
 @dataclass(frozen=True)
@@ -137,6 +163,28 @@ class _Field:
     size: int = 1
     jump: int = 1
     start: float = 0.0  # the image itself: cell i is pixel i, centred at i
+    spans: tuple[tuple[int, int], ...] | None = None  # per cell, where cells differ (adaptive pool)
+
+    def span(self, cell: int) -> tuple[int, int]:
+        """First and last input pixel of ``cell``: start + i * j -+ (r - 1) / 2 (whole numbers)."""
+        if self.spans is not None:
+            return self.spans[cell]
+        first = round(self.start + cell * self.jump - (self.size - 1) / 2)
+        return first, first + self.size - 1
+
+    def adaptive(self, size: int, target: int) -> _Field:
+        """After PyTorch's adaptive average pool from ``size`` to ``target`` cells per side.
+
+        Cell i averages the map's cells floor(i * W / t) .. ceil((i + 1) * W / t) - 1. When t divides
+        W those are W / t cells, W / t apart: one more window. Otherwise windows differ in size and
+        step (a map smaller than t repeats cells, a step of 0), so each cell's span is kept.
+        """
+        if size % target == 0:
+            return self.grow(size // target, size // target, 0)
+        spans = tuple((self.span(a)[0], self.span(b)[1]) for a, b in adaptive_windows(size, target))
+        widest = max(last - first + 1 for first, last in spans)
+        step = max(b[0] - a[0] for a, b in itertools.pairwise(spans))
+        return _Field(widest, step, (spans[0][0] + spans[0][1]) / 2, spans)
 
     def grow(self, kernel: int, stride: int, padding: int) -> _Field:
         """r_out = r_in + (K - 1) * j_in, j_out = j_in * S, start_out = start_in + ((K - 1) / 2 - P) * j_in."""
@@ -190,10 +238,7 @@ def _walk(config: AlexNetConfig) -> Iterator[LayerShape]:
 
     if config.adaptive_pool is not None:
         target = config.adaptive_pool
-        # Adaptive pooling picks windows of ceil(W / target) pixels about W / target apart;
-        # exact for divisible sizes, a bound otherwise.
-        window, step = math.ceil(size / target), max(1, size // target)
-        field = field.grow(window, step, 0)
+        field = field.adaptive(size, target)
         yield _parameter_free(
             "avgpool", "avgpool", "avgpool", (channels, size, size), (channels, target, target),
             f"adaptive average pool: {size}x{size} -> {target}x{target}", field,
@@ -317,4 +362,5 @@ def _parameter_free(
         jump=field and field.jump,
         dropped_pixels=0,
         rf_start=field and field.start,
+        cell_spans=field and field.spans,
     )

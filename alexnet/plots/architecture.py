@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from alexnet.network.shapes import LayerShape
+from alexnet.units import range_text
 
 COLORS = {
     "input": "#8c8c8c",
@@ -167,8 +168,8 @@ def _hover(layer: LayerShape) -> str:
         parts.append(layer.formula)
     if layer.params:
         parts.append(f"{layer.params:,} parameters")
-    if layer.receptive_field:
-        parts.append(f"receptive field {layer.receptive_field} px")
+    if layer.receptive_range:
+        parts.append(f"receptive field {range_text(*layer.receptive_range)} px")
     return "<br>".join(parts)
 
 
@@ -293,29 +294,42 @@ def cost_figure(layers: Sequence[LayerShape], *, height: int = 660) -> go.Figure
 def receptive_field_figure(layers: Sequence[LayerShape], input_size: int, *, height: int = 340) -> go.Figure:
     """Receptive field (bars) and jump (line) per conv and pool layer, with the input size for scale.
 
-    r_out = r_in + (K - 1) * j_in and j_out = j_in * S, from r = j = 1 at the image.
+    r_out = r_in + (K - 1) * j_in and j_out = j_in * S, from r = j = 1 at the image. Where an
+    adaptive pool's cells differ, the bar is the widest field with an error bar down to the narrowest.
     """
     # ReLU and LRN see exactly what the layer before them saw: only windowed layers are shown
     spatial = [layer for layer in layers if layer.kind in ("conv", "pool", "avgpool")]
     names = [layer.name for layer in spatial]
+    fields = [layer.receptive_range for layer in spatial]
+    jumps = [layer.jump_range for layer in spatial]
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
             x=names,
-            y=[layer.receptive_field for layer in spatial],
+            y=[high for _, high in fields],
+            # an adaptive pool whose map does not divide evenly: cells see different widths
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [0] * len(fields),
+                "arrayminus": [high - low for low, high in fields],
+                "color": "#555",
+            },
+            customdata=[range_text(*field) for field in fields],
             name="receptive field (px)",
             marker_color=[COLORS.get(layer.kind, "#bab0ac") for layer in spatial],
-            hovertemplate="%{x}: sees %{y}×%{y} input pixels<extra></extra>",
+            hovertemplate="%{x}: each cell sees %{customdata} input pixels per side<extra></extra>",
         )
     )
     fig.add_trace(
         go.Scatter(
             x=names,
-            y=[layer.jump for layer in spatial],
+            y=[high for _, high in jumps],
+            customdata=[range_text(*jump) for jump in jumps],
             name="jump (px between outputs)",
             mode="lines+markers",
             line={"color": "#222"},
-            hovertemplate="%{x}: neighbouring outputs are %{y} input pixels apart<extra></extra>",
+            hovertemplate="%{x}: neighbouring outputs are %{customdata} input pixels apart<extra></extra>",
         )
     )
     fig.add_hline(

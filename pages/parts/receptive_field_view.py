@@ -13,10 +13,11 @@ import streamlit as st
 
 from alexnet.inspect import images
 from alexnet.network.config import AlexNetConfig
-from alexnet.network.receptive import ReceptiveRect, receptive_rect
+from alexnet.network.receptive import ReceptiveRect, receptive_rect, uneven_pool_note
 from alexnet.network.shapes import LayerShape, analyze
 from alexnet.plots import activations as maps_plots
 from alexnet.plots.receptive import cell_map_figure, field_figure
+from alexnet.units import range_text
 
 LAYER_KEY, ROW_KEY, COL_KEY, MAP_KEY = "rf_layer", "rf_row", "rf_col", "rf_map"
 PLOT_CONFIG = {"displayModeBar": False}
@@ -59,7 +60,8 @@ def _cell_slider(column, label: str, key: str, side: int) -> int:
 
 def caption(layer: LayerShape, row: int, col: int, rect: ReceptiveRect) -> str:
     """The sentence under the figures: which pixels, the jump and the receptive-field size."""
-    size, jump = layer.receptive_field, layer.jump
+    height, width = rect.rows[1] - rect.rows[0] + 1, rect.cols[1] - rect.cols[0] + 1
+    jump = range_text(*layer.jump_range) if layer.jump_range else "?"
     where = (
         "reads **no pixel at all**: its window holds only padding"
         if rect.empty
@@ -67,10 +69,13 @@ def caption(layer: LayerShape, row: int, col: int, rect: ReceptiveRect) -> str:
         f"{rect.clipped_cols[0]}–{rect.clipped_cols[1]}"
     )
     text = (
-        f"Cell (row {row}, column {col}) of **{layer.name}** {where}. **Receptive field {size} × {size} px**: "
-        f"r grows by (K − 1) × j at every layer. **Jump {jump} px**: the next cell's field starts {jump} "
-        f"pixel{'s' if jump != 1 else ''} further on (the product of the strides so far)."
+        f"Cell (row {row}, column {col}) of **{layer.name}** {where}. **Receptive field {height} × {width} px**: "
+        f"r grows by (K − 1) × j at every layer. **Jump {jump} px**: the next cell's field starts that many "
+        "pixels further on (the product of the strides so far)."
     )
+    note = uneven_pool_note([layer])
+    if note:
+        text += f" {note}"
     if rect.clipped:
         text += (
             f" The dashed square (rows {rect.rows[0]}–{rect.rows[1]}, columns {rect.cols[0]}–{rect.cols[1]}) is what "

@@ -1,0 +1,70 @@
+"""A bookmark opened on a freshly started server: the app's own page, sidebar and layout.
+
+A folder named ``pages/`` puts Streamlit in its old multipage mode until the server's first script
+calls ``st.navigation``; a first request that goes straight to a page would then run that script
+alone, list the folder's files as pages and lose the wide layout. Each address here gets a server
+of its own, so its request really is the first (``pages/parts/navigation.py`` is the fix).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from browser_support import PAGES, App, ServerDied, chromium_browser, explain_failure, find_chromium
+from browser_support import streamlit_server as start_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
+
+VIEWPORT = {"width": 1280, "height": 900}
+# address -> the page title it must open (a part's or an unknown address opens the default page)
+ADDRESSES = {
+    "training": "Training",
+    "summary": "Summary",
+    "activations": "Activations",
+    "shared": "Architecture",  # a module of pages/parts/: never a page
+    "no_such_page": "Architecture",
+}
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        reason = "Chromium not found (install Debian's chromium, or set ALEXNET_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture
+def fresh_app(chromium: str, tmp_path) -> Iterator[App]:
+    try:
+        with start_server(tmp_path, log_dir=tmp_path) as server, chromium_browser(chromium) as browser:
+            context = browser.new_context(viewport=VIEWPORT)
+            try:
+                yield App(context.new_page(), server)
+            finally:
+                context.close()
+    except ServerDied as died:
+        pytest.fail(str(died), pytrace=False)
+
+
+@pytest.mark.parametrize("address", list(ADDRESSES))
+def test_a_bookmark_on_a_fresh_server_opens_the_apps_own_page(fresh_app: App, address: str) -> None:
+    app = fresh_app
+    with explain_failure(app, f"bookmark-{address}"):
+        app.page.goto(f"{app.url}/{address}")
+        title = ADDRESSES[address]
+        app.page.locator("h1", has_text=title).first.wait_for(timeout=120_000)
+        app.wait_for_idle()
+        links = app.page.locator('[data-testid="stSidebarNav"] [data-testid="stSidebarNavLink"]')
+        assert links.all_inner_texts() and [t.splitlines()[-1].strip() for t in links.all_inner_texts()] == list(PAGES)
+        icons = app.page.locator('[data-testid="stSidebarNav"] [data-testid="stIconMaterial"]')
+        assert icons.count() == len(PAGES), "every page has its icon"
+        # the wide layout of app.py's page config, not the narrow default of a page run alone
+        width = app.page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["width"]
+        assert width > 900, width
+        assert not app.page.locator('[data-testid="stException"]').count()
