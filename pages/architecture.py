@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from alexnet.inspect.tables import (
+    NO_PARAMS,
     agreement_text,
     blank_or_count,
     input_ranges_text,
@@ -181,12 +182,14 @@ def look_for_torch() -> None:
         st.rerun()
 
 
+NUMBER_COLUMNS = ("dropped px", "skipped px", "receptive field", "jump", "params")
+
+
 def show_table(rows: list[dict[str, Any]], *, pending: bool = False) -> None:
     # whole-number columns with no value after flatten or for the failing layer: "—", never "None"
-    rows = [
-        row | {column: blank_or_count(row[column]) for column in ("dropped px", "receptive field", "jump", "params")}
-        for row in rows
-    ]
+    rows = [row | {column: blank_or_count(row[column]) for column in NUMBER_COLUMNS} for row in rows]
+    # a column for skipped pixels only where a stride exceeds its window: elsewhere it would be all zeros
+    skipping = any(row["skipped px"] not in ("0", NO_PARAMS) for row in rows)
     st.dataframe(
         rows,
         hide_index=True,
@@ -202,6 +205,7 @@ def show_table(rows: list[dict[str, Any]], *, pending: bool = False) -> None:
             *(() if pending else ("check",)),
             "formula",
             "dropped px",
+            *(("skipped px",) if skipping else ()),
             "receptive field",
             "params",
         ),
@@ -224,7 +228,14 @@ def show_table(rows: list[dict[str, Any]], *, pending: bool = False) -> None:
                 "Dropped px",
                 width=75,
                 alignment="right",
-                help="(W - K + 2P) mod S: pixels at the edge that no window covers",
+                help="Pixels of the map after the last window, cut by the floor of "
+                "(W - K + 2P) / S (padding the floor cuts is not counted: it held only zeros)",
+            ),
+            "skipped px": st.column_config.TextColumn(
+                "Skipped px",
+                width=75,
+                alignment="right",
+                help="Pixels between two windows that none reads: the stride is larger than the window",
             ),
             "receptive field": st.column_config.TextColumn(
                 "Receptive field",

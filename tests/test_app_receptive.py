@@ -7,6 +7,7 @@ tests/test_receptive.py); here the page must draw exactly them, for the cell the
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,21 @@ def test_another_layer_starts_at_its_centre(at):
     assert (at.slider(key="rf_row").value, at.slider(key="rf_col").value) == (side // 2, side // 2)
     _, rect = expected("pool5", side // 2, side // 2)
     assert image_shapes(at)[FIELD_SHAPE] == pixels(rect.clipped_rows, rect.clipped_cols)
+
+
+def test_an_uneven_adaptive_pool_shows_each_cells_own_field(tmp_path, monkeypatch):
+    """torchvision's network at 200 px: a 5 x 5 map pooled to 6 x 6, so PyTorch's windows are one or
+    two map cells wide and 0 or 1 apart: cell 0 sees 195 px, cell 1 sees 227 px (32 more)."""
+    monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path))
+    app = AppTest.from_file(APP, default_timeout=180)
+    app.session_state["preset"] = "torchvision"
+    app.session_state["config"] = replace(PRESETS["torchvision"], input_size=200)
+    app.run()
+    app.switch_page("pages/activations.py").run()
+    app.selectbox(key="rf_layer").set_value("avgpool").run()
+    app.slider(key="rf_row").set_value(0).run()
+    app.slider(key="rf_col").set_value(1).run()
+    assert not app.exception, [e.value for e in app.exception]
+    text = caption(app)
+    assert "Receptive field 195 × 227 px" in text and "Jump 0–32 px" in text
+    assert "cells see 195–227 px, 0–32 px apart" in text

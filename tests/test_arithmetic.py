@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from alexnet.network.config import PRESETS, AlexNetConfig, BlockConfig
+from alexnet.network.output_size import coverage
 from alexnet.network.shapes import analyze
 from alexnet.network.whatif import sweep, sweep_values
 from alexnet.network.window import FULL_BELOW, MAX_FRAMES, axis_geometry
@@ -35,6 +36,46 @@ configs = st.builds(
 )
 
 
+def brute_force(size: int, kernel: int, stride: int, padding: int):
+    """Slide the window cell by cell over the padded axis -P .. W + P - 1 and list what it leaves.
+
+    Returns (out, dropped: pixels after the last window, cut padding: padding after it, skipped:
+    pixels before its end that no window reads)."""
+    read, out = set(), 0
+    while out * stride - padding + kernel - 1 <= size + padding - 1:
+        read |= set(range(out * stride - padding, out * stride - padding + kernel))
+        out += 1
+    end = max(read)
+    after = range(end + 1, size + padding)
+    dropped = [c for c in after if 0 <= c < size]
+    cut_padding = [c for c in after if not 0 <= c < size]
+    skipped = [c for c in range(size) if c <= end and c not in read]
+    return out, dropped, cut_padding, skipped
+
+
+@given(st.integers(1, 400), st.integers(1, 15), st.integers(1, 9), st.integers(0, 7))
+def test_every_count_matches_brute_force(size, kernel, stride, padding):
+    assume(size + 2 * padding >= kernel)
+    out, dropped, cut_padding, skipped = brute_force(size, kernel, stride, padding)
+    geometry = axis_geometry(size, kernel, stride, padding)
+    assert geometry.out == out
+    assert geometry.dropped_cells == dropped and geometry.dropped == len(dropped)
+    assert geometry.cut == len(dropped) + len(cut_padding) and list(geometry.cut_cells) == sorted(dropped + cut_padding)
+    assert geometry.skipped_cells == skipped
+    assert coverage(size, kernel, stride, padding) == (len(dropped), len(cut_padding), len(skipped))
+
+
+def test_the_issues_examples():
+    # the one cell 396/11/3/3 leaves is padding (coordinate 398), not a pixel of the map
+    geometry = axis_geometry(396, 11, 3, 3)
+    assert (geometry.dropped, geometry.cut, list(geometry.cut_cells)) == (0, 1, [398])
+    # stride 4 over a window of 2: the 22 pixels between windows are never read
+    wide = axis_geometry(46, 2, 4, 0)
+    assert wide.dropped == 0 and len(wide.skipped_cells) == 22 and wide.skipped_cells[:4] == [2, 3, 6, 7]
+    layer = next(row for row in analyze(AlexNetConfig(input_size=46, blocks=(BlockConfig(4, 2, 4),))).layers)
+    assert (layer.dropped_pixels, layer.skipped_pixels) == (0, 22)
+
+
 def windows(config: AlexNetConfig):
     """(layer, W, K, S, P) of every conv and pool layer ``analyze`` computed."""
     for layer in analyze(config).layers:
@@ -53,19 +94,20 @@ def check_geometry(layer, size, kernel, stride, padding) -> None:
     geometry = axis_geometry(size, kernel, stride, padding)
     # the figure's numbers are the table's numbers
     assert geometry.out == layer.out_shape[1]
-    assert geometry.dropped == layer.dropped_pixels == len(geometry.dropped_cells)
+    _, dropped, _, skipped = brute_force(size, kernel, stride, padding)
+    assert layer.dropped_pixels == len(dropped) and layer.skipped_pixels == len(skipped)
     # the padded axis: P zeros, the W pixels, P zeros
     cells = [c for first, last in geometry.segments for c in range(first, last + 1)] + [
         c for first, last in geometry.hidden() for c in range(first, last + 1)
     ]
     assert sorted(cells) == list(range(-padding, size + padding))
     assert sum(geometry.is_padding(c) for c in cells) == 2 * padding
-    # windows K wide, S apart, from the first padded cell; the last ends where the dropped cells begin
+    # windows K wide, S apart, from the first padded cell; the last ends where the cut cells begin
     assert geometry.window(0) == (-padding, -padding + kernel - 1)
     for o in range(1, geometry.out):
         assert geometry.window(o)[0] - geometry.window(o - 1)[0] == stride
-    assert geometry.covered_end + layer.dropped_pixels == size + padding - 1
-    assert geometry.dropped < stride
+    assert geometry.covered_end + geometry.cut == size + padding - 1
+    assert geometry.cut < stride
     # the start and the end are drawn at full resolution, the display order is the input order
     shown = geometry.shown_cells()
     assert shown[0] == -padding and shown[-1] == size + padding - 1
@@ -99,10 +141,10 @@ def test_geometry_of_every_preset_layer(name):
         check_geometry(layer, *numbers)
 
 
-def test_conv1_of_the_notebook_drops_one_column():
-    # floor((224 - 11 + 2*2) / 4) + 1 = 55, (224 - 11 + 4) mod 4 = 1: the last padding column is never seen
+def test_conv1_of_the_notebook_cuts_one_padding_column():
+    # floor((224 - 11 + 2*2) / 4) + 1 = 55, (224 - 11 + 4) mod 4 = 1: the cut cell, 225, is padding
     geometry = axis_geometry(224, 11, 4, 2)
-    assert (geometry.out, geometry.dropped, list(geometry.dropped_cells)) == (55, 1, [225])
+    assert (geometry.out, geometry.cut, list(geometry.cut_cells), geometry.dropped) == (55, 1, [225], 0)
     assert geometry.compressed and geometry.segments == ((-2, 16), (214, 225))
 
 
@@ -122,11 +164,12 @@ def test_the_figure_draws_the_geometry(config):
     figure = arithmetic_figure(geometry)
     drawn = traces(figure)
     shown = geometry.shown_cells()
-    dropped = set(geometry.dropped_cells)
-    assert list(drawn["dropped by the floor"].customdata) == sorted(dropped)
-    assert list(drawn["input pixels"].customdata) == [c for c in shown if 0 <= c < size and c not in dropped]
-    padding_cells = [c for c in shown if geometry.is_padding(c) and c not in dropped]
-    assert list(drawn["padding (zeros)"].customdata) == padding_cells
+    _, dropped, _, skipped = brute_force(size, kernel, stride, padding)
+    assert list(drawn["dropped by the floor"].customdata) == dropped
+    assert list(drawn["skipped between windows"].customdata) == [c for c in skipped if c in set(shown)]
+    unread = {*dropped, *skipped}
+    assert list(drawn["input pixels"].customdata) == [c for c in shown if 0 <= c < size and c not in unread]
+    assert list(drawn["padding (zeros)"].customdata) == [c for c in shown if not 0 <= c < size]
     outputs = list(drawn["output cells"].text)
     assert outputs == [str(o) for o in geometry.shown_outputs()]
     # the play control: one frame per output cell (or MAX_FRAMES spread over them), each a real window

@@ -11,6 +11,8 @@ sizes stays cheap. ``alexnet.network.shapes`` builds the full per-layer table on
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from alexnet.network.config import AlexNetConfig
 
 MAX_INPUT_SIZE = 2048  # input sizes searched when proposing fixes and listing working ranges
@@ -19,6 +21,32 @@ MAX_INPUT_SIZE = 2048  # input sizes searched when proposing fixes and listing w
 def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     """out = floor((W - K + 2P) / S) + 1, for convolutions and max-pools alike."""
     return (size - kernel + 2 * padding) // stride + 1
+
+
+class Coverage(NamedTuple):
+    """What the windows of one layer leave unread along one axis (input coordinates -P .. W + P - 1)."""
+
+    dropped_pixels: int  # pixels of the map after the last window: the floor cuts them, they are lost
+    dropped_padding: int  # padding cells after the last window: cut too, but they held only zeros
+    skipped_pixels: int  # pixels of the map between two windows (stride > kernel): never read either
+
+
+def coverage(size: int, kernel: int, stride: int, padding: int) -> Coverage:
+    """Count what no window reads. The last window ends at e = (out - 1) * S - P + K - 1; the
+    (W - K + 2P) mod S cells after it are cut, of which max(0, W - 1 - e) are pixels of the map.
+    Windows o and o + 1 leave the cells o * S - P + K .. (o + 1) * S - P - 1 between them when S > K."""
+    out = conv_output_size(size, kernel, stride, padding)
+    if out < 1:
+        return Coverage(0, 0, 0)
+    end = (out - 1) * stride - padding + kernel - 1
+    dropped = max(0, size - 1 - end)
+    cut = (size - kernel + 2 * padding) % stride
+    skipped = 0
+    if stride > kernel:
+        for o in range(out - 1):
+            first, last = o * stride - padding + kernel, (o + 1) * stride - padding - 1
+            skipped += max(0, min(last, size - 1) - max(first, 0) + 1)
+    return Coverage(dropped, cut - dropped, skipped)
 
 
 def adaptive_windows(size: int, target: int) -> list[tuple[int, int]]:

@@ -69,6 +69,14 @@ def uneven_pool_note(layers: Sequence[LayerShape]) -> str | None:
     )
 
 
+def comb_layers(config: AlexNetConfig, layer: LayerShape) -> list[str]:
+    """The layers up to ``layer`` whose stride exceeds their window: each leaves pixels between its
+    windows unread, so the field is a comb and its rectangle only bounds the pixels read."""
+    layers = analyze(config).layers
+    position = next(i for i, row in enumerate(layers) if row.module == layer.module)
+    return [row.name for row in layers[: position + 1] if row.skipped_pixels]
+
+
 def receptive_span(layer: LayerShape, index: int) -> Span:
     """First and last input pixel (unclipped) that cell ``index`` of ``layer`` sees along one axis.
 

@@ -33,12 +33,13 @@ from dataclasses import dataclass
 from alexnet.errors import AlexNetError
 from alexnet.network.checks import check_block, check_network, collapse_error
 from alexnet.network.config import AlexNetConfig, Window
+from alexnet.network.field import Field
 
 # The 1-D arithmetic lives in alexnet.network.output_size; these names stay importable from here.
 from alexnet.network.output_size import (  # noqa: F401
     MAX_INPUT_SIZE,
-    adaptive_windows,
     conv_output_size,
+    coverage,
     formula_text,
     smallest_working_input,
     spatial_size,
@@ -64,8 +65,9 @@ class LayerShape:
     activation_bytes: int  # float32 output of one image, in bytes
     receptive_field: int | None  # input pixels one output pixel sees, per side; None after flatten
     jump: int | None  # input pixels between neighbouring output pixels; None after flatten
-    dropped_pixels: int  # (W - K + 2P) mod S: input pixels the floor never covers
+    dropped_pixels: int  # pixels of the input map after the last window: the floor cuts them (padding not counted)
     rf_start: float | None = None  # centre of output cell 0, in input pixels; None after flatten
+    skipped_pixels: int = 0  # pixels of the input map between two windows (stride > kernel): never read
     # Exact (first, last) input pixel of each output cell along one axis, where the cells' windows
     # differ (an adaptive pool whose map does not divide evenly); None where r and j say it all.
     # receptive_field and jump are then the largest field and the largest step.
@@ -119,10 +121,6 @@ class ShapeReport:
     def total_mult_adds(self) -> int:
         return sum(layer.mult_adds for layer in self.layers)
 
-    @property
-    def total_activation_bytes(self) -> int:
-        return sum(layer.activation_bytes for layer in self.layers)
-
 
 def analyze(config: AlexNetConfig) -> ShapeReport:
     """Every layer's shape, cost and receptive field; never raises for a bad configuration.
@@ -156,49 +154,10 @@ def flatten_features(config: AlexNetConfig) -> int:
     return next(row.out_shape[0] for row in layer_table(config) if row.kind == "flatten")
 
 
-@dataclass(frozen=True)
-class _Field:
-    """Receptive field size r, jump j and start (centre of cell 0), all in input pixels."""
-
-    size: int = 1
-    jump: int = 1
-    start: float = 0.0  # the image itself: cell i is pixel i, centred at i
-    spans: tuple[tuple[int, int], ...] | None = None  # per cell, where cells differ (adaptive pool)
-
-    def span(self, cell: int) -> tuple[int, int]:
-        """First and last input pixel of ``cell``: start + i * j -+ (r - 1) / 2 (whole numbers)."""
-        if self.spans is not None:
-            return self.spans[cell]
-        first = round(self.start + cell * self.jump - (self.size - 1) / 2)
-        return first, first + self.size - 1
-
-    def adaptive(self, size: int, target: int) -> _Field:
-        """After PyTorch's adaptive average pool from ``size`` to ``target`` cells per side.
-
-        Cell i averages the map's cells floor(i * W / t) .. ceil((i + 1) * W / t) - 1. When t divides
-        W those are W / t cells, W / t apart: one more window. Otherwise windows differ in size and
-        step (a map smaller than t repeats cells, a step of 0), so each cell's span is kept.
-        """
-        if size % target == 0:
-            return self.grow(size // target, size // target, 0)
-        spans = tuple((self.span(a)[0], self.span(b)[1]) for a, b in adaptive_windows(size, target))
-        widest = max(last - first + 1 for first, last in spans)
-        step = max(b[0] - a[0] for a, b in itertools.pairwise(spans))
-        return _Field(widest, step, (spans[0][0] + spans[0][1]) / 2, spans)
-
-    def grow(self, kernel: int, stride: int, padding: int) -> _Field:
-        """r_out = r_in + (K - 1) * j_in, j_out = j_in * S, start_out = start_in + ((K - 1) / 2 - P) * j_in."""
-        return _Field(
-            self.size + (kernel - 1) * self.jump,
-            self.jump * stride,
-            self.start + ((kernel - 1) / 2 - padding) * self.jump,
-        )
-
-
 def _walk(config: AlexNetConfig) -> Iterator[LayerShape]:
     check_network(config)
     channels, size = config.in_channels, config.input_size
-    field = _Field()
+    field = Field()
     for index, block in enumerate(config.blocks):
         number = index + 1
         path = f"features.{index}"
@@ -260,7 +219,7 @@ def _window_layer(
     in_shape: tuple[int, int, int],
     out_shape: tuple[int, int, int],
     window: Window,
-    field: _Field,
+    field: Field,
     *,
     params: int = 0,
     mult_adds: int = 0,
@@ -280,7 +239,8 @@ def _window_layer(
         activation_bytes=out_shape[0] * out_shape[1] * out_shape[2] * BYTES_PER_FLOAT,
         receptive_field=field.size,
         jump=field.jump,
-        dropped_pixels=(size - window.kernel + 2 * window.padding) % window.stride,
+        dropped_pixels=coverage(size, *window).dropped_pixels,
+        skipped_pixels=coverage(size, *window).skipped_pixels,
         rf_start=field.start,
     )
 
@@ -329,7 +289,7 @@ def _unchanged(
     module: str,
     block: int | None,
     shape: tuple[int, ...],
-    field: _Field | None = None,
+    field: Field | None = None,
 ) -> LayerShape:
     """A layer that keeps its input's shape and receptive field (ReLU, LRN, dropout)."""
     return _parameter_free(name, kind, module, shape, shape, "", field, block=block)
@@ -342,7 +302,7 @@ def _parameter_free(
     in_shape: tuple[int, ...],
     out_shape: tuple[int, ...],
     formula: str,
-    field: _Field | None,
+    field: Field | None,
     *,
     block: int | None = None,
 ) -> LayerShape:

@@ -8,7 +8,9 @@ from the window
 
 and there are out = floor((W - K + 2P) / S) + 1 of them. The last window ends at
 (out - 1) * S - P + K - 1; the (W - K + 2P) mod S cells after it, up to W + P - 1, are never
-covered: the floor drops them.
+covered: the floor cuts them. Those that are pixels of the map are *dropped* (lost); those in the
+padding held only zeros. When the stride exceeds the window, the pixels between two windows are
+*skipped*: never read either.
 
 A real axis (227 pixels, 55 windows) does not fit on a screen at one cell per pixel row, so
 the view keeps the start (the first ``HEAD_WINDOWS`` windows) and the end (the last window and
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alexnet.network.output_size import conv_output_size
+from alexnet.network.output_size import conv_output_size, coverage
 
 HEAD_WINDOWS = 3  # windows shown at full resolution at the start of a long axis
 FULL_BELOW = 64  # padded axes up to this many cells are drawn whole
@@ -46,7 +48,12 @@ class AxisGeometry:
 
     @property
     def dropped(self) -> int:
-        """(W - K + 2P) mod S: cells after the last window, never covered."""
+        """Pixels of the map after the last window: the floor cuts them (padding cut there is not counted)."""
+        return coverage(self.size, self.kernel, self.stride, self.padding).dropped_pixels
+
+    @property
+    def cut(self) -> int:
+        """(W - K + 2P) mod S: every cell after the last window, pixels and padding alike."""
         return (self.size - self.kernel + 2 * self.padding) % self.stride
 
     @property
@@ -75,9 +82,22 @@ class AxisGeometry:
         return self.window(self.out - 1)[1]
 
     @property
-    def dropped_cells(self) -> range:
-        """Coordinates the floor drops: after the last window, up to the end of the padding."""
+    def cut_cells(self) -> range:
+        """Coordinates the floor cuts: after the last window, up to the end of the padding."""
         return range(self.covered_end + 1, self.last + 1)
+
+    @property
+    def dropped_cells(self) -> list[int]:
+        """The cut coordinates that are pixels of the map (lost, not zeros)."""
+        return [c for c in self.cut_cells if not self.is_padding(c)]
+
+    @property
+    def skipped_cells(self) -> list[int]:
+        """Pixels of the map between two windows, read by none (only when the stride exceeds the window)."""
+        if self.stride <= self.kernel:
+            return []
+        gaps = (range(self.window(o)[1] + 1, self.window(o + 1)[0]) for o in range(self.out - 1))
+        return [c for gap in gaps for c in gap if not self.is_padding(c)]
 
     def is_padding(self, coordinate: int) -> bool:
         return coordinate < 0 or coordinate >= self.size

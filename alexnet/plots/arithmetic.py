@@ -26,6 +26,7 @@ from alexnet.network.window import HEAD_WINDOWS, AxisGeometry
 PADDING_COLOR = "#d9d9d9"
 PIXEL_COLOR = "#9ecae1"
 DROPPED_COLOR = "#e45756"
+SKIPPED_COLOR = "#b279a2"  # pixels between two windows (stride > kernel): read by none
 WINDOW_COLOR = "#4c78a8"
 CURRENT_COLOR = "#f58518"
 OUTPUT_COLOR = "#54a24b"
@@ -116,26 +117,39 @@ def _frame_traces(geometry: AxisGeometry, index: int) -> list[go.Bar]:
 
 
 def formula_caption(geometry: AxisGeometry) -> str:
-    """out = floor((W - K + 2P) / S) + 1 and the dropped remainder, with this layer's numbers."""
+    """out = floor((W - K + 2P) / S) + 1 and the cut remainder (pixels and padding), with this layer's numbers."""
     w, k, s, p = geometry.size, geometry.kernel, geometry.stride, geometry.padding
-    return (
-        f"out = floor(({w} − {k} + 2·{p}) / {s}) + 1 = {geometry.out}   ·   "
-        f"dropped = ({w} − {k} + 2·{p}) mod {s} = {geometry.dropped}"
-    )
+    text = f"out = floor(({w} − {k} + 2·{p}) / {s}) + 1 = {geometry.out}   ·   cut = ({w} − {k} + 2·{p}) mod {s} = "
+    text += f"{geometry.cut}: {geometry.dropped} px of the map dropped, {geometry.cut - geometry.dropped} padding"
+    if geometry.skipped_cells:
+        text += f"   ·   skipped between windows: {len(geometry.skipped_cells)} px"
+    return text
 
 
 def arithmetic_figure(geometry: AxisGeometry, *, title: str = "", height: int = 330) -> go.Figure:
-    """The padded input, the windows, the output cells and the dropped pixels of one layer along one axis."""
+    """The padded input, the windows, the output cells and the unread pixels of one layer along one axis.
+
+    Pixels of the map that no window reads have colours of their own: dropped by the floor (after
+    the last window) and skipped (between two windows, when the stride exceeds the window).
+    Padding the floor cuts stays padding: it held only zeros.
+    """
     shown = geometry.shown_cells()
-    dropped = set(geometry.dropped_cells)
-    padding = [c for c in shown if geometry.is_padding(c) and c not in dropped]
-    pixels = [c for c in shown if not geometry.is_padding(c) and c not in dropped]
+    dropped, skipped = set(geometry.dropped_cells), set(geometry.skipped_cells)
+    padding = [c for c in shown if geometry.is_padding(c)]
+    pixels = [c for c in shown if not geometry.is_padding(c) and c not in dropped and c not in skipped]
     first_windows = sorted({*range(min(geometry.out, HEAD_WINDOWS)), geometry.out - 1})
     figure = go.Figure(
         [
             _cells(geometry, padding, "padding (zeros)", PADDING_COLOR, "padding at %{customdata}: 0"),
             _cells(geometry, pixels, "input pixels", PIXEL_COLOR, "pixel %{customdata}"),
-            _cells(geometry, sorted(dropped), "dropped by the floor", DROPPED_COLOR, "%{customdata}: never covered"),
+            _cells(geometry, sorted(dropped), "dropped by the floor", DROPPED_COLOR, "pixel %{customdata}: never read"),
+            _cells(
+                geometry,
+                sorted(skipped & set(shown)),
+                "skipped between windows",
+                SKIPPED_COLOR,
+                "pixel %{customdata}: between two windows, never read",
+            ),
             _windows(geometry, first_windows, f"window (K = {geometry.kernel})", WINDOW_COLOR, current=False),
             _outputs(geometry, geometry.shown_outputs(), "output cells", OUTPUT_COLOR),
             *_frame_traces(geometry, 0),
@@ -147,7 +161,7 @@ def arithmetic_figure(geometry: AxisGeometry, *, title: str = "", height: int = 
         figure.add_annotation(x=centre, y=0.45, text=f"⋯ {last - first + 1} px ⋯", showarrow=False, font={"size": 11})
         figure.add_annotation(x=centre, y=bottom + 0.45, text="⋯", showarrow=False, font={"size": 14})
     frames = geometry.frames()
-    figure.frames = [go.Frame(name=str(o), data=_frame_traces(geometry, o), traces=[5, 6]) for o in frames]
+    figure.frames = [go.Frame(name=str(o), data=_frame_traces(geometry, o), traces=[6, 7]) for o in frames]
     _add_player(figure, frames)
     # input coordinates just above the input row (every fifth cell, the image's edges, the padding's ends)
     shown_set, placed = set(shown), -math.inf

@@ -68,9 +68,16 @@ def show_arithmetic(config: AlexNetConfig, report: ShapeReport) -> None:
     notes = []
     if geometry.dropped:
         notes.append(
-            f"the last {geometry.dropped} cells (red) fall short of a whole step: the floor drops them"
+            f"the last {geometry.dropped} pixels of the map (red) fall short of a whole step: the floor drops them"
             if geometry.dropped > 1
-            else "the last cell (red) falls short of a whole step: the floor drops it"
+            else "the last pixel of the map (red) falls short of a whole step: the floor drops it"
+        )
+    if geometry.cut > geometry.dropped:
+        notes.append(f"the floor also cuts {geometry.cut - geometry.dropped} padding cell(s): zeros, nothing lost")
+    if geometry.skipped_cells:
+        notes.append(
+            f"the stride ({stride}) is larger than the window ({kernel}), so {len(geometry.skipped_cells)} pixels "
+            "between windows (purple) are never read: this layer ignores them"
         )
     if geometry.compressed:
         notes.append("the middle of the axis is squeezed so that the start and the end show at full size")

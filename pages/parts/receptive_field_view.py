@@ -13,7 +13,7 @@ import streamlit as st
 
 from alexnet.inspect import images
 from alexnet.network.config import AlexNetConfig
-from alexnet.network.receptive import ReceptiveRect, receptive_rect, uneven_pool_note
+from alexnet.network.receptive import ReceptiveRect, comb_layers, receptive_rect, uneven_pool_note
 from alexnet.network.shapes import LayerShape, analyze
 from alexnet.plots import activations as maps_plots
 from alexnet.plots.receptive import cell_map_figure, field_figure
@@ -58,7 +58,7 @@ def _cell_slider(column, label: str, key: str, side: int) -> int:
     return int(column.slider(label, 0, side - 1, key=key, help="Arrow keys move a focused slider one cell."))
 
 
-def caption(layer: LayerShape, row: int, col: int, rect: ReceptiveRect) -> str:
+def caption(layer: LayerShape, row: int, col: int, rect: ReceptiveRect, combs: list[str]) -> str:
     """The sentence under the figures: which pixels, the jump and the receptive-field size."""
     height, width = rect.rows[1] - rect.rows[0] + 1, rect.cols[1] - rect.cols[0] + 1
     jump = range_text(*layer.jump_range) if layer.jump_range else "?"
@@ -76,6 +76,11 @@ def caption(layer: LayerShape, row: int, col: int, rect: ReceptiveRect) -> str:
     note = uneven_pool_note([layer])
     if note:
         text += f" {note}"
+    if combs and not rect.empty:
+        text += (
+            f" The stride of {', '.join(combs)} is larger than its window, so pixels between windows are never read: "
+            "the orange box is only the **bounding box** of the pixels this cell reads, and some inside it are unread."
+        )
     if rect.clipped:
         text += (
             f" The dashed square (rows {rect.rows[0]}–{rect.rows[1]}, columns {rect.cols[0]}–{rect.cols[1]}) is what "
@@ -122,4 +127,4 @@ def show(config: AlexNetConfig, run: images.ImageRun, image: images.Preprocessed
         config=PLOT_CONFIG,
         key="rf_image",
     )
-    st.caption(caption(layer, row, col, rect))
+    st.caption(caption(layer, row, col, rect, comb_layers(config, layer)))
