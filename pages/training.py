@@ -63,6 +63,8 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
         st.warning(info.message, icon=":material/warning:")
     elif info.message and not info.active:
         st.caption(info.message)
+    if info.problem and info.state != "interrupted":  # an interrupted run's message says it already
+        st.warning(info.problem, icon=":material/warning:")
     eta = f" · about {format_duration(progress.eta_s)} left" if progress.eta_s is not None else ""
     st.progress(
         progress.fraction,

@@ -13,7 +13,7 @@ import torch
 from alexnet import runs
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.model import build_model
-from alexnet.training import run_folder
+from alexnet.training import run_files, run_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,5 +39,5 @@ def test_two_processes_share_the_epoch_and_only_rank_0_writes(tmp_path):
     assert all(0 < r["loss"] < 10 for r in steps)  # the mean over both processes, a real number
     # the checkpoint holds the bare model's weights (no DistributedDataParallel "module." prefix)
     model = build_model(AlexNetConfig.from_dict(config["network"]))
-    model.load_state_dict(run_folder.load_checkpoint(run_dir / run_folder.CHECKPOINT)["model"])
+    model.load_state_dict(run_files.load_checkpoint(run_dir)["model"])
     assert torch.isfinite(model.classifier[-1].weight).all()

@@ -21,7 +21,7 @@ from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS
 from alexnet.network.model import build_model
-from alexnet.training import run_folder
+from alexnet.training import run_files, run_folder
 from alexnet.training.run import TrainSettings, train_run
 
 TINY = replace(PRESETS["cifar"], input_size=16)
@@ -218,7 +218,7 @@ def test_a_trainer_killed_with_sigkill_resumes_without_losing_or_repeating_a_met
         killed = runs.get_run(info.path)
         assert killed.state == "interrupted" and killed.can_resume, killed
         assert "Resume continues from the last checkpoint" in killed.message
-        checkpoint_step = run_folder.load_checkpoint(info.path / run_folder.CHECKPOINT)["step"]
+        checkpoint_step = run_files.load_checkpoint(info.path)["step"]
         before = runs.read_metrics(info.path).steps
         assert before[-1]["step"] > checkpoint_step  # some steps will be trained again
         logged = [record for record in before if record["step"] <= checkpoint_step]

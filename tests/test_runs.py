@@ -21,7 +21,7 @@ from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS
 from alexnet.plots.smoothing import smooth
-from alexnet.training import run_folder
+from alexnet.training import run_files, run_folder
 from alexnet.training.run import TrainSettings, train_run
 
 TINY = replace(PRESETS["cifar"], input_size=16)
@@ -164,7 +164,7 @@ def test_progress_and_eta(finished_run):
 def test_load_run_model_gives_the_trained_weights(finished_run):
     model = runs.load_run_model("done", directory=finished_run.parent)
     assert not model.training and model.config.num_classes == 10 and model.config.input_size == 16
-    saved = run_folder.load_checkpoint(finished_run / run_folder.CHECKPOINT)["model"]
+    saved = run_files.load_checkpoint(finished_run)["model"]
     assert torch.equal(model.classifier[-1].weight, saved["classifier.6.weight"])
     with pytest.raises(AlexNetError, match="no run"):
         runs.load_run_model("missing", directory=finished_run.parent)

@@ -22,7 +22,7 @@ from alexnet import runs
 from alexnet.cli import main as cli_main
 from alexnet.network.config import PRESETS
 from alexnet.network.model import build_model
-from alexnet.training import run_folder
+from alexnet.training import run_files, run_folder
 from alexnet.training.run import Trainer, TrainSettings, estimate_epoch_seconds, init_weights, train_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def settings(**changes) -> TrainSettings:
 
 
 def steps_of(run_dir: Path) -> list[dict]:
-    return [r for r in run_folder.read_metrics(run_dir / run_folder.METRICS) if r["kind"] == "step"]
+    return [r for r in list(run_files.read_metrics(run_dir).records) if r["kind"] == "step"]
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_the_run_directory_holds_config_metrics_status_and_checkpoint(tmp_path):
     config = json.loads((run_dir / run_folder.CONFIG).read_text())
     assert config["network"]["input_size"] == 16 and config["training"]["dataset"] == "digits"
     assert config["dataset"]["train_images"] == 1438 and config["steps_per_epoch"] == 45  # ceil(1438 / 32)
-    records = run_folder.read_metrics(run_dir / run_folder.METRICS)
+    records = list(run_files.read_metrics(run_dir).records)
     step_records = [r for r in records if r["kind"] == "step"]
     assert [r["step"] for r in step_records] == list(range(2, 45, 2))  # every second step
     assert set(step_records[0]) == {"kind", "step", "epoch", "loss", "lr", "images_per_sec", "elapsed"}
@@ -93,7 +93,7 @@ def test_the_run_directory_holds_config_metrics_status_and_checkpoint(tmp_path):
     assert epoch["step"] == 45 and epoch["epoch"] == 1.0 and 0 <= epoch["val_accuracy"] <= 1
     status = json.loads((run_dir / run_folder.STATUS).read_text())
     assert status["state"] == "finished" and status["pid"] == os.getpid() and status["step"] == 45
-    checkpoint = run_folder.load_checkpoint(run_dir / run_folder.CHECKPOINT)  # weights_only=True
+    checkpoint = run_files.load_checkpoint(run_dir)  # weights_only=True
     assert checkpoint["step"] == 45 and set(checkpoint) >= {"model", "optimizer", "rng", "epoch", "elapsed"}
 
 
@@ -190,7 +190,7 @@ def test_sigterm_stops_after_the_step_with_a_checkpoint(tmp_path):
     assert process.wait(timeout=60) == 0, process.stderr.read()
     status = json.loads((run_dir / run_folder.STATUS).read_text())
     assert status["state"] == "stopped"
-    checkpoint = run_folder.load_checkpoint(run_dir / run_folder.CHECKPOINT)
+    checkpoint = run_files.load_checkpoint(run_dir)
     assert checkpoint["step"] == status["step"] == steps_of(run_dir)[-1]["step"] >= 5
 
 
@@ -204,7 +204,7 @@ def test_sigterm_while_the_trainer_starts_stops_it_cleanly(tmp_path):
     assert process.wait(timeout=120) == 0, process.stderr.read()
     status = json.loads((tmp_path / "early" / run_folder.STATUS).read_text())
     assert status["state"] == "stopped" and status["step"] == 1
-    assert run_folder.load_checkpoint(tmp_path / "early" / run_folder.CHECKPOINT)["step"] == 1
+    assert run_files.load_checkpoint(tmp_path / "early")["step"] == 1
 
 
 def test_sigkill_leaves_readable_metrics_and_checkpoint_and_resume_continues(tmp_path):
@@ -217,7 +217,7 @@ def test_sigkill_leaves_readable_metrics_and_checkpoint_and_resume_continues(tmp
     lines = (run_dir / run_folder.METRICS).read_text().splitlines()
     for line in lines[:-1]:
         json.loads(line)  # every line but possibly a torn last one is whole
-    checkpoint = run_folder.load_checkpoint(run_dir / run_folder.CHECKPOINT)
+    checkpoint = run_files.load_checkpoint(run_dir)
     saved = checkpoint["step"]
     assert saved % 3 == 0 and 3 <= saved <= killed_at
     assert runs.get_run(run_dir).state == "interrupted"  # the status still says running; the pid is gone
@@ -226,7 +226,7 @@ def test_sigkill_leaves_readable_metrics_and_checkpoint_and_resume_continues(tmp
     assert state == "finished"
     steps = [r["step"] for r in steps_of(run_dir)]
     assert steps == list(range(1, killed_at + 3))  # redone steps replace the lost ones: no gap, no repeat
-    assert run_folder.load_checkpoint(run_dir / run_folder.CHECKPOINT)["step"] == killed_at + 2
+    assert run_files.load_checkpoint(run_dir)["step"] == killed_at + 2
 
 
 def test_bf16_autocast_trains_on_the_cpu_too(tmp_path):

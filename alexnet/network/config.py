@@ -98,7 +98,7 @@ class AlexNetConfig:
         """
         if not isinstance(data, dict):
             raise AlexNetError("A configuration must be a JSON object ({...}).")
-        values = _typed_fields(cls, data, "the configuration")
+        values = checked_fields(cls, data, "the configuration")
         if "blocks" not in data:
             raise AlexNetError(
                 'The configuration has no "blocks" list.',
@@ -108,10 +108,10 @@ class AlexNetConfig:
         if not isinstance(blocks, (list, tuple)) or not blocks:
             raise AlexNetError('"blocks" must be a non-empty list of block objects.')
         values["blocks"] = tuple(
-            BlockConfig(**_typed_fields(BlockConfig, b, f"block {i + 1}")) for i, b in enumerate(blocks)
+            BlockConfig(**checked_fields(BlockConfig, b, f"block {i + 1}")) for i, b in enumerate(blocks)
         )
         if "lrn" in data:
-            values["lrn"] = LRNConfig(**_typed_fields(LRNConfig, data["lrn"], '"lrn"'))
+            values["lrn"] = LRNConfig(**checked_fields(LRNConfig, data["lrn"], '"lrn"'))
         if "hidden_sizes" in data:
             hidden = data["hidden_sizes"]
             if not isinstance(hidden, (list, tuple)) or not all(_is_int(h) for h in hidden):
@@ -147,13 +147,16 @@ def _is_int(value: Any) -> bool:
 _NESTED = {"blocks", "lrn", "hidden_sizes"}
 
 
-def _typed_fields(cls: type, data: Any, where: str) -> dict[str, Any]:
-    """Check keys and scalar types of one JSON object against a dataclass."""
+def checked_fields(cls: type, data: Any, where: str, *, ignore_unknown: bool = False) -> dict[str, Any]:
+    """Check keys and scalar types of one JSON object against a dataclass's annotations
+    (int, float, bool, str, and ``| None`` of int or str); nested fields are the caller's."""
     if not isinstance(data, dict):
         raise AlexNetError(f"{where} must be a JSON object ({{...}}).")
     known = {f.name: f for f in fields(cls)}
     unknown = sorted(set(data) - set(known))
-    if unknown:
+    if ignore_unknown:
+        data = {key: value for key, value in data.items() if key in known}
+    elif unknown:
         raise AlexNetError(
             f"{where} has unknown key(s) {', '.join(unknown)}.",
             fix=f"use only {', '.join(known)}.",
@@ -168,6 +171,8 @@ def _typed_fields(cls: type, data: Any, where: str) -> dict[str, Any]:
             or (kind == "bool" and isinstance(value, bool))
             or (kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool))
             or (kind == "int | None" and (value is None or _is_int(value)))
+            or (kind == "str" and isinstance(value, str))
+            or (kind == "str | None" and (value is None or isinstance(value, str)))
         )
         if not ok:
             raise AlexNetError(f"{where}: {name!r} must be of type {kind}, not {value!r}.")

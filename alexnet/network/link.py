@@ -52,7 +52,7 @@ def decode(params: Mapping[str, Any]) -> tuple[str, AlexNetConfig] | None:
             config = AlexNetConfig.from_dict(_apply(config.to_dict(), json.loads(text)))
         check_limits(config)
         return name, config
-    except Exception:  # a hostile or stale link must never break the page; it is simply ignored
+    except (ValueError, RecursionError):  # AlexNetError, bad JSON, a stale or hostile link: ignored
         return None
 
 

@@ -7,16 +7,20 @@ as ``interrupted``; it can be resumed from its last checkpoint.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from alexnet.errors import AlexNetError
 from alexnet.runs import trainer_process
 from alexnet.runs.curves import Metrics, read_metrics
 from alexnet.runs.paths import run_path, runs_dir
-from alexnet.training import run_folder
+from alexnet.training import run_files, run_folder
+from alexnet.training.run_files import RunStatus
 from alexnet.training.run_id import MAX_RUN_ID_LENGTH, RUN_ID_PATTERN
 
+T = TypeVar("T")
 RESUMABLE = ("stopped", "interrupted", "failed", "diverged", "finished")
 
 
@@ -37,8 +41,9 @@ class RunInfo:
     updated_at: float
     has_checkpoint: bool
     pid: int | None
-    settings: dict[str, Any]  # TrainSettings as saved in config.json (empty until the trainer starts)
-    network: dict[str, Any]  # AlexNetConfig.to_dict() of the trained network
+    settings: dict[str, Any]  # TrainSettings as saved in config.json (empty when it cannot be read)
+    network: dict[str, Any]  # AlexNetConfig.to_dict() of the trained network (empty likewise)
+    problem: str | None = None  # what is wrong with the run's files, in plain words (None: nothing)
 
     @property
     def active(self) -> bool:
@@ -46,80 +51,74 @@ class RunInfo:
 
     @property
     def can_resume(self) -> bool:
-        return self.state in RESUMABLE and self.has_checkpoint
+        return self.state in RESUMABLE and self.has_checkpoint and bool(self.settings)
 
 
 def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
     """What the run directory says about ``run``, with a dead process reported as interrupted.
 
-    A status.json that is not what the trainer writes (garbage, hand-edited, another program's)
-    makes the run ``interrupted`` with a message saying so: it is never trusted for a pid.
+    Every file is read through ``alexnet.training.run_files``. A file that cannot be read never
+    raises here: the run is listed with ``problem`` saying what is wrong. A status.json that is
+    not what the trainer writes makes the run ``interrupted`` (it is never trusted for a pid); a
+    broken config.json leaves the run without settings, so it cannot be resumed.
 
     Raises:
         AlexNetError: not a run id, or no such run.
     """
     path = run_path(run, directory)
-    status, problem = _read_status(path)
-    config = run_folder.read_json(path / run_folder.CONFIG) or {}
-    metrics = read_metrics(path)
-    accuracies = [a for a in metrics.column("val_accuracy", epochs=True) if isinstance(a, (int, float))]
-    last = (metrics.steps or metrics.epochs or [{}])[-1]
-    state = status.get("state", "running")
-    if state == "running" and not trainer_process.is_running(status):
-        # read again: the launcher or the trainer may have just replaced status.json
-        status, problem = _read_status(path)
-        state = status.get("state", "running")
-        if state == "running" and not trainer_process.is_running(status):
+    problems: list[str] = []
+    status = _read(run_files.read_status, path, problems)
+    status_problem = bool(problems)
+    config = _read(run_files.read_config, path, problems)
+    metrics = _read(read_metrics, path, problems) or Metrics([], [])
+    state = "interrupted" if status_problem else status.state if status else "running"
+    if state == "running" and not _alive(status):
+        status = _read(run_files.read_status, path, [])  # the launcher or the trainer may have just replaced it
+        state = status.state if status else "running"
+        if state == "running" and not _alive(status):
             state = "interrupted"
-    message = status.get("message", "") if state != "interrupted" else _interrupted_message(path)
-    if problem:
-        state = "interrupted"
-        resumable = (path / run_folder.CHECKPOINT).is_file()
-        message = f"{problem} " + ("Resume continues from its last checkpoint." if resumable else "Start a new run.")
-    training = _dict(config.get("training"))
+    message = status.message if status and state != "interrupted" else ""
+    if state == "interrupted" and not status_problem:
+        message = _interrupted_message(path)
+    if metrics.skipped:
+        problems.append(f"{metrics.skipped} line(s) of its {run_folder.METRICS} are not the trainer's: left out.")
+    has_checkpoint = (path / run_folder.CHECKPOINT).is_file()
+    if status_problem:  # the state comes from the problem: say it, and what to do
+        hint = "Resume continues from its last checkpoint." if has_checkpoint and config else "Start a new run."
+        message = f"{problems[0]} {hint}"
+    accuracies = [a for a in metrics.column("val_accuracy", epochs=True) if a is not None]
+    elapsed = [r["elapsed"] for r in (*metrics.steps, *metrics.epochs) if r.get("elapsed") is not None]
     return RunInfo(
         run_id=path.name,
         path=path,
         state=state,
-        message=str(message),
-        dataset=str(training.get("dataset", status.get("dataset", "?"))),
-        step=_int(status.get("step")),
-        total_steps=_int(status.get("total_steps", config.get("total_steps"))),
+        message=message,
+        dataset=config.settings.dataset if config else "?",
+        step=status.step if status else 0,
+        total_steps=(status and status.total_steps) or (config and config.total_steps) or 0,
         best_accuracy=max(accuracies) if accuracies else None,
-        duration_s=_float(last.get("elapsed")),
-        created_at=_float(config.get("created_at", status.get("created_at"))) or path.stat().st_mtime,
-        updated_at=_float(status.get("updated_at")),
-        has_checkpoint=(path / run_folder.CHECKPOINT).is_file(),
-        pid=status.get("pid"),
-        settings=training,
-        network=_dict(config.get("network")),
+        duration_s=float(max(elapsed, default=0.0)),
+        created_at=(config and config.created_at) or path.stat().st_mtime,
+        updated_at=status.updated_at if status else 0.0,
+        has_checkpoint=has_checkpoint,
+        pid=None if status_problem or status is None else status.pid,
+        settings=asdict(config.settings) if config else {},
+        network=config.network.to_dict() if config else {},
+        problem=" ".join(problems) or None,
     )
 
 
-def _read_status(path: Path) -> tuple[dict[str, Any], str | None]:
-    """status.json as the trainer writes it, or ({}, what is wrong with it)."""
-    file = path / run_folder.STATUS
-    status = run_folder.read_json(file)
-    if status is None:
-        if not file.exists():
-            return {}, None  # just created by start_run: the launcher writes it a moment later
-        return {}, f"Its {run_folder.STATUS} cannot be read (not a JSON object: damaged or written by another program)."
-    pid, state = status.get("pid"), status.get("state", "running")
-    if state not in run_folder.STATES or not (pid is None or (isinstance(pid, int) and pid > 0)):
-        return {}, f"Its {run_folder.STATUS} does not look like the trainer's (state {str(state)[:40]!r})."
-    return status, None
+def _read(reader: Callable[[Path], T], path: Path, problems: list[str]) -> T | None:
+    """``reader(path)``, or None with the reason added to ``problems``."""
+    try:
+        return reader(path)
+    except AlexNetError as error:
+        problems.append(error.reason)
+        return None
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _float(value: Any) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+def _alive(status: RunStatus | None) -> bool:
+    return status is not None and trainer_process.is_running(status.pid, status.updated_at)
 
 
 def list_runs(directory: str | Path | None = None) -> list[RunInfo]:
@@ -168,12 +167,12 @@ class Progress:
 
 def progress(run: RunInfo, metrics: Metrics) -> Progress:
     """Steps done of all, epochs, speed, and the time left: (total - step) * elapsed / step."""
-    epochs = int(run.settings.get("epochs", 0))
+    epochs = run.settings.get("epochs", 0)  # a checked whole number, or 0 when config.json is unreadable
     last = metrics.steps[-1] if metrics.steps else None
     step = max(run.step, last["step"] if last else 0)
     total = max(run.total_steps, step, 1)
     eta = None
-    if last and last["step"] > 0 and run.active:
+    if last and last["step"] > 0 and run.active and last.get("elapsed") is not None:
         eta = (total - step) * last["elapsed"] / last["step"]
     return Progress(
         step=step,

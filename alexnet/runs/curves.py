@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alexnet.runs.paths import run_path
-from alexnet.training import run_folder
+from alexnet.training import run_files
 
 
 @dataclass(frozen=True)
@@ -17,17 +17,20 @@ class Metrics:
 
     steps: list[dict[str, Any]]
     epochs: list[dict[str, Any]]
+    skipped: int = 0  # lines of metrics.jsonl that were not the trainer's, left out
 
     def column(self, name: str, *, epochs: bool = False) -> list[Any]:
         return [record.get(name) for record in (self.epochs if epochs else self.steps)]
 
 
 def read_metrics(run: str | Path, directory: str | Path | None = None) -> Metrics:
-    """The run's step and epoch records (a torn last line, from a killed trainer, is skipped)."""
-    records = run_folder.read_metrics(run_path(run, directory) / run_folder.METRICS)
+    """The run's step and epoch records, read incrementally (``alexnet.training.run_files.read_metrics``):
+    a torn last line, from a killed trainer, waits for its end; a line that is not the trainer's is left out."""
+    read = run_files.read_metrics(run_path(run, directory))
     return Metrics(
-        steps=[r for r in records if r.get("kind") == "step"],
-        epochs=[r for r in records if r.get("kind") == "epoch"],
+        steps=[r for r in read.records if r["kind"] == "step"],
+        epochs=[r for r in read.records if r["kind"] == "epoch"],
+        skipped=read.skipped,
     )
 
 

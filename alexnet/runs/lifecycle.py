@@ -7,13 +7,14 @@ The process starts in its own session, so a page reload or a closed terminal doe
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import time
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from alexnet.errors import AlexNetError
+from alexnet.errors import AlexNetError, first_line
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.memory import check_training_memory
 from alexnet.network.shapes import layer_table
@@ -45,12 +46,22 @@ def start_run(
     check_training_memory(config, settings)
     root = runs_dir(directory)
     # check-then-start under one lock: two tabs pressing Start together start exactly one run
-    with trainer_process.start_lock(root):
-        _one_at_a_time(root, allow_parallel)
-        run_id = run_folder.new_run_id(root, settings.dataset)
-        path = root / run_id
-        path.mkdir(parents=True)
-        _write_and_launch(config, settings, path, root, run_id)
+    try:
+        with trainer_process.start_lock(root):
+            _one_at_a_time(root, allow_parallel)
+            run_id = run_folder.new_run_id(root, settings.dataset)
+            path = root / run_id
+            path.mkdir(parents=True)
+            try:
+                _write_and_launch(config, settings, path, root, run_id)
+            except OSError:
+                shutil.rmtree(path, ignore_errors=True)  # no half-made run is left behind to list
+                raise
+    except OSError as exc:  # a full disk, a read-only runs folder, no Python to start
+        raise AlexNetError(
+            f"The run could not be started in {root}: {exc.strerror or first_line(exc)}.",
+            fix="check that the runs folder is writable and has free space (ALEXNET_RUNS_DIR moves it).",
+        ) from exc
     return get_run(path)
 
 
@@ -92,11 +103,17 @@ def resume_run(
     for name, value in overrides.items():
         if value is not None:
             args += ["--" + name.replace("_", "-"), str(value)]
-    with trainer_process.start_lock(info.path.parent):
-        _one_at_a_time(info.path.parent, allow_parallel)
-        if get_run(info.path).active:  # another tab resumed it a moment ago
-            raise AlexNetError(f"Run {info.run_id} is already running again.", fix="watch it in the live view.")
-        trainer_process.launch(info.path, info.path.parent, args, "resuming")
+    try:
+        with trainer_process.start_lock(info.path.parent):
+            _one_at_a_time(info.path.parent, allow_parallel)
+            if get_run(info.path).active:  # another tab resumed it a moment ago
+                raise AlexNetError(f"Run {info.run_id} is already running again.", fix="watch it in the live view.")
+            trainer_process.launch(info.path, info.path.parent, args, "resuming")
+    except OSError as exc:
+        raise AlexNetError(
+            f"Run {info.run_id} could not be resumed: {exc.strerror or first_line(exc)}.",
+            fix="check that its folder is writable and the disk has free space.",
+        ) from exc
     return get_run(info.path)
 
 
@@ -110,6 +127,11 @@ def stop_run(run: str | Path, directory: str | Path | None = None) -> bool:
         os.kill(info.pid, signal.SIGTERM)
     except ProcessLookupError:
         return False
+    except PermissionError as exc:  # another user's process (a recycled pid, a shared runs folder)
+        raise AlexNetError(
+            f"Run {info.run_id}'s trainer (process {info.pid}) belongs to another user: this app may not stop it.",
+            fix=f"stop it as that user (kill {info.pid}), or from the terminal that started it.",
+        ) from exc
     return True
 
 

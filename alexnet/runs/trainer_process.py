@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from alexnet.training import run_folder
 from alexnet.training.environment import trainer_env
@@ -71,11 +70,10 @@ def launch(path: Path, root: Path, args: list[str], message: str) -> None:
         run_folder.write_json(path / run_folder.STATUS, status | {"pid": process.pid, "updated_at": time.time()})
 
 
-def is_running(status: dict[str, Any]) -> bool:
+def is_running(pid: int | None, updated_at: float) -> bool:
     """Whether the process a "running" status names is alive (not gone, not a zombie)."""
-    pid = status.get("pid")
     if not pid:
-        return time.time() - _seconds(status.get("updated_at")) < STARTING_GRACE_S
+        return time.time() - updated_at < STARTING_GRACE_S
     try:
         finished, _ = os.waitpid(pid, os.WNOHANG)  # reaps our own dead child, which would look alive
         if finished:
@@ -98,8 +96,4 @@ def is_running(status: dict[str, Any]) -> bool:
     # Alive but not recognisably a trainer: /proc/<pid>/cmdline can read empty, or still show the
     # parent's, while a process starts. Only a status that has not moved for a while can name a
     # recycled pid (after a reboot, say).
-    return time.time() - _seconds(status.get("updated_at")) < STARTING_GRACE_S
-
-
-def _seconds(value: Any) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+    return time.time() - updated_at < STARTING_GRACE_S

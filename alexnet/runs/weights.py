@@ -1,4 +1,8 @@
-"""What a run learned: its network, the weights of its latest checkpoint, and its class names."""
+"""What a run learned: its network, the weights of its latest checkpoint, and its class names.
+
+Every file is read through ``alexnet.training.run_files``: a damaged one is an ``AlexNetError``
+naming the run, the file and the field.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +12,36 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.model import AlexNet, build_model, load_weights
 from alexnet.runs.paths import run_path
-from alexnet.training import run_folder
+from alexnet.training import run_files, run_folder
+from alexnet.training.run_files import RunConfig
+
+
+def _config(path: Path) -> RunConfig:
+    saved = run_files.read_config(path)
+    if saved is None:
+        raise AlexNetError(f"Run {path.name} has not written its configuration yet.", fix="wait a few seconds.")
+    return saved
 
 
 def load_run_model(run: str | Path, *, directory: str | Path | None = None, device: str = "cpu") -> AlexNet:
     """The network of ``run`` with the weights of its latest checkpoint, in eval mode.
 
     Raises:
-        AlexNetError: no such run, or no checkpoint yet.
+        AlexNetError: no such run, no checkpoint yet, or a file of the run that cannot be read.
     """
     path = run_path(run, directory)
-    config = run_folder.read_json(path / run_folder.CONFIG)
-    if config is None or not (path / run_folder.CHECKPOINT).is_file():
+    if not (path / run_folder.CHECKPOINT).is_file():
         raise AlexNetError(f"Run {path.name} has no checkpoint yet.", fix="wait for its first epoch to end.")
-    model = build_model(AlexNetConfig.from_dict(config["network"]), device=device)
-    load_weights(model, run_folder.load_checkpoint(path / run_folder.CHECKPOINT, map_location=device)["model"])
+    model = build_model(_config(path).network, device=device)
+    load_weights(model, run_files.load_checkpoint(path, map_location=device)["model"])
     return model.eval()
 
 
 def run_classes(run: str | Path, directory: str | Path | None = None) -> list[str] | None:
     """The class names of the run's dataset in output order (digits "0".."9", CIFAR-10's "airplane"...),
     or ``None`` before the trainer has recorded them."""
-    config = run_folder.read_json(run_path(run, directory) / run_folder.CONFIG) or {}
-    classes = config.get("dataset", {}).get("classes")
-    return list(classes) if classes else None
+    saved = run_files.read_config(run_path(run, directory))
+    return list(saved.classes) if saved and saved.classes else None
 
 
 def checkpoint_stamp(run: str | Path, directory: str | Path | None = None) -> int:
@@ -45,7 +55,4 @@ def checkpoint_stamp(run: str | Path, directory: str | Path | None = None) -> in
 
 def run_config(run: str | Path, directory: str | Path | None = None) -> AlexNetConfig:
     """The network a run trains (with the class count of its dataset)."""
-    config = run_folder.read_json(run_path(run, directory) / run_folder.CONFIG)
-    if config is None:
-        raise AlexNetError(f"Run {Path(run).name} has not written its configuration yet.")
-    return AlexNetConfig.from_dict(config["network"])
+    return _config(run_path(run, directory)).network

@@ -69,8 +69,11 @@ def tune_this_process() -> bool:
         mallopt = libc.mallopt
     except (OSError, AttributeError):  # not glibc (macOS, musl): the system allocator decides
         return False
-    mmap_max = int(os.environ["MALLOC_MMAP_MAX_"])
-    trim = int(os.environ["MALLOC_TRIM_THRESHOLD_"])
+    try:  # the user's own values win, but only whole numbers mean anything to glibc
+        mmap_max = int(os.environ["MALLOC_MMAP_MAX_"])
+        trim = int(os.environ["MALLOC_TRIM_THRESHOLD_"])
+    except ValueError:
+        return False
     # mallopt takes an int: clamp the threshold to the largest one (2 GiB still never trims a step)
     return bool(mallopt(_M_MMAP_MAX, mmap_max)) and bool(mallopt(_M_TRIM_THRESHOLD, min(trim, 2**31 - 1)))
 

@@ -15,7 +15,8 @@ Sizes: the cifar preset's conv1 (32 x 3 x 3 x 3) is 2 kB in float16, the paper's
 70 kB; the predictions of the 359 validation digits take 4 kB. float16 keeps three significant
 digits, far more than an 8-bit picture of a filter shows.
 
-Reading is plain NumPy (``allow_pickle=False``: a file cannot run code), and the summaries
+Reading goes through ``alexnet.training.run_files`` (plain NumPy, ``allow_pickle=False``: a file
+cannot run code; each file's step and epoch checked), and the summaries
 (confusion matrix, per-class accuracy, most confidently wrong images) are pure functions.
 """
 
@@ -31,6 +32,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from alexnet.errors import AlexNetError
+from alexnet.training.run_files import load_results_file, read_config
 
 if TYPE_CHECKING:
     from alexnet.training.context import RunContext
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 FOLDER = "results"
 FILTERS = "filters"
 PREDICTIONS = "predictions"
+PREDICTION_ARRAYS = ("index", "label", "predicted", "confidence")
 
 
 @dataclass(frozen=True)
@@ -140,21 +143,6 @@ def _files(run_dir: Path, kind: str) -> list[Path]:
     return sorted(folder.glob(f"{kind}-*.npz")) if folder.is_dir() else []
 
 
-def _load(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except (OSError, ValueError, KeyError) as exc:
-        raise AlexNetError(
-            f"The results file {path.name} of run {path.parent.parent.name} cannot be read ({exc}).",
-            fix=f"delete {path} (the trainer writes it again at the next epoch).",
-        ) from None
-
-
-def has_results(run_dir: Path) -> bool:
-    return bool(_files(run_dir, PREDICTIONS) or _files(run_dir, FILTERS))
-
-
 def saved_count(run_dir: Path) -> int:
     """How many results files the run has written so far (a glob, nothing read): changes at every epoch."""
     return len(_files(run_dir, PREDICTIONS)) + len(_files(run_dir, FILTERS))
@@ -165,7 +153,7 @@ def latest_predictions(run_dir: Path) -> Predictions | None:
     files = _files(run_dir, PREDICTIONS)
     if not files:
         return None
-    data = _load(files[-1])
+    data = load_results_file(files[-1], {key: 1 for key in PREDICTION_ARRAYS})
     return Predictions(
         step=int(data["step"]),
         epoch=float(data["epoch"]),
@@ -181,7 +169,7 @@ def filter_history(run_dir: Path) -> FilterHistory | None:
     files = _files(run_dir, FILTERS)
     if not files:
         return None
-    loaded = [_load(path) for path in files]
+    loaded = [load_results_file(path, {"weight": 4}) for path in files]
     shapes = {item["weight"].shape for item in loaded}
     if len(shapes) > 1:
         raise AlexNetError(f"The conv1 files of run {Path(run_dir).name} hold filters of different shapes {shapes}.")
@@ -236,16 +224,14 @@ def validation_set(run_dir: Path) -> Dataset:
     Raises:
         AlexNetError: the run has no configuration yet, or its data is no longer where it was.
     """
-    from alexnet.training import run_folder
     from alexnet.training.data import load_dataset
 
-    saved = run_folder.read_json(Path(run_dir) / run_folder.CONFIG)
+    saved = read_config(Path(run_dir))
     if saved is None:
         raise AlexNetError(f"Run {Path(run_dir).name} has not written its configuration yet.")
-    network, training = saved.get("network", {}), saved.get("training", {})
     return load_dataset(
-        training.get("dataset", "digits"),
-        input_size=int(network["input_size"]),
-        channels=int(network.get("in_channels", 3)),
-        data_dir=training.get("data_dir"),
+        saved.settings.dataset,
+        input_size=saved.network.input_size,
+        channels=saved.network.in_channels,
+        data_dir=saved.settings.data_dir,
     ).val

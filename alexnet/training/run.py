@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.memory import check_training_memory
 from alexnet.network.model import build_model, load_weights
-from alexnet.training import run_folder, stop_signal
+from alexnet.training import run_files, run_folder, stop_signal
 from alexnet.training.context import RunContext, RunHook
 from alexnet.training.data import DataSplit, load_dataset
 from alexnet.training.distributed import Distributed
@@ -121,14 +121,13 @@ def train_run(
     dist = Distributed.from_env()
     if resume:
         run_dir = resolve_run_dir(resume, runs_dir)  # a run id, never a path out of the runs directory
-        saved = run_folder.read_json(run_dir / run_folder.CONFIG)
+        saved = run_files.read_config(run_dir)
         if saved is None or not (run_dir / run_folder.CHECKPOINT).is_file():
             raise AlexNetError(f"Run {resume!r} has no checkpoint in {runs_dir} to resume from.")
-        config = AlexNetConfig.from_dict(saved["network"])
-        known = {f.name for f in fields(TrainSettings)}
+        config = saved.network
         # the network and its data stay; how long and how fast to train may change
         changes = {k: v for k, v in (overrides or {}).items() if k not in ("dataset", "download")}
-        settings = replace(TrainSettings(**{k: v for k, v in saved["training"].items() if k in known}), **changes)
+        settings = replace(saved.settings, **changes)
     settings.check()
     check_training_memory(config, settings)  # before any weight is allocated: refuse what cannot fit
     if not resume:
@@ -198,7 +197,7 @@ def _train(
     channels_last = use_channels_last(settings.precision, device)
     model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
     optimizer = _optimizer(model, settings)
-    checkpoint = run_folder.load_checkpoint(run_dir / run_folder.CHECKPOINT) if resuming else None
+    checkpoint = run_files.load_checkpoint(run_dir) if resuming else None
     if checkpoint:
         load_weights(model, checkpoint["model"])  # another network's weights: a plain message, not a traceback
         optimizer.load_state_dict(checkpoint["optimizer"])  # Adam's moments, SGD's momentum

@@ -13,7 +13,8 @@ One folder per run, under the runs directory (``ALEXNET_RUNS_DIR``, else ``<repo
         checkpoint.pt   model, optimizer, step, epoch, elapsed seconds, RNG state; replaced atomically
         train.log       the trainer's own output, when started by ``alexnet.runs``
 
-Writers replace whole files through a temporary file and ``os.replace`` (atomic on POSIX), so a
+This module writes them; ``alexnet.training.run_files`` is the one reader. Writers replace
+whole files through a temporary file and ``os.replace`` (atomic on POSIX), so a
 reader, or a trainer killed with SIGKILL, never leaves a half-written status or checkpoint.
 Times are Unix seconds; ``elapsed`` is training seconds, carried across resumes.
 """
@@ -63,7 +64,8 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
-    """The object in ``path``, or ``None`` if it is missing or unreadable."""
+    """The object in ``path``, or ``None`` if it is missing or unreadable: for writers that merge
+    into a file (a status keeps its step counts). Readers use ``alexnet.training.run_files``."""
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -98,67 +100,11 @@ def _last_byte(path: Path) -> bytes:
         return file.read(1)
 
 
-def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """Every complete record of a metrics.jsonl, with steps redone after a resume replacing the old ones.
-
-    A trainer killed mid-run may leave a torn last line: it is skipped. After a crash, steps
-    logged after the last checkpoint are trained again on resume, so a ``resume`` record at
-    step s drops earlier records past s: the curve continues from the checkpoint without a
-    gap and without going back in time.
-    """
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    records: list[dict[str, Any]] = []
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a line torn by a kill, or still being written
-        if not isinstance(record, dict) or not isinstance(record.get("step"), int):
-            continue
-        if record.get("kind") == "resume":
-            records = [r for r in records if r["step"] <= record["step"]]
-        records.append(record)
-    return records
-
-
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     """``torch.save`` to a temporary file, then rename over ``path``: never a half-written checkpoint."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)
-
-
-CHECKPOINT_KEYS = ("model", "optimizer", "step")  # what every checkpoint of ``RunRecorder`` holds
-
-
-def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """A checkpoint written by ``save_checkpoint``, loaded safely (tensors and plain data only).
-
-    Raises:
-        AlexNetError: the file is cut short, not a PyTorch file, holds code rather than data,
-            or is some other program's checkpoint (no model, optimizer and step).
-    """
-    from alexnet.errors import AlexNetError, first_line
-
-    run = path.parent.name
-    try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # truncated zip, pickle with code in it, not a torch file at all...
-        raise AlexNetError(
-            f"The checkpoint of run {run} ({path.name}) cannot be read: it was cut short, or it is not a "
-            f"checkpoint this app wrote ({first_line(exc)}).",
-            fix="start a new run; a run resumes only from a checkpoint its own trainer saved.",
-        ) from None
-    missing = [key for key in CHECKPOINT_KEYS if not isinstance(state, dict) or key not in state]
-    if missing:
-        raise AlexNetError(
-            f"The checkpoint of run {run} ({path.name}) is not one this app wrote: it has no {', '.join(missing)}.",
-            fix="start a new run; a run resumes only from a checkpoint its own trainer saved.",
-        )
-    return state
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from alexnet.errors import AlexNetError
-from alexnet.network.config import AlexNetConfig
+from alexnet.network.config import AlexNetConfig, checked_fields
 from alexnet.network.shapes import analyze
 from alexnet.training.data import DATASETS
 
@@ -71,6 +71,19 @@ class TrainSettings:
             raise AlexNetError(f"There is no optimizer {optimizer!r}.", fix=f"choose one of {', '.join(OPTIMIZERS)}.")
         changes.pop("optimizer", None)
         return replace(cls(optimizer=optimizer, **OPTIMIZERS[optimizer]), **changes)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> TrainSettings:
+        """Settings saved as JSON (config.json's "training"), each field's type checked, then ``check``.
+
+        Keys this version does not know are left out: a run saved by a newer version still reads.
+
+        Raises:
+            AlexNetError: a value of the wrong type, or settings that cannot work.
+        """
+        settings = cls(**checked_fields(cls, data, "the training settings", ignore_unknown=True))
+        settings.check()
+        return settings
 
     def check(self) -> None:
         """Raise ``AlexNetError`` for settings that cannot work."""

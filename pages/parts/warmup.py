@@ -44,6 +44,7 @@ WARM_MODULES = (
     "alexnet.inspect.tables",
     "alexnet.runs",
     "alexnet.training.settings",
+    "alexnet.training.run",  # the Training page: the optimizers, precisions and the device they resolve to
     "alexnet.training.data",
     "alexnet.inspect.images",
     "alexnet.inspect.gradcam",
@@ -52,6 +53,7 @@ WARM_MODULES = (
     "alexnet.training.results",
     "alexnet.plots.smoothing",
     "alexnet.plots.activations",
+    "alexnet.plots.prediction",
     "alexnet.plots.gradcam",
     "alexnet.plots.receptive",
     "alexnet.plots.results",
