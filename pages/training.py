@@ -19,6 +19,7 @@ from pages.parts import training_controls, training_results_view
 from pages.parts.navigation import through_app
 from pages.parts.shared import show_error, sidebar
 
+MAX_POINTS = 2_000  # steps drawn per curve at most
 REFRESH_S = 2.0  # how often the live view re-reads the run directory
 LIVE_ERROR = "train_live_error"  # a Stop or Resume callback's error, shown by the live view's next run
 RESULTS_SHOWN = "train_results_shown"  # {run id: results files on screen}; the live view reruns the page when it grows
@@ -63,7 +64,7 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
         st.warning(info.message, icon=":material/warning:")
     elif info.message and not info.active:
         st.caption(info.message)
-    if info.problem and info.state != "interrupted":  # an interrupted run's message says it already
+    if info.problem and info.problem not in info.message:  # a broken status.json is the message already
         st.warning(info.problem, icon=":material/warning:")
     eta = f" · about {format_duration(progress.eta_s)} left" if progress.eta_s is not None else ""
     st.progress(
@@ -100,12 +101,14 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
         help="Exponential moving average of the loss, corrected so that it starts on the first value.",
     )
     losses = metrics.column("loss")
+    # a long run logs a step every step: the browser gets at most MAX_POINTS of them (smoothed first)
+    every = max(1, len(losses) // MAX_POINTS)
     left, right = st.columns(2)
     left.plotly_chart(
         loss_figure(
-            metrics.column("step"),
-            losses,
-            smooth(losses, weight),
+            metrics.column("step")[::every],
+            losses[::every],
+            smooth(losses, weight)[::every],
             val_steps=metrics.column("step", epochs=True),
             val_losses=metrics.column("val_loss", epochs=True),
         ),
