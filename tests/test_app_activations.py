@@ -80,7 +80,8 @@ def test_default_photo_digits_layer_preset_and_invalid_size(empty_runs):
     at.selectbox(key="preset").set_value("cifar").run()
     check_clean(at)
     assert at.number_input(key="edit_input_size").value == 32
-    assert "** has " in feature_text(at)  # the pool2 choice was dropped or kept, never an exception
+    # the cifar network has a pool2 too (the same module, features.1.pool): the choice is kept, and "all" shows 64
+    assert feature_text(at).startswith("**pool2** has 64 maps of 7 x 7") and "showing 64" in feature_text(at)
 
     at.number_input(key="edit_input_size").set_value(8).run()
     assert not at.exception

@@ -14,7 +14,7 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS, AlexNetConfig
 from alexnet.network.edit import import_config
 from alexnet.network.export import to_pytorch_source
-from alexnet.network.model import build_model, count_parameters
+from alexnet.network.model import build_model
 
 CIFAR = PRESETS["cifar"]
 # Every feature the exporter writes differently: groups, no pool, no LRN, adaptive pool, one hidden layer.
@@ -28,6 +28,10 @@ ODD = replace(
 )
 
 
+def parameter_count(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
 def exported_module(config: AlexNetConfig) -> dict:
     namespace: dict = {"__name__": "exported"}
     exec(compile(to_pytorch_source(config), "alexnet_model.py", "exec"), namespace)
@@ -38,7 +42,7 @@ def exported_module(config: AlexNetConfig) -> dict:
 def test_exported_source_is_our_network(config):
     ours = build_model(config, device="cpu", seed=3).eval()
     theirs = exported_module(config)["build"]().eval()
-    assert count_parameters(theirs) == count_parameters(ours)
+    assert parameter_count(theirs) == parameter_count(ours)
     theirs.load_state_dict(ours.state_dict(), strict=True)  # same module names, same shapes
     images = torch.randn(
         2, config.in_channels, config.input_size, config.input_size, generator=torch.Generator().manual_seed(0)
@@ -51,7 +55,7 @@ def test_exported_paper_network_counts_the_same_parameters():
     namespace = exported_module(PRESETS["paper"])
     with torch.device("meta"):  # 62 M parameters: count them without allocating them
         model = namespace["build"]()
-    assert count_parameters(model) == count_parameters(build_model(PRESETS["paper"], device="meta"))
+    assert parameter_count(model) == parameter_count(build_model(PRESETS["paper"], device="meta"))
 
 
 def test_exported_file_runs_as_a_script(tmp_path: Path):
@@ -73,17 +77,17 @@ def test_json_round_trips_through_the_importer(name):
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "cause"),
     [
-        b"",
-        b"not json {",
-        b"[1, 2, 3]",
-        b'{"input_size": "big"}',
-        PRESETS["paper"].to_json().replace("11", "99").encode(),
+        (b"", "not valid JSON"),
+        (b"not json {", "not valid JSON"),
+        (b"[1, 2, 3]", "must be a JSON object"),
+        (b'{"input_size": "big"}', "'input_size' must be of type int, not 'big'"),
+        (PRESETS["paper"].to_json().replace("11", "99").encode(), "block 1's kernel_size is 99"),
     ],
     ids=["empty", "not-json", "a-list", "wrong-type", "outside-limits"],
 )
-def test_a_broken_file_gives_a_plain_message(data):
+def test_a_broken_file_gives_a_plain_message(data, cause):
     with pytest.raises(AlexNetError) as caught:
         import_config(data)
-    assert caught.value.message
+    assert cause in caught.value.message, caught.value.message

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from alexnet.network import link as link_module
 from alexnet.network.config import PRESETS
+from alexnet.network.edit import check_limits
 from alexnet.network.link import CHANGES_PARAM, PRESET_PARAM, decode, encode
 
 
@@ -44,3 +46,20 @@ def test_hostile_links_are_ignored(params):
 def test_decode_never_raises(params):
     result = decode(params)
     assert result is None or result[0] in PRESETS
+    # what it returns is exactly what the link says: a known preset with the changes applied and checked
+    if result is not None:
+        assert result[0] == params[PRESET_PARAM] and check_limits(result[1]) is None
+
+
+def test_decode_ignores_bad_links_but_not_its_own_bugs(monkeypatch):
+    """Only a link's own faults are swallowed (bad JSON, wrong types, limits): a bug in the decoder
+    itself must surface, or every shared link would silently open the default network."""
+    link = {PRESET_PARAM: "paper", CHANGES_PARAM: '{"input_size": 300}'}
+    assert decode(link) == ("paper", replace(PRESETS["paper"], input_size=300))
+
+    def broken(base, changes):
+        raise AttributeError("a bug in _apply")
+
+    monkeypatch.setattr(link_module, "_apply", broken)
+    with pytest.raises(AttributeError):
+        decode(link)

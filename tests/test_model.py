@@ -11,8 +11,12 @@ import torchvision
 from alexnet.errors import AlexNetError
 from alexnet.inspect.probe import probe_shapes
 from alexnet.network.config import PRESETS
-from alexnet.network.model import AlexNet, build_model, count_parameters, load_weights
+from alexnet.network.model import AlexNet, build_model, load_weights
 from alexnet.network.shapes import layer_table
+
+
+def parameter_count(model) -> int:
+    return sum(p.numel() for p in model.parameters())
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
@@ -36,7 +40,7 @@ def test_analytic_shapes_equal_a_real_cpu_forward(name):
 def test_torchvision_parity_parameters_state_dict_and_outputs():
     ours = build_model(PRESETS["torchvision"], seed=0).eval()
     theirs = torchvision.models.alexnet().eval()
-    assert count_parameters(ours) == count_parameters(theirs) == 61_100_840
+    assert parameter_count(ours) == parameter_count(theirs) == 61_100_840
     result = ours.load_state_dict(theirs.state_dict())  # unchanged: flat torchvision keys
     assert not result.missing_keys and not result.unexpected_keys
     images = torch.randn(2, 3, 224, 224)
@@ -70,10 +74,14 @@ def test_classifier_input_is_derived_from_the_configuration():
     assert build_model(config, device="meta").classifier[1].in_features == 256 * 3 * 3
 
 
-def test_same_seed_same_weights():
-    a, b = (build_model(PRESETS["cifar"], seed=7) for _ in range(2))
-    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+def test_same_seed_same_weights_other_seed_other_weights():
+    a, b, c = (build_model(PRESETS["cifar"], seed=seed) for seed in (7, 7, 8))
+    for (name, x), (_, y), (_, z) in zip(
+        a.state_dict().items(), b.state_dict().items(), c.state_dict().items(), strict=True
+    ):
         assert torch.equal(x, y), name
+        if name.endswith("weight"):  # biases start at zero under every seed
+            assert not torch.equal(x, z), name
 
 
 def test_invalid_configuration_is_not_built():

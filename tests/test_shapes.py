@@ -106,18 +106,19 @@ def test_invalid_blocks_name_the_layer_and_a_fix(change, layer, words):
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("change", "layer", "words"),
     [
-        {"input_size": 0},
-        {"in_channels": 0},
-        {"num_classes": 0},
-        {"dropout": 1.5},
-        {"hidden_sizes": (0,)},
-        {"adaptive_pool": 0},
-        {"blocks": ()},
+        ({"input_size": 0}, "input", "input size must be at least 1"),
+        ({"in_channels": 0}, "input", "at least one channel"),
+        ({"num_classes": 0}, "classifier", "at least one class"),
+        ({"dropout": 1.5}, "classifier", "between 0 and 1"),
+        ({"hidden_sizes": (0,)}, "fc6", "has 0 units"),
+        ({"adaptive_pool": 0}, "avgpool", "must be at least 1"),
+        ({"blocks": ()}, "features", "no convolutional blocks"),
     ],
 )
-def test_invalid_network_settings_are_explained(change):
+def test_invalid_network_settings_are_explained(change, layer, words):
     error = analyze(replace(PRESETS["paper"], **change)).error
     assert isinstance(error, AlexNetError)
+    assert error.layer == layer and words in error.reason, (error.layer, error.reason)
     assert error.fix

@@ -9,7 +9,7 @@ image through the network and prints the output shape.
 from __future__ import annotations
 
 from alexnet.network.config import AlexNetConfig, BlockConfig
-from alexnet.network.memory import check_memory, estimate_memory
+from alexnet.network.memory import estimate_memory
 from alexnet.network.shapes import layer_table
 from alexnet.units import format_bytes
 
@@ -124,28 +124,6 @@ def to_pytorch_source(config: AlexNetConfig) -> str:
     ]
     source = "\n".join(lines) + "\n" + _FOOTER.format()
     return "\n".join(line.rstrip() for line in source.splitlines()) + "\n"
-
-
-def check_export(config: AlexNetConfig, *, budget: int | None = None) -> tuple[int, ...]:
-    """Run the exported source as its user would: build its ``AlexNet`` and push one zero image
-    through it; returns the output shape, (1, num_classes).
-
-    The memory budget (``alexnet.network.memory``) is checked first, before the exported model allocates
-    its weights.
-
-    Raises:
-        AlexNetError: the configuration cannot work, or the pass would go over the memory budget.
-    """
-    import torch  # here, not at the top: the Architecture page writes the source before torch is loaded
-
-    check_memory(config, budget=budget, what="Checking the exported model (one real forward pass)")
-    namespace: dict[str, object] = {"__name__": "alexnet_export_check"}
-    # our own generated text, made only of validated numbers: the same file the user downloads
-    exec(compile(to_pytorch_source(config), "alexnet_model.py", "exec"), namespace)
-    model = namespace["build"]().eval()  # type: ignore[operator]
-    with torch.no_grad():
-        output = model(torch.zeros(1, config.in_channels, config.input_size, config.input_size))
-    return tuple(output.shape)
 
 
 def _dims(shape: tuple[int, ...]) -> str:

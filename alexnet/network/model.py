@@ -116,10 +116,6 @@ def _accept_flat_feature_keys(
             state_dict[ours] = state_dict.pop(key)
 
 
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
 def load_weights(model: AlexNet, state_dict: Mapping[str, torch.Tensor]) -> None:
     """Load weights, ours or torchvision's, turning a shape mismatch into a plain message."""
     try:
