@@ -9,9 +9,9 @@ script's own elements from its tree after the first run.
 import streamlit as st
 
 from pages.parts import warmup
-from pages.parts.navigation import app_pages, running_app
+from pages.parts.navigation import PAGE_CONFIG, app_pages, running_app
 
-st.set_page_config(page_title="AlexNet Explorer", page_icon=":material/neurology:", layout="wide")
+st.set_page_config(**PAGE_CONFIG)
 
 
 def _warm_activations() -> None:

@@ -1,12 +1,14 @@
-"""The app's four pages, and the guard that makes every page open through ``app.py``.
+"""The app's four pages and its page config, and the guard that gives a page run alone the app's frame.
 
 A folder named ``pages/`` beside ``app.py`` puts Streamlit in its old multipage mode until the
 first script of the server calls ``st.navigation``. So when a fresh server's first visitor comes
 through a bookmark (``/training``), Streamlit runs that page script alone: without app.py's page
-config, warm-up and navigation, and with a sidebar built from the file names. ``through_app``,
-called first by every page, notices that app.py is not running it, installs the app's own
-navigation (which ends the old mode for the whole server) and reruns, so app.py takes over and
-opens the same page.
+config and navigation, and with a sidebar built from the file names. ``through_app``, called
+first by every page, notices that app.py is not running it and sets up what app.py would: the
+page config and the app's own navigation, which also ends the old mode for the whole server, so
+the next run goes through app.py. The page then draws as usual, in the same run: a rerun would
+lose the click or keystroke that started this one (Streamlit's AppTest, which resets the mode
+before every run, sends each one through here).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ PAGES = (
     PageEntry("pages/training.py", "Training", ":material/monitoring:"),
 )
 DEFAULT_PAGE = PAGES[0]
+PAGE_CONFIG = {"page_title": "AlexNet Explorer", "page_icon": ":material/neurology:", "layout": "wide"}
 
 _running = threading.local()  # set while app.py runs a page, in the script thread of that session
 
@@ -52,8 +55,8 @@ def running_app() -> Iterator[None]:
 
 
 def through_app() -> None:
-    """First call of every page: if Streamlit ran this page script without app.py, hand over to app.py."""
+    """First call of every page: if Streamlit ran this page script without app.py, do app.py's part."""
     if getattr(_running, "active", False):
         return
-    st.navigation(app_pages())  # the app's own navigation: ends the old folder mode for every session
-    st.rerun()  # the rerun runs app.py, which opens the same page by its address
+    st.set_page_config(**PAGE_CONFIG)
+    st.navigation(app_pages())  # the app's own sidebar; ends the old folder mode for every later run
