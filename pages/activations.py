@@ -292,7 +292,7 @@ def show_filters_and_output(config: AlexNetConfig, run: images.ImageRun, weights
         )
 
 
-through_app()  # a bookmark on a fresh server runs this script alone: app.py takes over
+through_app(__file__)  # a bookmark on a fresh server runs this script alone: app.py's part first
 config = sidebar()
 weights = choose_weights()
 st.title("Activations")

@@ -24,8 +24,7 @@ from alexnet.units import format_count, format_mult_adds, shape_text
 from pages.parts import config_tabs, warmup
 from pages.parts.arithmetic_view import show_arithmetic, show_whatif
 from pages.parts.block_editor import block_summary, blocks_editor
-from pages.parts.navigation import through_app
-from pages.parts.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, sidebar
+from pages.parts.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, start_page
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -249,17 +248,16 @@ def show_table(rows: list[dict[str, Any]], *, pending: bool = False) -> None:
     )
 
 
-through_app()  # a bookmark on a fresh server runs this script alone: app.py takes over
-load_from_link()
-config = sidebar(input_slider=True)
+load_from_link()  # before the sidebar draws the configuration a shared link describes
+config = start_page(
+    __file__,
+    "Architecture",
+    "Slide any block's kernel, stride or padding: the shapes, the drawing, the arithmetic and the costs follow at "
+    "once. Every shape is computed twice, with the formula and by a real PyTorch forward pass.",
+    input_slider=True,
+)
 preset_name = st.session_state.get(PRESET_KEY, "paper")
 preset = current_preset()
-
-st.title("Architecture")
-st.caption(
-    "Slide any block's kernel, stride or padding: the shapes, the drawing, the arithmetic and the costs follow at "
-    "once. Every shape is computed twice, with the formula and by a real PyTorch forward pass."
-)
 overview = st.container()
 blocks_tab, classifier_tab, diff_tab, files_tab = st.tabs(
     ["Convolutional blocks", "Input & classifier", f"Changes vs {preset_name}", "Export / import"]

@@ -13,8 +13,7 @@ from alexnet.network.receptive import uneven_pool_note
 from alexnet.network.shapes import analyze
 from alexnet.plots.architecture import cost_figure, receptive_field_figure
 from alexnet.units import format_bytes, format_count, format_mult_adds
-from pages.parts.navigation import through_app
-from pages.parts.shared import show_error, sidebar
+from pages.parts.shared import show_error, start_page
 
 
 @st.cache_data(max_entries=64, show_spinner="Running torchinfo on your network…")
@@ -69,12 +68,11 @@ def show_summary(summary: ModelSummary) -> None:
         printout.code(summary.text, language=None)
 
 
-through_app()  # a bookmark on a fresh server runs this script alone: app.py takes over
-config = sidebar()
-st.title("Summary")
-st.caption(
+config = start_page(
+    __file__,
+    "Summary",
     "torchinfo's view of the network you built on the Architecture page: every module, its output "
-    "for one image, its parameters and its multiply-accumulates (mult-adds)."
+    "for one image, its parameters and its multiply-accumulates (mult-adds).",
 )
 
 report = analyze(config)

@@ -16,8 +16,7 @@ from alexnet.plots.training import accuracy_figure, loss_figure, overlay_figure
 from alexnet.training import results
 from alexnet.units import format_duration
 from pages.parts import training_controls, training_results_view
-from pages.parts.navigation import through_app
-from pages.parts.shared import show_error, sidebar
+from pages.parts.shared import show_error, start_page
 
 MAX_POINTS = 2_000  # steps drawn per curve at most
 REFRESH_S = 2.0  # how often the live view re-reads the run directory
@@ -211,12 +210,11 @@ def _follow_link() -> None:
         st.session_state.train_watch = run_id
 
 
-through_app()  # a bookmark on a fresh server runs this script alone: app.py takes over
-config = sidebar()
-st.title("Training")
-st.caption(
+config = start_page(
+    __file__,
+    "Training",
     "Train the network you built on the Architecture page. Training runs in its own process: "
-    "you can switch pages or reload, and the run keeps going."
+    "you can switch pages or reload, and the run keeps going.",
 )
 
 _follow_link()  # before the Run box is drawn, and its message at the top where the link's effect shows

@@ -46,3 +46,18 @@ def digits_run(digits_run_once: Path, tmp_path_factory: pytest.TempPathFactory) 
     copy = tmp_path_factory.mktemp("runs") / digits_run_once.name
     shutil.copytree(digits_run_once, copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium for the browser tests: skipped where it is missing, but a failure in CI."""
+    from browser_support import find_chromium
+
+    path = find_chromium()
+    if path is None:
+        reason = "Chromium not found (install Debian's chromium, or set ALEXNET_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
+        print(f"SKIP: {reason}")
+        pytest.skip(reason)
+    return path

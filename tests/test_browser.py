@@ -13,7 +13,6 @@ the oracle; it is checked against real PyTorch forward passes elsewhere).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import time
@@ -27,7 +26,6 @@ from browser_support import (
     StreamlitServer,
     chromium_browser,
     explain_failure,
-    find_chromium,
     streamlit_server,
 )
 
@@ -50,18 +48,6 @@ PAGE_CONTENT = {
 }
 TRAIN_EPOCHS = 20  # more than the test waits for: the run must still be going when Stop is pressed
 TRAIN_BATCH = 16  # small batches: many short steps, so the curve grows between two looks
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = find_chromium()
-    if path is None:
-        reason = "Chromium not found (install Debian's chromium, or set ALEXNET_CHROMIUM)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
-        print(f"SKIP: {reason}")
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture(scope="module")

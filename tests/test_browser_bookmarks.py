@@ -8,11 +8,10 @@ of its own, so its request really is the first (``pages/parts/navigation.py`` is
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
-from browser_support import PAGES, App, ServerDied, chromium_browser, explain_failure, find_chromium
+from browser_support import PAGES, App, ServerDied, chromium_browser, explain_failure
 from browser_support import streamlit_server as start_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -26,17 +25,6 @@ ADDRESSES = {
     "shared": "Architecture",  # a module of pages/parts/: never a page
     "no_such_page": "Architecture",
 }
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = find_chromium()
-    if path is None:
-        reason = "Chromium not found (install Debian's chromium, or set ALEXNET_CHROMIUM)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture

@@ -10,13 +10,12 @@ run id would find.
 from __future__ import annotations
 
 import io
-import os
 import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
-from browser_support import App, ServerDied, StreamlitServer, chromium_browser, explain_failure, find_chromium
+from browser_support import App, ServerDied, StreamlitServer, chromium_browser, explain_failure
 from browser_support import streamlit_server as start_server
 from PIL import Image
 
@@ -40,17 +39,6 @@ def decompression_bomb() -> bytes:
     Image.new("1", (8000, 6000)).save(buffer, format="PNG", optimize=True)
     assert MAX_UPLOAD_PIXELS < 8000 * 6000 and buffer.tell() < 100_000
     return buffer.getvalue()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = find_chromium()
-    if path is None:
-        reason = "Chromium not found (install Debian's chromium, or set ALEXNET_CHROMIUM)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture(scope="module")

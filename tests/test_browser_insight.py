@@ -8,7 +8,6 @@ draws are recomputed from the run's checkpoint and files with ``alexnet.inspect.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,6 @@ from browser_support import (
     StreamlitServer,
     chromium_browser,
     explain_failure,
-    find_chromium,
     streamlit_server,
 )
 
@@ -34,17 +32,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 
 WIDTHS = (1024, 1400)  # the narrow and the wide layout
 DIGIT, EXAMPLE = 3, 0  # the digit the Grad-CAM test explains
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = find_chromium()
-    if path is None:
-        reason = "Chromium not found (install Debian's chromium, or set ALEXNET_CHROMIUM)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture(scope="module")

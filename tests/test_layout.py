@@ -125,4 +125,5 @@ def test_only_page_scripts_sit_in_pages():
     scripts = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
     assert scripts == sorted(page.script for page in PAGES)
     for script in scripts:
-        assert "\nthrough_app()" in (ROOT / script).read_text(), f"{script} must call through_app() first"
+        text = (ROOT / script).read_text()
+        assert "\nthrough_app(__file__)" in text or "start_page(\n    __file__," in text, f"{script}: through_app first"

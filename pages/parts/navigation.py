@@ -7,8 +7,10 @@ config and navigation, and with a sidebar built from the file names. ``through_a
 first by every page, notices that app.py is not running it and sets up what app.py would: the
 page config and the app's own navigation, which also ends the old mode for the whole server, so
 the next run goes through app.py. The page then draws as usual, in the same run: a rerun would
-lose the click or keystroke that started this one (Streamlit's AppTest, which resets the mode
-before every run, sends each one through here).
+lose the click that started this one (Streamlit's AppTest, which resets the mode before every
+run, sends every run of a page through here). The default page is the exception: app.py gives it
+the address "" where the old mode uses its file name, so its widgets would change identity
+between the two; it reruns at once, through app.py.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NamedTuple
 
 import streamlit as st
@@ -34,6 +37,7 @@ PAGES = (
     PageEntry("pages/training.py", "Training", ":material/monitoring:"),
 )
 DEFAULT_PAGE = PAGES[0]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PAGE_CONFIG = {"page_title": "AlexNet Explorer", "page_icon": ":material/neurology:", "layout": "wide"}
 
 _running = threading.local()  # set while app.py runs a page, in the script thread of that session
@@ -54,9 +58,12 @@ def running_app() -> Iterator[None]:
         _running.active = False
 
 
-def through_app() -> None:
-    """First call of every page: if Streamlit ran this page script without app.py, do app.py's part."""
+def through_app(script: str) -> None:
+    """First call of every page (``script`` is its ``__file__``): if Streamlit ran it without app.py,
+    do app.py's part."""
     if getattr(_running, "active", False):
         return
     st.set_page_config(**PAGE_CONFIG)
     st.navigation(app_pages())  # the app's own sidebar; ends the old folder mode for every later run
+    if Path(script).resolve() == (REPO_ROOT / DEFAULT_PAGE.script).resolve():
+        st.rerun()

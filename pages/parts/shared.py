@@ -14,6 +14,7 @@ import streamlit as st
 from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS, AlexNetConfig
 from alexnet.network.edit import LIMITS
+from pages.parts.navigation import through_app
 
 DEFAULT_PRESET = "paper"
 CONFIG_KEY = "config"
@@ -117,3 +118,13 @@ def sidebar(*, input_slider: bool = False) -> AlexNetConfig:
 def show_error(error: AlexNetError) -> None:
     """A user's mistake, explained: never a traceback."""
     st.error(error.message, icon=":material/error:")
+
+
+def start_page(script: str, title: str, caption: str, *, input_slider: bool = False) -> AlexNetConfig:
+    """A page's first lines: the app's frame if Streamlit runs the page alone (``through_app``;
+    ``script`` is the page's ``__file__``), the shared sidebar, the title and what the page is for."""
+    through_app(script)
+    config = sidebar(input_slider=input_slider)
+    st.title(title)
+    st.caption(caption)
+    return config
