@@ -66,9 +66,10 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
     if info.problem and info.problem not in info.message:  # a broken status.json is the message already
         st.warning(info.problem, icon=":material/warning:")
     eta = f" · about {format_duration(progress.eta_s)} left" if progress.eta_s is not None else ""
+    of_epochs = f" of {progress.epochs}" if progress.epochs else ""  # unknown when config.json is unreadable
     st.progress(
         progress.fraction,
-        text=f"step {progress.step} of {progress.total_steps} · epoch {progress.epoch:.2f} of {progress.epochs}{eta}",
+        text=f"step {progress.step} of {progress.total_steps} · epoch {progress.epoch:.2f}{of_epochs}{eta}",
     )
     a, b, c, d = st.columns(4)
     a.metric("Loss (last step)", "-" if progress.last_loss is None else f"{progress.last_loss:.4g}")

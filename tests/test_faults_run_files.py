@@ -135,7 +135,7 @@ def test_metrics_lines_that_are_not_the_trainers_are_left_out_and_counted(tmp_pa
     metrics = runs.read_metrics(RUN_ID, tmp_path)
     assert metrics.column("step") == [1, 6] and metrics.skipped == 6
     info = runs.get_run(RUN_ID, tmp_path)
-    assert "6 line(s)" in info.problem and info.duration_s == 1.0
+    assert "6 lines are" in info.problem and info.duration_s == 1.0
     runs.progress(info, metrics)  # no KeyError on a record without "elapsed"
 
 

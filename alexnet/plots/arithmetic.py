@@ -117,12 +117,19 @@ def _frame_traces(geometry: AxisGeometry, index: int) -> list[go.Bar]:
 
 
 def formula_caption(geometry: AxisGeometry) -> str:
-    """out = floor((W - K + 2P) / S) + 1 and the cut remainder (pixels and padding), with this layer's numbers."""
+    """out = floor((W - K + 2P) / S) + 1 and what the windows leave unread, with this layer's numbers.
+
+    The remainder (W - K + 2P) mod S is cut after the last window: its pixels of the map are
+    dropped, its padding held only zeros. Pixels between windows (stride > kernel) are skipped.
+    """
     w, k, s, p = geometry.size, geometry.kernel, geometry.stride, geometry.padding
-    text = f"out = floor(({w} − {k} + 2·{p}) / {s}) + 1 = {geometry.out}   ·   cut = ({w} − {k} + 2·{p}) mod {s} = "
-    text += f"{geometry.cut}: {geometry.dropped} px of the map dropped, {geometry.cut - geometry.dropped} padding"
+    span = f"({w} − {k} + 2·{p})"
+    text = f"out = floor({span} / {s}) + 1 = {geometry.out}   ·   {span} mod {s} = {geometry.cut}"
+    parts = [f"{geometry.dropped} px dropped"] * bool(geometry.dropped)
+    parts += [f"{geometry.cut - geometry.dropped} padding"] * bool(geometry.cut - geometry.dropped)
+    text += f" cut ({', '.join(parts)})" if parts else ""
     if geometry.skipped_cells:
-        text += f"   ·   skipped between windows: {len(geometry.skipped_cells)} px"
+        text += f"   ·   {len(geometry.skipped_cells)} px skipped"
     return text
 
 

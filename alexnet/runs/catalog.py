@@ -81,7 +81,8 @@ def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
     if state == "interrupted" and not status_problem:
         message = _interrupted_message(path)
     if metrics.skipped:
-        problems.append(f"{metrics.skipped} line(s) of its {run_folder.METRICS} are not the trainer's: left out.")
+        lines = f"{metrics.skipped} line{' is' if metrics.skipped == 1 else 's are'}"
+        problems.append(f"{lines} of its {run_folder.METRICS} not the trainer's: left out.")
     has_checkpoint = (path / run_folder.CHECKPOINT).is_file()
     if status_problem:  # the state comes from the problem: say it, and what to do
         hint = "Resume continues from its last checkpoint." if has_checkpoint and config else "Start a new run."

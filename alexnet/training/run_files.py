@@ -39,7 +39,7 @@ METRICS_CACHE_RUNS = 16  # metrics files kept parsed in a process (a few KB to a
 
 
 def _problem(run_dir: Path, name: str, what: str, fix: str = FIX) -> AlexNetError:
-    return AlexNetError(f"Run {run_dir.name}: its {name} {what}.", fix=fix)
+    return AlexNetError(f"Run {run_dir.name}: its {name} {what.rstrip('.')}.", fix=fix)
 
 
 def _number(value: Any) -> bool:

@@ -73,7 +73,8 @@ def show_arithmetic(config: AlexNetConfig, report: ShapeReport) -> None:
             else "the last pixel of the map (red) falls short of a whole step: the floor drops it"
         )
     if geometry.cut > geometry.dropped:
-        notes.append(f"the floor also cuts {geometry.cut - geometry.dropped} padding cell(s): zeros, nothing lost")
+        cut = geometry.cut - geometry.dropped
+        notes.append(f"the floor also cuts {cut} padding cell{'s' if cut > 1 else ''}: zeros, nothing lost")
     if geometry.skipped_cells:
         notes.append(
             f"the stride ({stride}) is larger than the window ({kernel}), so {len(geometry.skipped_cells)} pixels "
