@@ -39,7 +39,7 @@ def coverage(size: int, kernel: int, stride: int, padding: int) -> Coverage:
     if out < 1:
         return Coverage(0, 0, 0)
     end = (out - 1) * stride - padding + kernel - 1
-    dropped = max(0, size - 1 - end)
+    dropped = max(0, size - 1 - max(end, -1))  # a window that ends in the left padding leaves all W
     cut = (size - kernel + 2 * padding) % stride
     skipped = 0
     if stride > kernel:
