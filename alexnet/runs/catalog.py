@@ -88,7 +88,13 @@ def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
         hint = "Resume continues from its last checkpoint." if has_checkpoint and config else "Start a new run."
         message = f"{problems[0]} {hint}"
     accuracies = [a for a in metrics.column("val_accuracy", epochs=True) if a is not None]
-    elapsed = [r["elapsed"] for r in (*metrics.steps, *metrics.epochs) if r.get("elapsed") is not None]
+    # training seconds so far: the later of the last step and the last epoch that say (elapsed only grows,
+    # across resumes too), found from the end: a long run's page does not walk all its records
+    last = [
+        next((r["elapsed"] for r in reversed(rs) if r.get("elapsed") is not None), 0.0)
+        for rs in (metrics.steps, metrics.epochs)
+    ]
+    elapsed = max(last)
     return RunInfo(
         run_id=path.name,
         path=path,
@@ -98,7 +104,7 @@ def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
         step=status.step if status else 0,
         total_steps=(status and status.total_steps) or (config and config.total_steps) or 0,
         best_accuracy=max(accuracies) if accuracies else None,
-        duration_s=float(max(elapsed, default=0.0)),
+        duration_s=float(elapsed),
         created_at=(config and config.created_at) or path.stat().st_mtime,
         updated_at=status.updated_at if status else 0.0,
         has_checkpoint=has_checkpoint,
@@ -116,6 +122,10 @@ def _read(reader: Callable[[Path], T], path: Path, problems: list[str]) -> T | N
     except AlexNetError as error:
         problems.append(error.reason)
         return None
+
+
+def _last_elapsed(records: list[dict[str, Any]]) -> float:
+    return next((r["elapsed"] for r in reversed(records) if r.get("elapsed") is not None), 0.0)
 
 
 def _alive(status: RunStatus | None) -> bool:

@@ -27,11 +27,7 @@ def read_metrics(run: str | Path, directory: str | Path | None = None) -> Metric
     """The run's step and epoch records, read incrementally (``alexnet.training.run_files.read_metrics``):
     a torn last line, from a killed trainer, waits for its end; a line that is not the trainer's is left out."""
     read = run_files.read_metrics(run_path(run, directory))
-    return Metrics(
-        steps=[r for r in read.records if r["kind"] == "step"],
-        epochs=[r for r in read.records if r["kind"] == "epoch"],
-        skipped=read.skipped,
-    )
+    return Metrics(steps=list(read.steps), epochs=list(read.epochs), skipped=read.skipped)
 
 
 def metrics_csv(run: str | Path, directory: str | Path | None = None) -> str:

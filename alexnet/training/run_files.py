@@ -186,6 +186,8 @@ class _MetricsTail:
     identity: tuple[int, int]  # (device, inode): a file replaced under the same name starts over
     offset: int = 0  # bytes consumed: always just after a newline
     records: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)  # the "step" records, kept apart as they arrive
+    epochs: list[dict[str, Any]] = field(default_factory=list)  # the "epoch" records
     skipped: int = 0  # complete lines that were not the trainer's
 
     def add(self, chunk: bytes) -> None:
@@ -195,9 +197,12 @@ class _MetricsTail:
                 self.skipped += bool(line.strip())
             elif record["kind"] == "resume":  # steps redone after a crash replace the old ones
                 self.records = [r for r in self.records if r["step"] <= record["step"]]
+                self.steps = [r for r in self.steps if r["step"] <= record["step"]]
+                self.epochs = [r for r in self.epochs if r["step"] <= record["step"]]
                 self.records.append(record)
             else:
                 self.records.append(record)
+                (self.steps if record["kind"] == "step" else self.epochs).append(record)
 
 
 _tails: OrderedDict[Path, _MetricsTail] = OrderedDict()
@@ -207,6 +212,8 @@ _tails_lock = threading.Lock()
 @dataclass(frozen=True)
 class MetricsRecords:
     records: tuple[dict[str, Any], ...]  # every complete record, steps redone after a resume replaced
+    steps: tuple[dict[str, Any], ...]  # the step records among them
+    epochs: tuple[dict[str, Any], ...]  # the epoch records
     skipped: int  # lines that were not the trainer's (a torn last line is not counted: it may be finishing)
 
 
@@ -233,9 +240,9 @@ def read_metrics(run_dir: Path) -> MetricsRecords:
                 _tails[path] = tail
                 while len(_tails) > METRICS_CACHE_RUNS:
                     _tails.popitem(last=False)
-                return MetricsRecords(tuple(tail.records), tail.skipped)
+                return MetricsRecords(tuple(tail.records), tuple(tail.steps), tuple(tail.epochs), tail.skipped)
     except FileNotFoundError:
-        return MetricsRecords((), 0)
+        return MetricsRecords((), (), (), 0)
     except OSError as exc:
         raise _problem(run_dir, run_folder.METRICS, f"cannot be read ({exc.strerror or first_line(exc)})") from exc
 
