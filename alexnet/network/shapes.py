@@ -226,6 +226,7 @@ def _window_layer(
 ) -> LayerShape:
     """The row of a conv or max-pool layer: out = floor((W - K + 2P) / S) + 1 on each side."""
     size = in_shape[1]
+    unread = coverage(size, *window)
     return LayerShape(
         name=name,
         kind=kind,
@@ -239,8 +240,8 @@ def _window_layer(
         activation_bytes=out_shape[0] * out_shape[1] * out_shape[2] * BYTES_PER_FLOAT,
         receptive_field=field.size,
         jump=field.jump,
-        dropped_pixels=coverage(size, *window).dropped_pixels,
-        skipped_pixels=coverage(size, *window).skipped_pixels,
+        dropped_pixels=unread.dropped_pixels,
+        skipped_pixels=unread.skipped_pixels,
         rf_start=field.start,
     )
 

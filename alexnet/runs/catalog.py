@@ -7,7 +7,7 @@ as ``interrupted``; it can be resumed from its last checkpoint.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -90,11 +90,7 @@ def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
     accuracies = [a for a in metrics.column("val_accuracy", epochs=True) if a is not None]
     # training seconds so far: the later of the last step and the last epoch that say (elapsed only grows,
     # across resumes too), found from the end: a long run's page does not walk all its records
-    last = [
-        next((r["elapsed"] for r in reversed(rs) if r.get("elapsed") is not None), 0.0)
-        for rs in (metrics.steps, metrics.epochs)
-    ]
-    elapsed = max(last)
+    elapsed = max(_last_elapsed(metrics.steps), _last_elapsed(metrics.epochs))
     return RunInfo(
         run_id=path.name,
         path=path,
@@ -124,7 +120,7 @@ def _read(reader: Callable[[Path], T], path: Path, problems: list[str]) -> T | N
         return None
 
 
-def _last_elapsed(records: list[dict[str, Any]]) -> float:
+def _last_elapsed(records: Sequence[dict[str, Any]]) -> float:
     return next((r["elapsed"] for r in reversed(records) if r.get("elapsed") is not None), 0.0)
 
 
