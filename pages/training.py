@@ -211,6 +211,24 @@ def _follow_link() -> None:
         st.session_state.train_watch = run_id
 
 
+def _runs_view(infos: list[runs.RunInfo], going: runs.RunInfo | None) -> None:
+    """The live view of the watched run, what it learned, and the table of all runs."""
+    st.subheader("Live view")
+    ids = [info.run_id for info in infos]
+    if st.session_state.get("train_watch") not in ids:
+        st.session_state.train_watch = (going or infos[0]).run_id
+    watched = st.selectbox("Run", ids, key="train_watch")
+    watched_info = next(info for info in infos if info.run_id == watched)
+    # what the results section below draws; the running live view reruns the page when more appear
+    st.session_state[RESULTS_SHOWN] = {watched: results.saved_count(watched_info.path)}
+    if watched_info.active:
+        _live_view_running(watched)
+    else:
+        _live_view_idle(watched)
+    training_results_view.show(watched_info)
+    _all_runs(infos)
+
+
 config = start_page(
     __file__,
     "Training",
@@ -219,8 +237,8 @@ config = start_page(
 )
 
 _follow_link()  # before the Run box is drawn, and its message at the top where the link's effect shows
-training_controls.controls()
-training_controls.speed_advice(config, st.session_state.train_dataset)
+training_controls.controls(config)
+advice = st.container()  # filled last: the speed timing must not hold up the rest of the page
 going = runs.active_run()
 st.button(
     "Start training",
@@ -235,22 +253,13 @@ if error:
     show_error(error)
 
 infos = runs.list_runs()
-if not infos:
-    st.info("No runs yet. Press **Start training**: on the digits, the loss starts falling within seconds.")
-    st.stop()
-
-st.subheader("Live view")
-ids = [info.run_id for info in infos]
-if st.session_state.get("train_watch") not in ids:
-    st.session_state.train_watch = (going or infos[0]).run_id
-watched = st.selectbox("Run", ids, key="train_watch")
-watched_info = next(info for info in infos if info.run_id == watched)
-# what the results section below draws; the running live view reruns the page when more appear
-st.session_state[RESULTS_SHOWN] = {watched: results.saved_count(watched_info.path)}
-if watched_info.active:
-    _live_view_running(watched)
+if infos:
+    _runs_view(infos, going)
 else:
-    _live_view_idle(watched)
-training_results_view.show(watched_info)
-
-_all_runs(infos)
+    st.info(
+        "No runs yet. Press **Start training**: the trainer starts in a few seconds, then the loss curve grows here."
+    )
+with advice:
+    training_controls.speed_advice(
+        config, st.session_state.train_dataset, int(st.session_state.train_batch_size), busy=going is not None
+    )

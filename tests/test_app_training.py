@@ -13,10 +13,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from alexnet import runs
+from alexnet.cli.train import build_parser, network_and_settings
 from alexnet.network.config import PRESETS
 from alexnet.training import results
 from alexnet.training.run import train_run
-from alexnet.training.settings import TrainSettings
+from alexnet.training.settings import OPTIMIZERS, TrainSettings
+from alexnet.training.speed import TrainingSpeed
+from pages.parts import training_controls
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -98,6 +101,53 @@ def test_switching_optimizer_brings_its_defaults(runs_dir):
     assert at.session_state["config"] == PRESETS["cifar"]
     assert at.number_input(key="edit_input_size").value == 32  # the sidebar shows it too
     assert not any("cifar" in w.value for w in at.warning)
+
+
+@pytest.fixture
+def quick_timing(monkeypatch):
+    """The page's speed timing replaced by a fixed one: these tests are about the boxes, not the clock."""
+    from pages.parts import training_controls
+
+    def timed(config, *, batch_size=32, **_):
+        return TrainingSpeed(
+            seconds_per_image=0.001, seconds_per_step=0.01, batch_size=batch_size, timed_batch=2, precision="fp32",
+            measured_in_s=0.0,
+        )  # fmt: skip
+
+    monkeypatch.setattr(training_controls, "measure_training_speed", timed)
+
+
+def test_the_pages_defaults_are_the_command_lines_for_every_preset_and_optimizer(runs_dir, quick_timing):
+    at = training_page()
+    for name in PRESETS:
+        at.selectbox(key="preset").set_value(name).run()
+        for optimizer in OPTIMIZERS:
+            at.selectbox(key="train_optimizer").set_value(optimizer).run()
+            assert not at.exception
+            _, cli = network_and_settings(build_parser().parse_args(["--preset", name, "--optimizer", optimizer]))
+            shown = {key: at.number_input(key=key).value for key in training_controls.DEFAULTED}
+            assert shown == {key: getattr(cli, field) for key, field in training_controls.DEFAULTED.items()}, (
+                name,
+                optimizer,
+            )
+            assert not any("Your value" in c.value for c in at.caption)
+
+
+def test_a_typed_value_is_kept_through_a_network_change_and_said_to_differ(runs_dir, quick_timing):
+    at = training_page()
+    at.selectbox(key="preset").set_value("cifar").run()
+    assert at.number_input(key="train_lr").value == pytest.approx(2e-3)  # AdamW's rate for a small network
+    at.number_input(key="train_lr").set_value(5e-4).run()
+    at.selectbox(key="preset").set_value("paper").run()
+    assert at.number_input(key="train_lr").value == pytest.approx(5e-4)  # the learner's own, kept
+    assert any("Your value" in c.value and "0.0003" in c.value for c in at.caption)
+    at.selectbox(key="train_optimizer").set_value("sgd").run()
+    assert at.number_input(key="train_lr").value == pytest.approx(5e-4)
+    assert at.number_input(key="train_momentum").value == pytest.approx(0.9)  # untouched: follows sgd's default
+    at.switch_page("pages/architecture.py").run()
+    at.switch_page("pages/training.py").run()  # Streamlit forgets a page's widgets while another is shown
+    assert at.number_input(key="train_lr").value == pytest.approx(5e-4)
+    assert at.selectbox(key="train_optimizer").value == "sgd"
 
 
 def chart(at: AppTest, key: str) -> dict:

@@ -23,7 +23,7 @@ from alexnet.cli import main as cli_main
 from alexnet.network.config import PRESETS
 from alexnet.network.model import build_model
 from alexnet.training import run_files, run_folder
-from alexnet.training.run import Trainer, TrainSettings, estimate_epoch_seconds, init_weights, train_run
+from alexnet.training.run import Trainer, TrainSettings, init_weights, train_run
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = replace(PRESETS["cifar"], input_size=16)  # 16 -> 7 -> 3 -> 1 through the three pools
@@ -153,12 +153,6 @@ def test_trainer_is_generic_and_calls_back():
     for epoch in (3, 2, 1):  # an epoch is two steps of two points; its end comes after its second step
         expected.insert(2 * epoch, ("epoch", float(epoch)))
     assert seen == expected
-
-
-def test_paper_network_gets_a_slow_estimate_and_cifar_a_fast_one():
-    assert estimate_epoch_seconds(PRESETS["paper"], 1438) > 60
-    assert estimate_epoch_seconds(PRESETS["cifar"], 1438) < 10
-    assert estimate_epoch_seconds(PRESETS["paper"].with_block(0, kernel_size=300), 1438) is None
 
 
 def test_cli_reports_bad_settings_without_traceback(tmp_path, capsys):

@@ -22,7 +22,7 @@ from alexnet.training.data import DATASETS
 from alexnet.training.distributed import Distributed
 from alexnet.training.run import train_run
 from alexnet.training.run_id import resolve_run_dir
-from alexnet.training.settings import DEVICES, INITS, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings, default_lr
+from alexnet.training.settings import DEVICES, INITS, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings, default_settings
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +75,23 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 _SETTING_FLAGS = tuple(f.name for f in fields(TrainSettings))
 
 
+def network_and_settings(args: argparse.Namespace) -> tuple[AlexNetConfig, TrainSettings]:
+    """The network and settings a new run of ``python -m alexnet train`` gets from ``args``: the
+    options given, and ``default_settings`` (as on the Training page) for the rest.
+
+    Raises:
+        AlexNetError: a network that cannot work, explained before a run directory exists.
+    """
+    config = AlexNetConfig.load(args.config) if args.config else preset(args.preset or "cifar")
+    if args.input_size:
+        config = replace(config, input_size=args.input_size)
+    if args.num_classes:
+        config = replace(config, num_classes=args.num_classes)
+    layer_table(config)
+    given = {name: getattr(args, name) for name in _SETTING_FLAGS if getattr(args, name, None) is not None}
+    return config, default_settings(config, given.get("optimizer", "adamw"), **given)
+
+
 def run_from_args(args: argparse.Namespace) -> int:
     """Run ``python -m alexnet train``; returns the exit status (0 finished or stopped, 1 otherwise)."""
     environment.tune_this_process()  # the allocator settings alexnet.runs gives its children, here too
@@ -84,15 +101,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         if args.resume:
             config, settings = PRESETS["cifar"], TrainSettings()  # replaced by the run's own
         else:
-            config = AlexNetConfig.load(args.config) if args.config else preset(args.preset or "cifar")
-            if args.input_size:
-                config = replace(config, input_size=args.input_size)
-            if args.num_classes:
-                config = replace(config, num_classes=args.num_classes)
-            layer_table(config)  # an impossible network is explained before a run directory exists
-            optimizer = given.get("optimizer", "adamw")
-            # the lr the network's size calls for, unless --lr says otherwise
-            settings = TrainSettings.for_optimizer(optimizer, **({"lr": default_lr(optimizer, config)} | given))
+            config, settings = network_and_settings(args)
         state, run_dir = train_run(
             config,
             settings,
@@ -130,8 +139,13 @@ def _mark_failed(args: argparse.Namespace, message: str) -> None:
         )
 
 
-def main(argv: list[str]) -> int:
-    """``python -m alexnet train ARGS``."""
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m alexnet train``."""
     parser = argparse.ArgumentParser(prog="python -m alexnet train", description="Train the configured network.")
     add_train_arguments(parser)
-    return run_from_args(parser.parse_args(argv))
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    """``python -m alexnet train ARGS``."""
+    return run_from_args(build_parser().parse_args(argv))

@@ -250,6 +250,15 @@ PRESETS: dict[str, AlexNetConfig] = {
     ),
 }
 
+# What each preset is, in the words a learner reads beside its name. "cifar" names the image size
+# the network is made for (CIFAR-10's 32 px), not a dataset: it trains on the digits as well.
+PRESET_LABELS: dict[str, str] = {
+    "paper": "AlexNet, 227 px (paper)",
+    "notebook": "AlexNet, 224 px (notebook)",
+    "torchvision": "torchvision's AlexNet (torchvision)",
+    "cifar": "small AlexNet, 32 px (cifar)",
+}
+
 
 def preset(name: str) -> AlexNetConfig:
     """The named preset, or a clear error listing the ones that exist."""

@@ -45,6 +45,7 @@ CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"  # <repo>/data, ignored by git
 DIGITS_IMAGES = 1797
 CIFAR_TRAIN_IMAGES = 50_000
+CIFAR_TEST_IMAGES = 10_000
 VAL_FRACTION = 0.2  # share of digits / folder images held out for validation
 SPLIT_SEED = 0  # the held-out images are the same in every run
 # Resize the whole digits set once up to this many stored pixels (uint8 bytes); above that
@@ -152,6 +153,13 @@ def train_images(name: str) -> int | None:
     if name == "digits":
         return DIGITS_IMAGES - len(split_indices(DIGITS_IMAGES)[1])
     return CIFAR_TRAIN_IMAGES if name == "cifar10" else None
+
+
+def val_images(name: str) -> int | None:
+    """Images in one validation pass of a bundled or known dataset (``None`` for ``folder``)."""
+    if name == "digits":
+        return len(split_indices(DIGITS_IMAGES)[1])
+    return CIFAR_TEST_IMAGES if name == "cifar10" else None
 
 
 def split_indices(n: int, val_fraction: float = VAL_FRACTION, seed: int = SPLIT_SEED) -> tuple[list[int], list[int]]:

@@ -61,7 +61,6 @@ from alexnet.training.settings import (
     OPTIMIZERS,
     PRECISIONS,
     TrainSettings,
-    estimate_epoch_seconds,
 )
 
 __all__ = [
@@ -76,7 +75,6 @@ __all__ = [
     "TrainSettings",
     "Trainer",
     "auto_precision_note",
-    "estimate_epoch_seconds",
     "evaluate",
     "init_weights",
     "resolve_device",

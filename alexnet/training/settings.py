@@ -129,21 +129,8 @@ def default_lr(optimizer: str, config: AlexNetConfig) -> float:
     return OPTIMIZERS[optimizer]["lr"] if optimizer in OPTIMIZERS else OPTIMIZERS["adamw"]["lr"]
 
 
-# A rough training speed on two shared CPU cores. Forward + backward cost about 3x the forward's
-# multiply-adds; measured: the paper preset (1.14 G mult-adds/image) trains at ~16 images/s, i.e.
-# ~55 G mult-adds/s, and the cifar preset (15 M) at ~380 images/s, where a fixed ~1.7 ms per
-# image (data, optimizer, Python) dominates.
-CPU_MULT_ADDS_PER_SECOND = 50e9
-CPU_SECONDS_PER_IMAGE = 1.7e-3
-
-
-def estimate_epoch_seconds(config: AlexNetConfig, images: int) -> float | None:
-    """Rough seconds for one epoch of ``images`` images on two CPU cores:
-
-        seconds = images * (3 * mult_adds / 50e9 + 0.0017)
-
-    ``None`` if the network cannot run."""
-    report = analyze(config)
-    if not report.ok:
-        return None
-    return images * (3 * report.total_mult_adds / CPU_MULT_ADDS_PER_SECOND + CPU_SECONDS_PER_IMAGE)
+def default_settings(config: AlexNetConfig, optimizer: str = "adamw", /, **changes: Any) -> TrainSettings:
+    """The settings a run of ``config`` starts from, for the command line and the Training page alike:
+    ``optimizer``'s momentum and weight decay, the peak lr ``default_lr(optimizer, config)``, the
+    dataclass's defaults for the rest, then ``changes`` (what the user gave)."""
+    return TrainSettings.for_optimizer(optimizer, **({"lr": default_lr(optimizer, config)} | changes))

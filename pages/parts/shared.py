@@ -12,7 +12,7 @@ from dataclasses import asdict, replace
 import streamlit as st
 
 from alexnet.errors import AlexNetError
-from alexnet.network.config import PRESETS, AlexNetConfig
+from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
 from alexnet.network.edit import LIMITS
 from pages.parts.navigation import through_app
 
@@ -97,9 +97,11 @@ def sidebar(*, input_slider: bool = False) -> AlexNetConfig:
             "Preset",
             list(PRESETS),
             key=PRESET_KEY,
+            format_func=PRESET_LABELS.get,
             on_change=_on_preset_change,
             help="paper: the 2012 article (227x227). notebook: 224x224 with conv1 padding 2. "
-            "torchvision: torchvision's AlexNet. cifar: a small AlexNet for 32x32 images.",
+            "torchvision: torchvision's AlexNet. cifar: a small AlexNet for 32x32 images, the size of "
+            "CIFAR-10's photos; it trains on any dataset (the Training page picks the data).",
         )
         size_widget = st.slider if input_slider else st.number_input
         size = size_widget(

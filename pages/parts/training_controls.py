@@ -9,20 +9,16 @@ import streamlit as st
 
 from alexnet import runs
 from alexnet.errors import AlexNetError
-from alexnet.network.config import PRESETS, AlexNetConfig
-from alexnet.training.data import CIFAR_FOLDER, DATASETS, DEFAULT_DATA_DIR, train_images
-from alexnet.training.run import (
-    OPTIMIZERS,
-    PRECISIONS,
-    TrainSettings,
-    auto_precision_note,
-    estimate_epoch_seconds,
-    resolve_device,
-)
+from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
+from alexnet.network.shapes import analyze
+from alexnet.training.data import CIFAR_FOLDER, DATASETS, DEFAULT_DATA_DIR, train_images, val_images
+from alexnet.training.run import OPTIMIZERS, PRECISIONS, TrainSettings, auto_precision_note, resolve_device
+from alexnet.training.settings import default_settings
+from alexnet.training.speed import TrainingSpeed, measure_training_speed
 from alexnet.units import format_duration
 from pages.parts.shared import PRESET_KEY, current_config, set_config
 
-SLOW_EPOCH_S = 60  # above this, suggest the cifar preset
+SLOW_EPOCH_S = 60  # above this, suggest the small 32 px preset
 FAST_PRESET = "cifar"
 DATASET_HELP = {
     "digits": "scikit-learn's 1,797 handwritten digits (8x8, 10 classes), bundled: no download.",
@@ -30,14 +26,49 @@ DATASET_HELP = {
     "folder": "Your own images: a folder with one sub-folder per class.",
 }
 DIR_KEYS = {"cifar10": "train_cifar_dir", "folder": "train_folder_dir"}  # each dataset's own path widget
+# The boxes that start from default_settings(network, optimizer), as the command line does
+DEFAULTED = {
+    "train_epochs": "epochs",
+    "train_batch_size": "batch_size",
+    "train_lr": "lr",
+    "train_momentum": "momentum",
+    "train_weight_decay": "weight_decay",
+}
+APPLIED = "train_defaults_applied"  # the defaults last written into those boxes
+KEPT = "train_kept_values"  # their values, kept while another page is shown (Streamlit forgets widgets)
 
 
-def _set_optimizer_defaults() -> None:
-    """A new optimizer brings its own measured learning rate, momentum and weight decay."""
-    defaults = OPTIMIZERS[st.session_state.train_optimizer]
-    st.session_state.train_lr = defaults["lr"]
-    st.session_state.train_momentum = defaults["momentum"]
-    st.session_state.train_weight_decay = defaults["weight_decay"]
+def page_defaults(config: AlexNetConfig, optimizer: str) -> dict[str, float | int]:
+    """What each defaulted box starts from: ``default_settings``, the command line's own defaults."""
+    settings = default_settings(config, optimizer)
+    return {key: getattr(settings, name) for key, name in DEFAULTED.items()}
+
+
+def _follow_defaults(config: AlexNetConfig) -> dict[str, float | int]:
+    """Write this network's and optimizer's defaults into every box the learner has not typed in.
+
+    A box that still shows the default written last follows the new one (a preset, network or
+    optimizer change); a value of the learner's own is kept. Returns the defaults now in force.
+    """
+    state = st.session_state
+    kept = state.get(KEPT, {})
+    for key in ("train_optimizer", *DEFAULTED):
+        if key not in state and key in kept:
+            state[key] = kept[key]  # back from another page
+    state.setdefault("train_optimizer", "adamw")
+    defaults = page_defaults(config, state.train_optimizer)
+    applied = state.get(APPLIED, {})
+    for key, value in defaults.items():
+        if key not in state or state[key] == applied.get(key):
+            state[key] = value
+    state[APPLIED] = defaults
+    return defaults
+
+
+def _differs(key: str, defaults: dict[str, float | int]) -> None:
+    """One line under a box whose value is the learner's own: what the default would be."""
+    if st.session_state[key] != defaults[key]:
+        st.caption(f"Your value. The default for this network and optimizer is {defaults[key]:g}.")
 
 
 def _use_fast_preset() -> None:
@@ -69,15 +100,9 @@ def start() -> None:
     state.train_watch = info.run_id
 
 
-def controls() -> None:
-    defaults = OPTIMIZERS["adamw"]
-    for key, value in (
-        ("train_optimizer", "adamw"),
-        ("train_lr", defaults["lr"]),
-        ("train_momentum", defaults["momentum"]),
-        ("train_weight_decay", defaults["weight_decay"]),
-    ):
-        st.session_state.setdefault(key, value)
+def controls(config: AlexNetConfig) -> None:
+    """The New-run box for ``config``: every number starts from the command line's defaults."""
+    defaults = _follow_defaults(config)
     st.subheader("New run")
     left, middle, right = st.columns(3)
     with left:
@@ -94,10 +119,9 @@ def controls() -> None:
         elif dataset == "folder":
             st.text_input("Image folder", key=DIR_KEYS["folder"], placeholder="/path/to/images")
     with middle:
-        st.number_input("Epochs", min_value=1, max_value=1000, value=10, key="train_epochs")
-        st.number_input(
-            "Batch size", min_value=1, max_value=4096, value=TrainSettings().batch_size, key="train_batch_size"
-        )
+        st.number_input("Epochs", min_value=1, max_value=1000, key="train_epochs")
+        st.number_input("Batch size", min_value=1, max_value=4096, key="train_batch_size")
+        _differs("train_batch_size", defaults)
         st.selectbox(
             "Precision",
             PRECISIONS,
@@ -112,11 +136,19 @@ def controls() -> None:
             "Optimizer",
             list(OPTIMIZERS),
             key="train_optimizer",
-            on_change=_set_optimizer_defaults,
             help="adamw: adapts each weight's step, learns quickly from the default settings. "
             "sgd: the paper's stochastic gradient descent with momentum.",
         )
-        st.number_input("Learning rate", min_value=1e-6, max_value=10.0, format="%g", key="train_lr")
+        st.number_input(
+            "Learning rate",
+            min_value=1e-6,
+            max_value=10.0,
+            format="%g",
+            key="train_lr",
+            help="The peak rate: it rises over the first steps, then falls to 0 (cosine). AdamW's default "
+            "is 2e-3 for a network under 10 M parameters and 3e-4 above, as on the command line.",
+        )
+        _differs("train_lr", defaults)
         st.number_input(
             "Momentum",
             min_value=0.0,
@@ -126,6 +158,7 @@ def controls() -> None:
             disabled=st.session_state.train_optimizer != "sgd",
             help="SGD only: how much of the previous step is kept.",
         )
+        _differs("train_momentum", defaults)
         st.number_input(
             "Weight decay",
             min_value=0.0,
@@ -133,25 +166,55 @@ def controls() -> None:
             format="%g",
             key="train_weight_decay",
         )
+        _differs("train_weight_decay", defaults)
+    st.session_state[KEPT] = {key: st.session_state[key] for key in ("train_optimizer", *DEFAULTED)}
 
 
-def speed_advice(config: AlexNetConfig, dataset: str) -> None:
-    """How long an epoch of this network should take here, and a faster preset if it is slow."""
-    images = train_images(dataset)
-    seconds = estimate_epoch_seconds(config, images) if images else None
-    if seconds is None:
+@st.cache_resource(show_spinner=False)
+def _speeds() -> dict[tuple[AlexNetConfig, int], TrainingSpeed]:
+    """Measured training speeds by (network, batch size), shared by the server's sessions."""
+    return {}
+
+
+def _speed(config: AlexNetConfig, batch_size: int, *, busy: bool) -> TrainingSpeed | None:
+    """This machine's speed for ``config``: measured once per server, never while a run trains
+    (two processes on two cores would time each other)."""
+    speeds = _speeds()
+    key = (config, batch_size)
+    if key not in speeds and not busy:
+        speeds[key] = measure_training_speed(config, batch_size=batch_size)
+    return speeds.get(key)
+
+
+def speed_advice(config: AlexNetConfig, dataset: str, batch_size: int, *, busy: bool) -> None:
+    """How long an epoch of this network takes here, from two training steps timed on this machine,
+    and the small preset when it is slow. The page calls this last (into a slot above), so the
+    timing never holds up the rest of the page."""
+    images, val = train_images(dataset), val_images(dataset) or 0
+    if not images or not analyze(config).ok:
         return
+    with st.spinner("Timing two training steps of this network on this machine…"):
+        speed = _speed(config, batch_size, busy=busy)
+    if speed is None:
+        st.caption(
+            "A run is training now: this network's speed is measured when it ends (timing it now would slow both)."
+        )
+        return
+    seconds = speed.epoch_seconds(images, val)
     text = (
-        f"One epoch of {dataset} ({images:,} images) with this {config.input_size}x{config.input_size} network "
-        f"takes roughly **{format_duration(seconds)}** on two CPU cores."
+        f"One epoch of the {dataset} ({images:,} images, then {val:,} to validate) with this "
+        f"{config.input_size}×{config.input_size} network takes about **{format_duration(seconds)}** here: "
+        f"{speed.images_per_second:,.0f} images/s, timed just now ({speed.precision})."
     )
-    fast = estimate_epoch_seconds(PRESETS[FAST_PRESET], images)
-    if seconds > SLOW_EPOCH_S and config != PRESETS[FAST_PRESET] and fast:
+    fast = _speed(PRESETS[FAST_PRESET], batch_size, busy=busy) if config != PRESETS[FAST_PRESET] else None
+    if seconds > SLOW_EPOCH_S and fast is not None:
+        label = PRESET_LABELS[FAST_PRESET]
         st.warning(
-            f"{text} The **{FAST_PRESET}** preset (32x32 input, fewer channels) does one in about "
-            f"{format_duration(fast)}, so you see the loss fall within a minute.",
+            f"{text} The **{label}** preset does one in about {format_duration(fast.epoch_seconds(images, val))}, "
+            "so you see the loss fall within a minute. It is a network, not a dataset: the data stays the "
+            f"{dataset}.",
             icon=":material/speed:",
         )
-        st.button(f"Use the {FAST_PRESET} preset", on_click=_use_fast_preset, key="train_use_fast")
+        st.button(f"Use the {label} network", on_click=_use_fast_preset, key="train_use_fast")
     else:
         st.caption(text)
