@@ -15,6 +15,7 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
 from alexnet.network.edit import LIMITS
 from pages.parts.navigation import through_app
+from pages.parts.start_here import start_here_box
 
 DEFAULT_PRESET = "paper"
 CONFIG_KEY = "config"
@@ -79,6 +80,12 @@ def _on_preset_change() -> None:
     set_config(PRESETS[st.session_state[PRESET_KEY]])
 
 
+def use_preset(name: str) -> None:
+    """Make the preset ``name`` the current network, as picking it in the sidebar does."""
+    st.session_state[PRESET_KEY] = name
+    set_config(PRESETS[name])
+
+
 def sidebar(*, input_slider: bool = False) -> AlexNetConfig:
     """The preset, input size and class count, shared by every page.
 
@@ -129,4 +136,5 @@ def start_page(script: str, title: str, caption: str, *, input_slider: bool = Fa
     config = sidebar(input_slider=input_slider)
     st.title(title)
     st.caption(caption)
+    start_here_box(use_preset)
     return config

@@ -16,7 +16,7 @@ from alexnet.training.run import OPTIMIZERS, PRECISIONS, TrainSettings, auto_pre
 from alexnet.training.settings import default_settings
 from alexnet.training.speed import TrainingSpeed, measure_training_speed
 from alexnet.units import format_duration
-from pages.parts.shared import PRESET_KEY, current_config, set_config
+from pages.parts.shared import current_config, use_preset
 
 SLOW_EPOCH_S = 60  # above this, suggest the small 32 px preset
 FAST_PRESET = "cifar"
@@ -69,12 +69,6 @@ def _differs(key: str, defaults: dict[str, float | int]) -> None:
     """One line under a box whose value is the learner's own: what the default would be."""
     if st.session_state[key] != defaults[key]:
         st.caption(f"Your value. The default for this network and optimizer is {defaults[key]:g}.")
-
-
-def _use_fast_preset() -> None:
-    fast = PRESETS[FAST_PRESET]
-    st.session_state[PRESET_KEY] = FAST_PRESET
-    set_config(fast)  # also writes the editor widgets, so the browser shows the new values
 
 
 def start() -> None:
@@ -215,6 +209,6 @@ def speed_advice(config: AlexNetConfig, dataset: str, batch_size: int, *, busy: 
             f"{dataset}.",
             icon=":material/speed:",
         )
-        st.button(f"Use the {label} network", on_click=_use_fast_preset, key="train_use_fast")
+        st.button(f"Use the {label} network", on_click=use_preset, args=(FAST_PRESET,), key="train_use_fast")
     else:
         st.caption(text)

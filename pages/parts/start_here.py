@@ -1,0 +1,113 @@
+"""A first path through the app: the "Start here" box of a first visit, and each page's one line
+on what to try next.
+
+The box gives four steps, each a button that opens the right page with the right thing picked:
+slide a stride and watch the arithmetic, click a feature-map cell for its receptive field, train
+the small network, and see where the trained network looks. Dismissed, it stays away for the
+rest of the session. Pressing a step also ticks it, so the box shows how far the learner got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from alexnet.network.config import PRESET_LABELS
+
+DISMISSED = "start_here_dismissed"
+DONE = "start_here_done"  # the steps pressed so far, by number
+SMALL_PRESET = "cifar"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One numbered step: what to do, the page that does it, and its button's label."""
+
+    number: int
+    text: str
+    page: str
+    button: str
+
+
+STEPS = (
+    Step(
+        1,
+        "**Slide a stride.** On Architecture, drag conv1's *Stride S* and watch the convolution arithmetic "
+        "and every shape after it change.",
+        "pages/architecture.py",
+        "Open Architecture",
+    ),
+    Step(
+        2,
+        "**Click a feature-map cell.** On Activations, click any cell of a feature map: the image pixels "
+        "it sees (its receptive field) light up.",
+        "pages/activations.py",
+        "Open Activations",
+    ),
+    Step(
+        3,
+        f"**Train the small network.** The {PRESET_LABELS[SMALL_PRESET]} preset on the bundled digits: "
+        "press *Start training* and watch the loss fall (under a minute here).",
+        "pages/training.py",
+        "Pick it and open Training",
+    ),
+    Step(
+        4,
+        "**See where it looks.** On Activations, with a digit and your run's weights: Grad-CAM shows the "
+        "pixels behind the network's answer.",
+        "pages/activations.py",
+        "Open it with my run",
+    ),
+)
+
+
+def _prepare(step: Step, use_preset: Callable[[str], None]) -> None:
+    """What a step's button picks before its page opens (the button's on_click callback)."""
+    state = st.session_state
+    state.setdefault(DONE, set()).add(step.number)
+    if step.number == 3:
+        use_preset(SMALL_PRESET)
+        state["train_dataset"] = "digits"
+    elif step.number == 4:
+        from alexnet import runs  # imports torch: only when pressed, never for the first page's paint
+        from pages.parts.activation_data import DIGIT, RUN
+
+        trained = [info for info in runs.list_runs() if info.has_checkpoint and info.dataset == "digits"]
+        state["act_source"] = DIGIT
+        if trained:
+            state["act_weights"] = f"{RUN}:{trained[0].run_id}"  # the newest
+
+
+def _dismiss() -> None:
+    st.session_state[DISMISSED] = True
+
+
+def start_here_box(use_preset: Callable[[str], None]) -> None:
+    """The Start-here box at the top of every page, until it is dismissed. ``use_preset(name)``
+    makes a preset the current network (the sidebar's own way, so every widget follows)."""
+    state = st.session_state
+    if state.get(DISMISSED):
+        return
+    done: set[int] = state.setdefault(DONE, set())
+    with st.container(border=True, key="start_here"):
+        title, close = st.columns([6, 1], vertical_alignment="center")
+        title.markdown("**Start here:** four steps through what AlexNet Explorer shows best.")
+        close.button("Dismiss", key="start_here_dismiss", icon=":material/close:", on_click=_dismiss)
+        for step in STEPS:
+            text, go = st.columns([6, 1.4], vertical_alignment="center")
+            mark = ":green[:material/check_circle:]" if step.number in done else f"{step.number}."
+            text.markdown(f"{mark} {step.text}")
+            # the picks are made in the click's callback, before this run draws the widgets they set
+            if go.button(step.button, key=f"start_here_{step.number}", on_click=_prepare, args=(step, use_preset)):
+                st.switch_page(step.page)
+
+
+def try_next(text: str, page: str, label: str) -> None:
+    """A page's last line: one thing to try next, and the link that goes there."""
+    st.divider()
+    words, link = st.columns([3, 1], vertical_alignment="center")
+    words.caption(f"**Try next:** {text}")
+    with link:
+        st.page_link(page, label=label, icon=":material/arrow_forward:")
