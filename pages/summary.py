@@ -14,6 +14,7 @@ from alexnet.network.shapes import analyze
 from alexnet.plots.architecture import cost_figure, receptive_field_figure
 from alexnet.units import format_bytes, format_count, format_mult_adds
 from pages.parts.shared import show_error, start_page
+from pages.parts.start_here import try_next
 
 
 @st.cache_data(max_entries=64, show_spinner="Running torchinfo on your network…")
@@ -133,3 +134,8 @@ with numbers:
 note = uneven_pool_note(report.layers)
 if note:
     st.caption(note)
+try_next(
+    "push a real image through this network on Activations and see every layer's feature maps.",
+    "pages/activations.py",
+    "Activations",
+)

@@ -17,6 +17,7 @@ from alexnet.training import results
 from alexnet.units import format_duration
 from pages.parts import training_controls, training_results_view
 from pages.parts.shared import show_error, start_page
+from pages.parts.start_here import try_next
 
 MAX_POINTS = 2_000  # steps drawn per curve at most
 REFRESH_S = 2.0  # how often the live view re-reads the run directory
@@ -164,7 +165,18 @@ def _all_runs(infos: list[runs.RunInfo]) -> None:
         on_select="rerun",
         selection_mode="multi-row",
         key="train_table",
-        column_config={"best accuracy (%)": st.column_config.NumberColumn(format="%.1f %%")},
+        # sized to fit a 1024 px window beside the sidebar; the run's name stays in view when it scrolls
+        column_config={
+            "run": st.column_config.TextColumn(pinned=True, width=150),
+            "state": st.column_config.TextColumn(width=78),
+            "dataset": st.column_config.TextColumn(width=62),
+            "network": st.column_config.TextColumn(width=108),
+            "optimizer": st.column_config.TextColumn(width=140),
+            "best accuracy (%)": st.column_config.NumberColumn("best acc.", format="%.1f %%", width=72),
+            "steps": st.column_config.TextColumn(width=90),
+            "duration": st.column_config.TextColumn("time", width=64),
+            "started": st.column_config.TextColumn(width=120),
+        },
     )
     chosen = [infos[i] for i in table.selection.rows] if table else []
     if not chosen:
@@ -263,3 +275,9 @@ with advice:
     training_controls.speed_advice(
         config, st.session_state.train_dataset, int(st.session_state.train_batch_size), busy=going is not None
     )
+try_next(
+    "open Activations, pick a digit and your run's weights: see what each layer finds and where the network "
+    "looks (Grad-CAM).",
+    "pages/activations.py",
+    "Activations",
+)
