@@ -30,7 +30,7 @@ from browser_support import (
 )
 
 from alexnet.inspect.tables import PENDING
-from alexnet.network.config import PRESETS
+from alexnet.network.config import PRESET_LABELS, PRESETS
 from alexnet.network.receptive import receptive_rect
 from alexnet.network.shapes import analyze
 from alexnet.plots.receptive import ANALYTIC_SHAPE, FIELD_SHAPE
@@ -252,12 +252,12 @@ def test_preset_change_after_page_switch(app: App) -> None:
     with explain_failure(app, "preset-after-page-switch"):
         app.open()
         app.wait_for_pytorch_column()
-        app.choose("preset", "cifar")
+        app.choose("preset", PRESET_LABELS["cifar"])
         assert app.widget("edit_input_size").locator("input").input_value() == str(cifar.input_size)
         app.go_to("Summary")
-        assert app.selected("preset") == "cifar"
-        app.choose("preset", "paper")
-        assert app.selected("preset") == "paper"
+        assert app.selected("preset") == PRESET_LABELS["cifar"]
+        app.choose("preset", PRESET_LABELS["paper"])
+        assert app.selected("preset") == PRESET_LABELS["paper"]
         assert app.widget("edit_input_size").locator("input").input_value() == str(paper.input_size)
         assert app.widget("edit_num_classes").locator("input").input_value() == str(paper.num_classes)
         assert_healthy_page(app, "Summary")
@@ -307,8 +307,8 @@ def test_train_watch_and_stop(app: App) -> None:
         if fast.count():  # the page offers the fast preset when an epoch of this net would be slow
             app.click("train_use_fast")
         else:
-            app.choose("preset", "cifar")
-        assert app.selected("preset") == "cifar", "the sidebar did not switch to cifar"
+            app.choose("preset", PRESET_LABELS["cifar"])
+        assert app.selected("preset") == PRESET_LABELS["cifar"], "the sidebar did not switch to cifar"
         assert app.selected("train_dataset") == "digits"
         app.set_number("train_epochs", TRAIN_EPOCHS)
         app.set_number("train_batch_size", TRAIN_BATCH)

@@ -26,6 +26,7 @@ from browser_support import (
 
 from alexnet import runs
 from alexnet.inspect import gradcam, images
+from alexnet.network.config import PRESET_LABELS
 from alexnet.training import results
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
@@ -256,7 +257,7 @@ def test_results_appear_while_a_run_trains(wide_app: App) -> None:
     with explain_failure(app, "results-live"):
         app.open()
         app.go_to("Training")
-        app.choose("preset", "cifar")
+        app.choose("preset", PRESET_LABELS["cifar"])
         app.set_number("edit_input_size", 16)  # 16 x 16 digits: an epoch takes seconds
         app.set_number("train_epochs", 20)  # still going when the first epoch's results show
         app.click("train_start")
