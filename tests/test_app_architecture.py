@@ -244,3 +244,15 @@ def test_the_page_draws_everything_analytic_before_torch_and_fills_in_after():
     assert then["pytorch"] == [shape_text(layer.out_shape) for layer in paper.layers]
     assert f"agrees with the formula on all {len(paper.layers)} layers." in " ".join(then["captions"])
     assert not any("Checking with PyTorch" in caption for caption in then["captions"])
+
+
+def test_the_block_summary_says_which_map_is_after_the_pool():
+    """The arithmetic figure and the layer table give conv2's map (21×21 at K = 7, P = 0); the summary
+    gave the pool's (10×10) without saying so."""
+    from pages.parts.block_editor import block_summary
+
+    config = PRESETS["paper"].with_block(1, kernel_size=7, padding=0)
+    lines = block_summary(config, analyze(config), picked=2).splitlines()
+    conv2, conv3 = lines[3], lines[4]
+    assert conv2.endswith("| conv 256×21×21 →\u00a0pool\u00a0256×10×10 |")
+    assert conv3.endswith("| 384×10×10 |")  # no pool: the one map
