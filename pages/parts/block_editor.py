@@ -116,7 +116,9 @@ def block_summary(config: AlexNetConfig, report: ShapeReport, picked: int) -> st
         else:
             output = _block_output(report, number)
         name = f"**conv{number}**\u00a0◀" if number == picked else f"conv{number}"  # no break before the mark
-        lines.append(f"| {name} | {' · '.join(parts)} | {output} |")
+        # lines break between the parts only, never inside "96×11² /4 p0"
+        layers = " · ".join(part.replace(" ", "\u00a0") for part in parts)
+        lines.append(f"| {name} | {layers} | {output} |")
     return "\n".join(lines)
 
 
@@ -127,4 +129,4 @@ def _block_output(report: ShapeReport, number: int) -> str:
         return "–"
     if "pool" not in shapes:
         return shape_text(shapes["conv"])
-    return f"conv {shape_text(shapes['conv'])} →\u00a0pool\u00a0{shape_text(shapes['pool'])}"
+    return f"conv\u00a0{shape_text(shapes['conv'])} →\u00a0pool\u00a0{shape_text(shapes['pool'])}"
