@@ -261,5 +261,5 @@ def test_the_block_summary_says_which_map_is_after_the_pool():
     config = PRESETS["paper"].with_block(1, kernel_size=7, padding=0)
     lines = block_summary(config, analyze(config), picked=2).splitlines()
     conv2, conv3 = lines[3], lines[4]
-    assert conv2.endswith("| conv\u00a0256×21×21 →\u00a0pool\u00a0256×10×10 |")
+    assert conv2.endswith("| 256×21×21 →\u00a0pool\u00a010×10 |")
     assert conv3.endswith("| 384×10×10 |")  # no pool: the one map
