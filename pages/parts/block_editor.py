@@ -96,7 +96,7 @@ def block_summary(config: AlexNetConfig, report: ShapeReport, picked: int) -> st
 
     Three columns, so that it fits under the sliders at 1024 px: "96×11² /4 p0 · LRN · pool 3² /2".
     The output is the block's last map; with a pool, the convolution's map too, as the arithmetic
-    figure and the layer table show it: "conv 256×27×27 → pool 256×13×13".
+    figure and the layer table show it: "256×27×27 → pool 13×13".
     """
     failed = report.error.layer if report.error else None
     lines = ["| block | layers (C×K² /S pP) | output |", "|:--|:--|:--|"]
@@ -123,10 +123,11 @@ def block_summary(config: AlexNetConfig, report: ShapeReport, picked: int) -> st
 
 
 def _block_output(report: ShapeReport, number: int) -> str:
-    """The map block ``number`` hands on: "256×13×13", or "conv 256×27×27 → pool 256×13×13"."""
+    """The maps of block ``number``: "384×13×13", or with a pool "256×27×27 → pool 13×13"."""
     shapes = {layer.kind: layer.out_shape for layer in report.layers if layer.block == number}
     if "conv" not in shapes:
         return "–"
     if "pool" not in shapes:
         return shape_text(shapes["conv"])
-    return f"conv\u00a0{shape_text(shapes['conv'])} →\u00a0pool\u00a0{shape_text(shapes['pool'])}"
+    # the pool keeps the channels: its side is all that changes
+    return f"{shape_text(shapes['conv'])} →\u00a0pool\u00a0{shape_text(shapes['pool'][1:])}"
