@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from alexnet.inspect.tables import (
-    NO_PARAMS,
-    agreement_text,
-    blank_or_count,
-    input_ranges_text,
-    shape_rows,
-)
+from alexnet.inspect.tables import agreement_text, input_ranges_text, shape_rows
 from alexnet.network import link
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.edit import LIMITS, with_hidden_count
@@ -24,6 +18,7 @@ from alexnet.units import format_count, format_mult_adds, shape_text
 from pages.parts import config_tabs, warmup
 from pages.parts.arithmetic_view import show_arithmetic, show_whatif
 from pages.parts.block_editor import block_summary, blocks_editor
+from pages.parts.layer_table import show_table
 from pages.parts.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, start_page
 
 if TYPE_CHECKING:
@@ -34,7 +29,7 @@ if TYPE_CHECKING:
 POLL_S = 0.5
 CHECKING = (
     ":material/hourglass_top: Checking with PyTorch… The shapes below are the formula's; PyTorch is still loading, "
-    "and its forward pass fills in the **By PyTorch** column as soon as it can."
+    "and its forward pass fills in the **Agree** column as soon as it can."
 )
 URL_CHECKED_KEY = "url_checked"
 
@@ -148,23 +143,34 @@ def show_overview(config: AlexNetConfig, report: ShapeReport, preset: AlexNetCon
         row.metric(label, fmt(value), delta=delta, delta_color="off", width="content")
 
 
-def show_layer_table(config: AlexNetConfig, report: ShapeReport) -> bool:
-    """The layer table with its PyTorch column; returns whether that column is still to come.
+def show_layer_table(config: AlexNetConfig, report: ShapeReport, preset: AlexNetConfig, preset_name: str) -> bool:
+    """The layer table with its PyTorch check; returns whether that check is still to come.
 
-    Before PyTorch has loaded the column says "checking with PyTorch…", and the page ends with
+    Before PyTorch has loaded the check column says "…", and the page ends with
     ``look_for_torch``, which reruns it once PyTorch is there.
     """
+    base = analyze(preset)
     if not warmup.torch_ready():
         st.caption(CHECKING)
-        show_table(shape_rows(report, None, pending=True), pending=True)
+        show_table(shape_rows(report, None, pending=True, preset=base), preset_name, pending=True)
         return True
-    rows = shape_rows(report, real_shapes(config))
-    st.caption(agreement_text(rows))
-    show_table(rows)
+    rows = shape_rows(report, real_shapes(config), preset=base)
+    st.caption(agreement_text(rows) + _changed_text(rows, preset_name))
+    show_table(rows, preset_name)
     note = uneven_pool_note(report.layers)
     if note:
         st.caption(note)
     return False
+
+
+def _changed_text(rows: list[dict], preset_name: str) -> str:
+    changed = [row["layer"] for row in rows if row["changed"]]
+    if not changed:
+        return ""
+    return (
+        f" Shaded: the {len(changed)} layer{'s' if len(changed) > 1 else ''} whose output differs from the "
+        f"**{preset_name}** preset's; **Was ({preset_name})** gives that preset's shape ({preset_name} → yours)."
+    )
 
 
 @st.fragment(run_every=POLL_S)
@@ -179,73 +185,6 @@ def look_for_torch() -> None:
         ready = warmup.torch_ready()
     if ready:
         st.rerun()
-
-
-NUMBER_COLUMNS = ("dropped px", "skipped px", "receptive field", "jump", "params")
-
-
-def show_table(rows: list[dict[str, Any]], *, pending: bool = False) -> None:
-    # whole-number columns with no value after flatten or for the failing layer: "—", never "None"
-    rows = [row | {column: blank_or_count(row[column]) for column in NUMBER_COLUMNS} for row in rows]
-    # a column for skipped pixels only where a stride exceeds its window: elsewhere it would be all zeros
-    skipping = any(row["skipped px"] not in ("0", NO_PARAMS) for row in rows)
-    st.dataframe(
-        rows,
-        hide_index=True,
-        height=min(38 + 35 * len(rows), 900),
-        # the two answers and their check first: at 1024 px the table scrolls sideways, and these
-        # were out of sight behind the formula column (the caption above says what they show);
-        # no check column while there is nothing to check, which leaves room for "checking…"
-        column_order=(
-            "layer",
-            "kind",
-            "output (analytic)",
-            "output (PyTorch)",
-            *(() if pending else ("check",)),
-            "formula",
-            "dropped px",
-            *(("skipped px",) if skipping else ()),
-            "receptive field",
-            "params",
-        ),
-        column_config={
-            "layer": st.column_config.TextColumn("Layer", width=80, pinned=True),
-            "kind": st.column_config.TextColumn("Kind", width=60),
-            "formula": st.column_config.TextColumn(
-                "Formula (your numbers)", width=250, help="out = floor((W - K + 2P) / S) + 1"
-            ),
-            "output (analytic)": st.column_config.TextColumn(
-                "By formula", width=95, help="Output shape C × H × W, from the formula"
-            ),
-            "output (PyTorch)": st.column_config.TextColumn(
-                "By PyTorch",
-                width=165 if pending else 95,  # wide enough to read "checking with PyTorch…" whole
-                help="What a real forward pass produced (on PyTorch's meta device)",
-            ),
-            "check": st.column_config.TextColumn("Agree", width=65, help="✓ the formula and PyTorch agree"),
-            "dropped px": st.column_config.TextColumn(
-                "Dropped px",
-                width=75,
-                alignment="right",
-                help="Pixels of the map after the last window, cut by the floor of "
-                "(W - K + 2P) / S (padding the floor cuts is not counted: it held only zeros)",
-            ),
-            "skipped px": st.column_config.TextColumn(
-                "Skipped px",
-                width=75,
-                alignment="right",
-                help="Pixels between two windows that none reads: the stride is larger than the window",
-            ),
-            "receptive field": st.column_config.TextColumn(
-                "Receptive field",
-                width=95,
-                alignment="right",
-                help="Input pixels (per side) that one output pixel sees",
-            ),
-            # no width: the last column takes what is left, so it is never cut off
-            "params": st.column_config.TextColumn("Params", alignment="right"),
-        },
-    )
 
 
 load_from_link()  # before the sidebar draws the configuration a shared link describes
@@ -295,7 +234,7 @@ show_arithmetic(config, report)
 st.subheader("The network")
 st.plotly_chart(drawing(config), config={"displayModeBar": False}, key="network_drawing")
 st.subheader("Layer by layer")
-pytorch_pending = show_layer_table(config, report)
+pytorch_pending = show_layer_table(config, report, preset, preset_name)
 
 params = link.encode(config, preset_name)
 if st.query_params.to_dict() != params:

@@ -61,6 +61,13 @@ def test_editing_a_block_updates_the_table_and_the_diff(at):
     assert not at.exception and not at.error
     expected = PRESETS["paper"].with_block(0, kernel_size=7).with_block(1, stride=2)
     assert_table_matches(at, expected)
+    table = layer_table(at)  # paper → yours on every layer whose map changed
+    conv1 = table[table["layer"] == "conv1"].iloc[0]
+    assert (conv1["preset"], conv1["output (analytic)"], conv1["changed"]) == ("96×55×55", "96×56×56", True)
+    pool1 = table[table["layer"] == "pool1"].iloc[0]  # floor((56 - 3) / 2) + 1: back to the paper's 27
+    assert (pool1["preset"], pool1["changed"]) == ("", False)
+    conv2 = table[table["layer"] == "conv2"].iloc[0]
+    assert (conv2["preset"], conv2["output (analytic)"], conv2["changed"]) == ("256×27×27", "256×14×14", True)
     settings = next(frame.value for frame in at.dataframe if "setting" in frame.value.columns)
     assert list(settings["setting"]) == ["block 1 kernel size", "block 2 stride"]
     assert list(settings["yours"]) == ["7", "2"]
@@ -244,3 +251,15 @@ def test_the_page_draws_everything_analytic_before_torch_and_fills_in_after():
     assert then["pytorch"] == [shape_text(layer.out_shape) for layer in paper.layers]
     assert f"agrees with the formula on all {len(paper.layers)} layers." in " ".join(then["captions"])
     assert not any("Checking with PyTorch" in caption for caption in then["captions"])
+
+
+def test_the_block_summary_says_which_map_is_after_the_pool():
+    """The arithmetic figure and the layer table give conv2's map (21×21 at K = 7, P = 0); the summary
+    gave the pool's (10×10) without saying so."""
+    from pages.parts.block_editor import block_summary
+
+    config = PRESETS["paper"].with_block(1, kernel_size=7, padding=0)
+    lines = block_summary(config, analyze(config), picked=2).splitlines()
+    conv2, conv3 = lines[3], lines[4]
+    assert conv2.endswith("| 256×21×21 →\u00a0pool\u00a010×10 |")
+    assert conv3.endswith("| 384×10×10 |")  # no pool: the one map

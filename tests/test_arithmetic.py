@@ -207,3 +207,25 @@ def test_whatif_marks_the_values_that_break_the_network():
     crosses = [t for t in figure.data if t.name == "breaks the network"]
     assert sorted(crosses[0].x) == broken
     assert 96 in sweep_values("out_channels", 96) and 100 in sweep_values("out_channels", 100)
+
+
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "padding"),
+    [(27, 7, 1, 0), (27, 5, 1, 2), (55, 3, 2, 0), (227, 11, 4, 0), (13, 3, 1, 1), (8, 2, 4, 0)],
+)
+def test_window_bars_stay_above_the_output_row(size, kernel, stride, padding):
+    """conv2 at K = 7, S = 1, P = 0 once drew its last window over output cells 17-20."""
+    geometry = axis_geometry(size, kernel, stride, padding)
+    drawn = traces(arithmetic_figure(geometry))
+    windows, outputs = drawn[f"window (K = {kernel})"], drawn["output cells"]
+    output_top = outputs.base[0] + outputs.y[0]
+    assert min(b for b in windows.base) > output_top
+    # windows that share a row do not overlap: each row's bars are apart along the axis
+    rows: dict[float, list[tuple[int, int]]] = {}
+    for base, (_, first, last) in zip(windows.base, windows.customdata, strict=True):
+        rows.setdefault(base, []).append((first, last))
+    for spans in rows.values():
+        spans.sort()
+        assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+    # the numbers keep their size: plotly would shrink them to the width of a cell
+    assert outputs.constraintext == "none" and outputs.textfont.size >= 12

@@ -29,7 +29,7 @@ from browser_support import (
     streamlit_server,
 )
 
-from alexnet.inspect.tables import PENDING
+from alexnet.inspect.tables import PENDING_CHECK
 from alexnet.network.config import PRESET_LABELS, PRESETS
 from alexnet.network.receptive import receptive_rect
 from alexnet.network.shapes import analyze
@@ -151,7 +151,7 @@ def test_edit_architecture_then_visit_every_page(app: App) -> None:
 
 
 # Watches every animation frame of a page from its first, while it says "Checking with PyTorch":
-# whether the PyTorch column's placeholder was on screen, and the most elements seen faded
+# whether the check column's placeholder (…) was on screen, and the most elements seen faded
 # (greyed out as stale) while only the page's looks for torch ran, and during the whole-page run
 # that fills the column in (a run marks most of the page stale: "whole").
 WATCH_PENDING_JS = """
@@ -180,7 +180,7 @@ def test_a_servers_first_page_draws_before_pytorch_and_fills_in_by_itself(
     browser, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """A fresh server's first page says it is checking with PyTorch while torch loads, never
-    greyed out, then fills in its PyTorch column without a click, and its polling stops.
+    greyed out, then fills in its check column without a click, and its polling stops.
 
     (That everything analytic is drawn without torch is tests/test_app_architecture.py's: here the
     browser may still be drawing the figures when torch is there.)"""
@@ -189,7 +189,7 @@ def test_a_servers_first_page_draws_before_pytorch_and_fills_in_by_itself(
     try:
         with streamlit_server(tmp_path_factory.mktemp("runs")) as server:
             context = browser.new_context(viewport=VIEWPORT)
-            context.add_init_script(WATCH_PENDING_JS % PENDING)
+            context.add_init_script(WATCH_PENDING_JS % PENDING_CHECK)
             app = App(context.new_page(), server)
             with explain_failure(app, "first-page-before-pytorch"):
                 started = time.monotonic()
@@ -197,9 +197,9 @@ def test_a_servers_first_page_draws_before_pytorch_and_fills_in_by_itself(
                 app.page.get_by_text("Checking with PyTorch…").wait_for(timeout=app.timeout_ms)
                 shown = time.monotonic() - started
                 seconds = app.wait_for_pytorch_column()  # no click: the page's fragment looks again
-                wait_for_grid_text(app, "conv1 | ", f"{shape_text(conv1.out_shape)} | ✓")
+                wait_for_grid_text(app, "conv1 | ", f"✓ | {shape_text(conv1.out_shape)}")  # Agree after Layer
                 assert f"agrees with the formula on all {len(paper.layers)} layers" in app.main_text()
-                assert PENDING not in app.grid_text()
+                assert PENDING_CHECK not in app.grid_text()
                 for key in ("network_drawing", "arith_figure", "whatif_chart"):
                     app.widget(key).locator(".js-plotly-plot").wait_for(timeout=app.timeout_ms)
                 assert_healthy_page(app, "Architecture")

@@ -20,6 +20,7 @@ import itertools
 from dataclasses import replace
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 import torch
 from hypothesis import assume, given, settings
@@ -263,3 +264,16 @@ def test_torchvision_preset_adaptive_pool_is_exact(size, fields, jumps):
     for cell in (0, 3, 5):  # the pixels a cell truly reads, against backpropagation (padding cut off)
         rect = receptive_rect(config, pool, cell, cell)
         assert empirical_field(config, "avgpool", cell, cell) == (rect.clipped_rows, rect.clipped_cols)
+
+
+def test_the_map_to_click_has_the_feature_maps_colours_and_a_colour_bar():
+    """It is the same map as the grids above it: the same colour scale, with its values on a colour bar."""
+    from alexnet.plots.activations import DIVERGING, POSITIVE
+
+    heatmap = cell_map_figure(np.arange(35.0).reshape(5, 7), 1, 2, title="map").data[0]
+    assert heatmap.showscale is not False and heatmap.colorbar.title.text == "mean"
+    assert [list(stop) for stop in heatmap.colorscale] == [list(stop) for stop in POSITIVE]
+    assert (heatmap.zmin, heatmap.zmax) == (0.0, 34.0)
+    signed = cell_map_figure(np.arange(-10.0, 25.0).reshape(5, 7), 1, 2, title="map").data[0]
+    assert (signed.zmin, signed.zmax) == (-24.0, 24.0)
+    assert signed.colorscale == go.Heatmap(colorscale=DIVERGING).colorscale

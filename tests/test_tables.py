@@ -14,6 +14,7 @@ from alexnet.inspect.tables import (
     PENDING_CHECK,
     agreement_text,
     blank_or_count,
+    compact_formula,
     input_ranges_text,
     receptive_rows,
     shape_rows,
@@ -81,3 +82,27 @@ def test_pending_rows_and_what_the_check_column_says():
         f"PyTorch's forward pass agrees with the formula on the 3 layers it ran, of {len(failing.layers)} "
         "before the one that fails."
     )
+
+
+def test_rows_against_the_preset_say_what_changed():
+    """conv2 at K = 7, P = 0: every map from conv2 to dropout6 differs from the paper's, paper → yours."""
+    paper = analyze(PRESETS["paper"])
+    rows = shape_rows(analyze(PRESETS["paper"].with_block(1, kernel_size=7, padding=0)), None, preset=paper)
+    changed = [row["layer"] for row in rows if row["changed"]]
+    assert changed[0] == "conv2" and changed[-1] == "dropout6" and "fc6" not in changed
+    conv2 = next(row for row in rows if row["layer"] == "conv2")
+    assert (conv2["preset"], conv2["output (analytic)"]) == ("256×27×27", "256×21×21")
+    assert all(row["preset"] == "" for row in rows if not row["changed"])
+    # the same network as the preset: nothing changed; no preset at all: nothing to compare
+    assert not any(row["changed"] or row["preset"] for row in shape_rows(paper, None, preset=paper))
+    assert not any(row["changed"] for row in shape_rows(paper, None))
+
+
+def test_compact_formulas_fit_a_narrow_column():
+    assert compact_formula("floor((227 - 11 + 2*0) / 4) + 1 = 55") == "⌊(227−11+2·0)/4⌋+1 = 55"
+    assert compact_formula("9216 inputs x 4096 outputs + 4096 biases") == "9216·4096 + 4096"
+    assert compact_formula("256 * 6 * 6 = 9216") == "256·6·6 = 9216"
+    assert compact_formula("") == ""
+    # every formula the paper's network shows is shortened (shapes.py's wording and the pattern agree)
+    for row in shape_rows(analyze(PRESETS["paper"]), None):
+        assert "floor" not in row["formula"] and "inputs" not in row["formula"]

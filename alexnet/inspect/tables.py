@@ -6,6 +6,7 @@ shape from ``alexnet.network.shapes`` and the shape a real forward pass produced
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from alexnet.network.shapes import ShapeReport
@@ -19,6 +20,11 @@ if (
 AGREE, DISAGREE, NOT_RUN, FAILS = "✓", "✗", MISSING, "✗ fails"
 PENDING, PENDING_CHECK = "checking with PyTorch…", "…"  # the real pass has not run yet: PyTorch is loading
 NO_PARAMS = "—"
+NEW_LAYER = "new"  # the preset column of a layer the preset does not have
+
+# alexnet.network.output_size.formula_text and the linear layers' parameter count, as shapes.py words them
+_WINDOW_FORMULA = re.compile(r"floor\(\((\d+) - (\d+) \+ 2\*(\d+)\) / (\d+)\) \+ 1 = (-?\d+)")
+_LINEAR_FORMULA = re.compile(r"(\d+) inputs x (\d+) outputs \+ (\d+) biases")
 
 
 def blank_or_count(value: float | str | None) -> str:
@@ -42,8 +48,29 @@ def input_ranges_text(ranges: list[tuple[int, int]], limit: int) -> str:
     return ", ".join(parts) + more
 
 
+def compact_formula(text: str) -> str:
+    """A layer's formula short enough for a table column at 1024 px.
+
+    "floor((227 - 11 + 2*0) / 4) + 1 = 55" -> "⌊(227−11+2·0)/4⌋+1 = 55" (the floor's own brackets),
+    "9216 inputs x 4096 outputs + 4096 biases" -> "9216·4096 + 4096"; any other text as it is.
+    """
+    window = _WINDOW_FORMULA.fullmatch(text)
+    if window:
+        size, kernel, padding, stride, out = window.groups()
+        return f"⌊({size}−{kernel}+2·{padding})/{stride}⌋+1 = {out}"
+    linear = _LINEAR_FORMULA.fullmatch(text)
+    if linear:
+        inputs, outputs, biases = linear.groups()
+        return f"{inputs}·{outputs} + {biases}"
+    return text.replace(" * ", "·")
+
+
 def shape_rows(
-    report: ShapeReport, real: dict[str, tuple[int, ...]] | None, *, pending: bool = False
+    report: ShapeReport,
+    real: dict[str, tuple[int, ...]] | None,
+    *,
+    pending: bool = False,
+    preset: ShapeReport | None = None,
 ) -> list[dict[str, Any]]:
     """One row per layer: formula, analytic shape, real shape and whether they agree.
 
@@ -52,8 +79,13 @@ def shape_rows(
         real: ``alexnet.inspect.probe.probe_shapes`` keyed by module path; layers missing from it
             show "–" (not run). A failing report gets a last row for the layer at fault.
         pending: the real pass is still to come: every layer's PyTorch shape says ``PENDING``.
+        preset: the network the user started from; layers are matched by module path (as
+            ``alexnet.network.diff`` does). A row whose output differs from the preset's gets
+            ``changed`` and the preset's shape in ``preset`` ("new" where the preset has no such
+            layer); every other row an empty ``preset``.
     """
     real = real or {}
+    before = {layer.module: layer.out_shape for layer in preset.layers} if preset else {}
     rows = []
     for layer in report.layers:
         probed = real.get(layer.module)
@@ -62,11 +94,13 @@ def shape_rows(
         else:
             shown = shape_text(probed)
             check = NOT_RUN if probed is None else AGREE if probed == layer.out_shape else DISAGREE
+        changed = preset is not None and before.get(layer.module) != layer.out_shape
+        was = shape_text(before[layer.module]) if layer.module in before else NEW_LAYER
         rows.append(
             {
                 "layer": layer.name,
                 "kind": layer.kind,
-                "formula": layer.formula,
+                "formula": compact_formula(layer.formula),
                 "output (analytic)": shape_text(layer.out_shape),
                 "output (PyTorch)": shown,
                 "check": check,
@@ -75,6 +109,8 @@ def shape_rows(
                 "receptive field": field_cell(layer.receptive_range),
                 "jump": field_cell(layer.jump_range),
                 "params": layer.params,
+                "preset": was if changed else "",
+                "changed": changed,
             }
         )
     if report.error is not None:
@@ -82,7 +118,7 @@ def shape_rows(
             {
                 "layer": report.error.layer or "?",
                 "kind": _kind_of(report.error.layer),
-                "formula": report.error.formula or "",
+                "formula": compact_formula(report.error.formula or ""),
                 "output (analytic)": NOT_RUN,
                 "output (PyTorch)": NOT_RUN,
                 "check": FAILS,
@@ -91,6 +127,8 @@ def shape_rows(
                 "receptive field": None,
                 "jump": None,
                 "params": None,
+                "preset": "",
+                "changed": preset is not None,
             }
         )
     return rows

@@ -44,6 +44,8 @@ BOX_LENGTH = 10.0  # drawing units of the deepest map's length (channels)
 SLANT = (math.cos(math.radians(35)) * 0.45, math.sin(math.radians(35)) * 0.45)  # W drawn foreshortened
 GAP = 3.5  # between boxes
 MIN_SLOT = 8.0  # room for a label under narrow boxes
+LABEL_ROW_PX = 44  # a label's three lines at 11 px: every other label sits this much lower
+EDGE_PX = 30  # margin left and right, so that the first and last labels stay clear of the edge
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,14 @@ def network_figure(
         fig.add_annotation(x=0, y=0, text="nothing to draw", showarrow=False)
     x_range, y_range = (-6, end + 2), (-9, FACE_HEIGHT + 6)  # room for labels left and below
     if height is None:
-        # equal units on both axes, so the page height follows the network's length
-        height = round(min(480, max(260, 40 + width * (y_range[1] - y_range[0]) / (x_range[1] - x_range[0]))))
+        # equal units on both axes, so the page height follows the network's length; plus the lower label row
+        drawing = (width - 2 * EDGE_PX) * (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])
+        height = round(min(480, max(260, 40 + drawing))) + LABEL_ROW_PX
     fig.update_xaxes(visible=False, range=x_range)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, range=y_range)
     fig.update_layout(
         height=height,
-        margin={"l": 0, "r": 0, "t": 30, "b": 0},
+        margin={"l": EDGE_PX, "r": EDGE_PX, "t": 30, "b": LABEL_ROW_PX},
         plot_bgcolor="white",
         paper_bgcolor="white",
         legend={"orientation": "h", "y": 1.08, "x": 0, "font": {"size": 12}},
@@ -249,17 +252,14 @@ def _draw_kernels(fig: go.Figure, boxes: list[_Box]) -> None:
 
 
 def _draw_labels(fig: go.Figure, boxes: list[_Box]) -> None:
-    for box in boxes:
+    """Name, shape and window under each box; every other label a row lower, so neighbours never meet."""
+    for index, box in enumerate(boxes):
         name, _, kernel = box.label.partition(" ")
         text = f"<b>{name}</b><br>{_dims(box.shape)}" + (f"<br>{kernel}" if kernel else "")
         fig.add_annotation(
-            x=box.x + box.length / 2,
-            y=-1,
-            text=text,
-            showarrow=False,
-            yanchor="top",
-            font={"size": 11, "color": "#333"},
-        )
+            x=box.x + box.length / 2, y=-1, yshift=-LABEL_ROW_PX * (index % 2), text=text, showarrow=False,
+            yanchor="top", font={"size": 11, "color": "#333"},
+        )  # fmt: skip
 
 
 def cost_figure(layers: Sequence[LayerShape], *, height: int = 660) -> go.Figure:

@@ -33,15 +33,35 @@ OUTPUT_COLOR = "#54a24b"
 ROW_GAP = 0.55  # vertical distance between two window rows
 
 
+def drawn_windows(geometry: AxisGeometry) -> list[int]:
+    """The output cells whose window is drawn in the window rows: the first few and the last."""
+    return sorted({*range(min(geometry.out, HEAD_WINDOWS)), geometry.out - 1})
+
+
 def window_rows(geometry: AxisGeometry) -> int:
-    """Rows needed so overlapping windows never share one: ceil(K / S)."""
-    return math.ceil(geometry.kernel / geometry.stride)
+    """Rows the drawn windows need so that overlapping ones never share a row.
+
+    Overlapping windows need ceil(K / S) rows, but only ``drawn_windows`` are drawn: no more rows
+    than windows. The n-th drawn window takes row n mod rows (``window_row``): two windows on one
+    row are at least ``rows`` output cells apart, so at least rows·S ≥ K pixels, and do not overlap.
+    """
+    return min(math.ceil(geometry.kernel / geometry.stride), len(drawn_windows(geometry)))
+
+
+def window_row(geometry: AxisGeometry, index: int) -> int:
+    """The window row of output cell ``index``'s window (0 = the top one), if it is drawn."""
+    return drawn_windows(geometry).index(index) % window_rows(geometry)
 
 
 def _levels(geometry: AxisGeometry) -> tuple[float, float]:
-    """y of the first window row and of the output row (the input row sits at y = 0 .. 0.9)."""
+    """y of the first window row and of the output row (the input row sits at y = 0 .. 0.9).
+
+    The output row starts below the last window row: no window bar is drawn over it.
+    """
     first = -0.5
-    return first, first - ROW_GAP * window_rows(geometry) - 0.6
+    # the last window row's bar ends at first - ROW_GAP * (rows - 1) - 0.35; the output row's top
+    # (0.9 above its base) sits 0.15 below that
+    return first, first - ROW_GAP * window_rows(geometry) - 0.85
 
 
 def _span(geometry: AxisGeometry, first: int, last: int) -> tuple[float, float]:
@@ -66,12 +86,11 @@ def _cells(geometry: AxisGeometry, cells: Sequence[int], name: str, color: str, 
 def _windows(geometry: AxisGeometry, indices: Sequence[int], name: str, color: str, *, current: bool) -> go.Bar:
     """Windows as horizontal bands: the current one covers the input row, the others sit in window rows."""
     top, _ = _levels(geometry)
-    rows = window_rows(geometry)
     spans = [_span(geometry, *geometry.window(o)) for o in indices]
     if current:
         base, height = [-0.08] * len(indices), [1.06] * len(indices)
     else:
-        base = [top - ROW_GAP * (o % rows) - 0.35 for o in indices]
+        base = [top - ROW_GAP * window_row(geometry, o) - 0.35 for o in indices]
         height = [0.35] * len(indices)
     return go.Bar(
         x=[centre for centre, _ in spans],
@@ -99,7 +118,10 @@ def _outputs(geometry: AxisGeometry, indices: Sequence[int], name: str, color: s
         text=[str(o) for o in indices],
         textposition="inside",
         insidetextanchor="middle",
-        textfont={"size": 10, "color": "white"},
+        # full size even where the number is wider than its cell: plotly shrinks it to fit by default,
+        # down to 5 px at a 1024 px window
+        constraintext="none",
+        textfont={"size": 12, "color": "white"},
         name=name,
         showlegend=legend,
         customdata=[[o, *geometry.window(o)] for o in indices],
@@ -144,7 +166,6 @@ def arithmetic_figure(geometry: AxisGeometry, *, title: str = "", height: int = 
     dropped, skipped = set(geometry.dropped_cells), set(geometry.skipped_cells)
     padding = [c for c in shown if geometry.is_padding(c)]
     pixels = [c for c in shown if not geometry.is_padding(c) and c not in dropped and c not in skipped]
-    first_windows = sorted({*range(min(geometry.out, HEAD_WINDOWS)), geometry.out - 1})
     figure = go.Figure(
         [
             _cells(geometry, padding, "padding (zeros)", PADDING_COLOR, "padding at %{customdata}: 0"),
@@ -157,7 +178,7 @@ def arithmetic_figure(geometry: AxisGeometry, *, title: str = "", height: int = 
                 SKIPPED_COLOR,
                 "pixel %{customdata}: between two windows, never read",
             ),
-            _windows(geometry, first_windows, f"window (K = {geometry.kernel})", WINDOW_COLOR, current=False),
+            _windows(geometry, drawn_windows(geometry), f"window (K = {geometry.kernel})", WINDOW_COLOR, current=False),
             _outputs(geometry, geometry.shown_outputs(), "output cells", OUTPUT_COLOR),
             *_frame_traces(geometry, 0),
         ]

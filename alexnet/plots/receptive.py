@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from alexnet.network.receptive import ReceptiveRect
+from alexnet.plots.activations import DIVERGING, POSITIVE
 from alexnet.plots.raster import png_source
 
 FIELD_SHAPE = "receptive field"  # name of the rectangle of pixels the cell reads
@@ -34,9 +35,16 @@ def cell_map_figure(values: np.ndarray, row: int, col: int, *, title: str, heigh
     """
     side_h, side_w = values.shape
     rows, cols = np.mgrid[0:side_h, 0:side_w]
+    # the feature maps' colours (alexnet.plots.activations): white at zero, red up, blue down when signed
+    top = float(np.abs(values).max()) or 1.0
+    signed = bool((values < 0).any())
     figure = go.Figure(
-        go.Heatmap(z=values, colorscale="Viridis", showscale=False, hoverinfo="skip", name="map"),
-    )
+        go.Heatmap(
+            z=values, colorscale=DIVERGING if signed else POSITIVE, zmin=-top if signed else 0.0, zmax=top,
+            colorbar={"title": {"text": "mean", "side": "right"}, "thickness": 12, "len": 0.8},
+            hoverinfo="skip", name="map",
+        ),
+    )  # fmt: skip
     figure.add_trace(
         go.Scatter(
             x=cols.ravel(),
@@ -51,11 +59,13 @@ def cell_map_figure(values: np.ndarray, row: int, col: int, *, title: str, heigh
             showlegend=False,
         )
     )
-    figure.add_shape(
-        type="rect",
-        x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5,
-        line={"color": FIELD_COLOR, "width": 3}, name=CELL_SHAPE,
-    )  # fmt: skip
+    for color, line_width, name in (("#222222", 5, "picked cell edge"), (FIELD_COLOR, 3, CELL_SHAPE)):
+        # orange as the field on the image, on a dark edge that shows on the map's dark red too
+        figure.add_shape(
+            type="rect",
+            x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5,
+            line={"color": color, "width": line_width}, name=name,
+        )  # fmt: skip
     figure.update_xaxes(range=[-0.5, side_w - 0.5], constrain="domain", showgrid=False, zeroline=False)
     figure.update_yaxes(range=[side_h - 0.5, -0.5], scaleanchor="x", constrain="domain", showgrid=False, zeroline=False)
     figure.update_layout(

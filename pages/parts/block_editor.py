@@ -95,6 +95,8 @@ def block_summary(config: AlexNetConfig, report: ShapeReport, picked: int) -> st
     """A compact markdown table of every block: its layers and output, the picked one in bold.
 
     Three columns, so that it fits under the sliders at 1024 px: "96×11² /4 p0 · LRN · pool 3² /2".
+    The output is the block's last map; with a pool, the convolution's map too, as the arithmetic
+    figure and the layer table show it: "256×27×27 → pool 13×13".
     """
     failed = report.error.layer if report.error else None
     lines = ["| block | layers (C×K² /S pP) | output |", "|:--|:--|:--|"]
@@ -109,11 +111,23 @@ def block_summary(config: AlexNetConfig, report: ShapeReport, picked: int) -> st
                 f"pool {block.pool_kernel}² /{block.pool_stride}"
                 + (f" p{block.pool_padding}" if block.pool_padding else "")
             )
-        shapes = [layer.out_shape for layer in report.layers if layer.block == number]
         if failed in (f"conv{number}", f"pool{number}"):
             output = f":red[**✗ {failed}**]"
         else:
-            output = shape_text(shapes[-1]) if shapes else "–"
+            output = _block_output(report, number)
         name = f"**conv{number}**\u00a0◀" if number == picked else f"conv{number}"  # no break before the mark
-        lines.append(f"| {name} | {' · '.join(parts)} | {output} |")
+        # lines break between the parts only, never inside "96×11² /4 p0"
+        layers = " · ".join(part.replace(" ", "\u00a0") for part in parts)
+        lines.append(f"| {name} | {layers} | {output} |")
     return "\n".join(lines)
+
+
+def _block_output(report: ShapeReport, number: int) -> str:
+    """The maps of block ``number``: "384×13×13", or with a pool "256×27×27 → pool 13×13"."""
+    shapes = {layer.kind: layer.out_shape for layer in report.layers if layer.block == number}
+    if "conv" not in shapes:
+        return "–"
+    if "pool" not in shapes:
+        return shape_text(shapes["conv"])
+    # the pool keeps the channels: its side is all that changes
+    return f"{shape_text(shapes['conv'])} →\u00a0pool\u00a0{shape_text(shapes['pool'][1:])}"

@@ -94,7 +94,8 @@ def show(config: AlexNetConfig, run: images.ImageRun, image: images.Preprocessed
     st.subheader("6 · Where one cell looks (receptive field)", divider="gray")
     st.markdown(
         "Every cell of a feature map is computed from a square of the input image, its **receptive field**. "
-        "Click a cell of the map (or set its row and column) to see that square on the image."
+        "Below is the picked layer's map once more, the mean of its channels in the feature maps' colours: "
+        "click one of its cells (or set its row and column) to see that square on the image."
     )
     report = analyze(config)
     layers = {
@@ -116,7 +117,9 @@ def show(config: AlexNetConfig, run: images.ImageRun, image: images.Preprocessed
     rect = receptive_rect(config, layer, row, col)
     left, right = st.columns(2)
     left.plotly_chart(
-        cell_map_figure(values, row, col, title=f"{layer.name}: {side} × {side}, mean of its channels"),
+        cell_map_figure(
+            values, row, col, title=f"{layer.name} ({side} × {side}), mean of {len(run.maps[layer.module])} channels"
+        ),
         config=PLOT_CONFIG,
         key=MAP_KEY,
         on_select=_on_click,
