@@ -110,7 +110,8 @@ def _filters(history: results.FilterHistory, *, grey: bool) -> None:
         st.markdown(
             f"**conv1's {count} filters ({kernel} x {kernel}) from initialisation to epoch {history.epochs[-1]:g}**, "
             "the paper's Figure 3 for this run. Drag the slider to an epoch, or press play to watch them change: "
-            f"since initialisation they moved by {change:.0%} of their size (||W - W0|| / ||W0||)." + stretch
+            f"since initialisation they moved by {change:.0%} of their size, "
+            r"$\lVert W - W_0 \rVert / \lVert W_0 \rVert$." + stretch
         )
     figure = plots.filters_animation(history.weights, history.epochs, grey=grey)
     st.plotly_chart(figure, config=PLOT_CONFIG, key="results_filters")
