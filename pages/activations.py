@@ -19,8 +19,7 @@ from alexnet.inspect import images, pretrained
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import analyze
 from alexnet.plots import activations as plots
-from alexnet.plots import prediction
-from pages.parts import gradcam_view, receptive_field_view
+from pages.parts import gradcam_view, output_view, receptive_field_view
 from pages.parts.activation_data import (
     DIGIT,
     IMAGENET,
@@ -28,10 +27,13 @@ from pages.parts.activation_data import (
     RANDOM,
     RUN,
     UPLOAD,
+    class_names,
+    grey_filters,
     load_model,
     model_lock,
     prepare,
     run_image,
+    true_class,
     view_config,
 )
 from pages.parts.navigation import through_app
@@ -43,8 +45,6 @@ _figure = st.cache_resource(max_entries=48, show_spinner=False)
 picture_figure = _figure(plots.picture_figure)
 feature_map_figure = _figure(plots.feature_map_figure)
 ranges_figure = _figure(plots.ranges_figure)
-filters_figure = _figure(plots.filters_figure)
-top_classes_figure = _figure(prediction.top_classes_figure)
 
 COUNTS = {"16": 16, "32": 32, "64": 64, "all": None}
 ORDERS = {"first channels": "index", "most active": "active"}
@@ -53,7 +53,7 @@ PLOT_CONFIG = {"displayModeBar": False}
 
 # One sentence per kind of layer: what a learner should notice in its maps.
 LAYER_NOTES = {
-    "conv": "Each map is the input slid under one learned filter (a weighted sum plus a bias): "
+    "conv": "Each map is the input slid under one {filters} filter (a weighted sum plus a bias): "
     "**blue is negative, red positive, white zero**.",
     "relu": "ReLU keeps positive values and sets negatives to 0, max(0, x): the blue is gone.",
     "norm": "Local response normalisation divides each value by the activity of its neighbouring channels, "
@@ -194,7 +194,7 @@ def show_preprocessing(image: images.Preprocessed, config: AlexNetConfig, source
     )
 
 
-def show_feature_maps(config: AlexNetConfig, run: images.ImageRun) -> None:
+def show_feature_maps(config: AlexNetConfig, run: images.ImageRun, *, random: bool) -> None:
     st.subheader("2 · Feature maps", divider="gray")
     layers = {layer.module: layer for layer in plots.spatial_layers(analyze(config).layers) if layer.module in run.maps}
     if st.session_state.get("act_layer") not in layers:
@@ -221,7 +221,7 @@ def show_feature_maps(config: AlexNetConfig, run: images.ImageRun) -> None:
 
     layer, maps = layers[module], run.maps[module]
     channels = plots.pick_channels(maps, COUNTS[shown], ORDERS[order_name])
-    note = LAYER_NOTES.get(layer.kind, "")
+    note = LAYER_NOTES.get(layer.kind, "").format(filters="random" if random else "learned")
     formula = f" Size: {layer.formula}." if layer.formula else ""
     st.markdown(
         f"**{layer.name}** has {maps.shape[0]} maps of {maps.shape[1]} x {maps.shape[2]}; showing {len(channels)}. "
@@ -247,48 +247,6 @@ def show_feature_maps(config: AlexNetConfig, run: images.ImageRun) -> None:
                     "zeros", help="fraction of positions exactly 0", min_value=0.0, max_value=1.0, format="percent"
                 ),
             },
-        )
-
-
-def class_names(config: AlexNetConfig, weights: str) -> list[str] | None:
-    """Names for the output classes: ImageNet's, the digits 0 to 9 for a run on digits, else None (class i)."""
-    if weights == IMAGENET:
-        return list(pretrained.CATEGORIES)
-    if weights.startswith(f"{RUN}:") and runs.get_run(weights.partition(":")[2]).dataset == "digits":
-        return [f"digit {i}" for i in range(config.num_classes)]
-    return images.class_names(config.num_classes)
-
-
-def show_filters_and_output(config: AlexNetConfig, run: images.ImageRun, weights: str) -> None:
-    random = weights.startswith(f"{RANDOM}:")
-    filters, output = st.columns([1.3, 1])
-    with filters:
-        st.subheader("3 · conv1's filters", divider="gray")
-        count, _, kernel, _ = run.filters.shape
-        st.markdown(
-            f"The {count} filters of {kernel} x {kernel} pixels that conv1 slides over the image, each "
-            "stretched to its own range (dark = most negative weight, bright = most positive). "
-            + (
-                "These are random: training turns them into edges and colour blobs."
-                if random
-                else "Training turns them into edges, stripes and colour blobs; after a short run they still look "
-                "mostly random."
-            )
-        )
-        st.plotly_chart(filters_figure(run.filters, width=520), config=PLOT_CONFIG)
-    with output:
-        st.subheader("4 · Output", divider="gray")
-        title = "Top 5 classes (softmax)"
-        if random:
-            st.warning(
-                "**Random weights: these scores are noise**, not a prediction. An untrained network "
-                f"spreads its guesses almost evenly over the {config.num_classes} classes.",
-                icon=":material/casino:",
-            )
-        names = class_names(config, weights)
-        st.plotly_chart(
-            top_classes_figure(run.logits, names, title=title),
-            config=PLOT_CONFIG,
         )
 
 
@@ -338,9 +296,11 @@ for note in notes:
     st.info(note, icon=":material/info:")
 
 show_preprocessing(image, view, source)
-show_feature_maps(view, run)
-show_filters_and_output(view, run, weights)
+random = weights.startswith(f"{RANDOM}:")
+names, truth = class_names(view, weights), true_class(view, weights, source, choice)
+show_feature_maps(view, run, random=random)
+output_view.show(view, run, random=random, grey=grey_filters(view, weights, image), names=names, true_class=truth)
 digit = images.digit_sample(*(int(part) for part in choice.split(":"))) if source == DIGIT else None
 model = load_model(view, weights, stamp)
-gradcam_view.show(view, weights, stamp, image, model, model_lock(), class_names(view, weights), digit=digit)
+gradcam_view.show(view, weights, stamp, image, model, model_lock(), names, digit=digit, true_class=truth)
 receptive_field_view.show(view, run, image)

@@ -134,3 +134,49 @@ def test_top_classes_softmax_sums_to_one():
     assert probabilities.sum() == pytest.approx(1.0)
     figure = prediction.top_classes_figure(logits, ["a", "b", "c", "d"], k=2)
     assert list(figure.data[0].y) == ["b (#1)", "c (#2)"]
+
+
+def test_grey_filter_tile_is_the_sum_of_the_input_channels_around_mid_grey():
+    """A filter whose channels are +A, -A, +A meets a grey image as A: its tile is A, stretched around 0."""
+    a = np.array([[1.0, -2.0, 0.0], [0.5, 4.0, -4.0], [2.0, 0.0, -1.0]])  # (3, 3), largest |value| 4
+    weights = np.stack([a, -a, a])[None]  # (1, 3, 3, 3): the sum over the channels is a
+    tiles = plots.filter_tiles(weights, grey=True)
+    assert tiles.shape == (1, 3, 3, 3)
+    assert (tiles[..., 0] == tiles[..., 1]).all() and (tiles[..., 0] == tiles[..., 2]).all()  # grey
+    # tile = rint(255 * (1/2 + s / (2 max|s|))): 4 -> 255 (white), -4 -> 0 (black), 0 -> 128 (mid grey)
+    expected = np.rint(255 * (0.5 + a / 8)).astype(np.uint8)
+    np.testing.assert_array_equal(tiles[0, ..., 0], expected)
+    assert expected[1, 1] == 255 and expected[1, 2] == 0 and expected[0, 2] == 128 and expected[0, 0] == 159
+    # the colour tiles of the same filter show its three channels apart: R = B = a, G = -a, min-max stretched
+    colour = plots.filter_tiles(weights)
+    np.testing.assert_array_equal(colour[0, ..., 0], np.rint(255 * (a + 4) / 8).astype(np.uint8))
+    np.testing.assert_array_equal(colour[0, ..., 1], np.rint(255 * (4 - a) / 8).astype(np.uint8))
+    # a one-channel network's filters are grey without asking; an all-positive filter has no black in it
+    one = plots.filter_tiles(np.abs(a)[None, None])
+    np.testing.assert_array_equal(one[0, ..., 0], np.rint(255 * (0.5 + np.abs(a) / 8)).astype(np.uint8))
+    assert one.min() == 128
+
+
+def test_grey_filter_figure_hovers_the_summed_weights():
+    weights = np.stack([np.eye(3), np.eye(3), -2 * np.eye(3)])[None]  # sum over the channels: all zero
+    figure = plots.filters_figure(weights, grey=True)
+    hover = next(trace for trace in figure.data if trace.name == "tiles")
+    assert list(hover.hovertext) == ["filter #0<br>summed weights 0 .. 0"]
+    np.testing.assert_array_equal(plots.filter_tiles(weights, grey=True), np.full((1, 3, 3, 3), 128))
+
+
+def test_a_wrong_top_answer_is_marked_and_names_the_true_class():
+    logits = np.log(np.array([0.1, 0.5, 0.05, 0.15, 0.2]))  # top: 1 (50 %), then 4, 3, 0, 2
+    names = [f"digit {i}" for i in range(5)]
+    assert prediction.wrong_answer(logits, 1, names) is None  # right
+    assert prediction.wrong_answer(logits, None, names) is None  # unknown
+    assert prediction.wrong_answer(logits, 0, names) == (
+        "**Wrong**: the top answer, digit 1 (50.00 %), is not the true class, digit 0 (10.00 %, 4th of 5)."
+    )
+    assert "class 1 (50.00 %)" in prediction.wrong_answer(logits, 2, None)
+    figure = prediction.top_classes_figure(logits, names, k=2, true_class=0)  # the true class ranks 4th: added
+    bar = figure.data[0]
+    assert list(bar.y) == ["digit 1 (#1) ✗ wrong", "digit 4 (#4)", "digit 0 (#0) ✓ true"]
+    assert list(bar.marker.color) == [prediction.WRONG_COLOR, prediction.BAR_COLOR, prediction.TRUE_COLOR]
+    right = prediction.top_classes_figure(logits, names, k=2, true_class=1).data[0]
+    assert list(right.y) == ["digit 1 (#1) ✓ true", "digit 4 (#4)"]

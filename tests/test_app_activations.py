@@ -3,6 +3,7 @@ as a learner would, a trained run offered as weights, invalid input shown as st.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,8 @@ def test_default_photo_digits_layer_preset_and_invalid_size(empty_runs):
     assert len(at.get("plotly_chart")) == 11
     assert feature_text(at).startswith("**conv1** has 96 maps of 55 x 55")
     assert "Random weights" in " ".join(w.value for w in at.warning)
+    assert "one random filter" in feature_text(at) and "learned" not in feature_text(at)
+    assert not any("Drawn in grey" in c.value for c in at.caption)  # a colour photo: colour filters
 
     at.radio(key="act_source").set_value("Digit").run()
     check_clean(at)
@@ -116,6 +119,9 @@ def test_trained_run_is_a_weights_option(trained_run, monkeypatch):
     assert "Random weights" not in " ".join(w.value for w in at.warning)
     assert len(at.get("plotly_chart")) == 11
     assert "digit " in top5_spec(at)  # the top-5 bars name the digits
+    assert "one learned filter" in feature_text(at)
+    # the run trained on grey digits: its filters are drawn in grey, even over a colour photo
+    assert any(c.value.startswith("Drawn in grey: each filter is the sum of its 3") for c in at.caption)
 
 
 def test_imagenet_weights_offline_show_a_clear_error(empty_runs, monkeypatch):
@@ -163,3 +169,50 @@ def test_cached_imagenet_weights_name_imagenet_classes(empty_runs, monkeypatch):
     shown = re.findall(r"([^\"]+) \(#(\d+)\)", spec)
     assert len(shown) >= 5
     assert all(pretrained.CATEGORIES[int(index)] == name for name, index in shown)
+
+
+def test_random_weights_on_a_digit_say_what_is_chance_and_what_is_wrong(empty_runs):
+    """The cifar network (10 outputs) with random weights of seed 0 calls every digit "class 7": the digit 0 is
+    marked wrong with its true class, the heat on its box is shown beside the box's share, the filters are grey."""
+    import numpy as np
+    import torch
+
+    from alexnet.inspect import gradcam, images
+    from alexnet.network.config import PRESETS
+    from alexnet.network.model import build_model
+    from alexnet.plots import prediction
+
+    config = PRESETS["cifar"]
+    model = build_model(config, seed=0, device=images.default_device()).eval()
+    digit = images.digit_sample(0, 0)
+    prepared = images.preprocess(digit, config)
+    with torch.no_grad():
+        logits = model(prepared.batch.to(images.default_device()))[0].cpu().numpy()
+    assert int(logits.argmax()) == 7  # the case this test is about: wrong, and known to be wrong
+    expected = gradcam.explain(model, prepared.batch)
+    heat, chance = gradcam.heat_against_chance(expected.heatmap, gradcam.ink_box(digit, config.input_size))
+
+    at = activations_page()
+    at.selectbox(key="preset").set_value("cifar").run()
+    at.radio(key="act_source").set_value("Digit").run()
+    at.selectbox(key="act_digit").set_value(0).run()
+    check_clean(at)
+    text = all_text(at)
+    wrong = prediction.wrong_answer(logits, 0)
+    assert wrong.startswith("**Wrong**: the top answer, class 7 (") and "the true class, class 0 (" in wrong
+    assert wrong in text  # under the top-5 chart, with the probabilities the page computed
+    bars = json.loads(top5_spec(at))["data"][0]
+    order = [int(i) for i in np.argsort(-logits, kind="stable")[:5]]
+    order += [] if 0 in order else [0]  # the true class is drawn, wherever it ranks
+    marks = {7: " ✗ wrong", 0: " ✓ true"}
+    assert bars["y"] == [f"class {i}{marks.get(i, '')}" for i in order]
+    assert "**The top prediction, class 7, is wrong**: the true class is class 0. This map explains the wrong" in text
+    assert f"Heat on the digit's box: **{heat:.0%}**, against **{chance:.0%}** by chance" in text
+    assert 0.5 < chance < 1  # the digit's box covers most of the image: a high share alone proves nothing
+    assert any(c.value.startswith("Drawn in grey: each filter is the sum of its 3") for c in at.caption)
+    assert "$\\alpha_k = " in " ".join(c.value for c in at.caption)  # the formula as LaTeX
+
+    at.selectbox(key="act_digit").set_value(7).run()  # "class 7" is right for a 7: nothing marked wrong
+    check_clean(at)
+    assert "**Wrong**" not in all_text(at) and "is wrong" not in all_text(at)
+    assert json.loads(top5_spec(at))["data"][0]["y"][0] == "class 7 ✓ true"

@@ -15,11 +15,12 @@ from streamlit.testing.v1 import AppTest
 from alexnet import runs
 from alexnet.cli.train import build_parser, network_and_settings
 from alexnet.network.config import PRESETS
+from alexnet.plots.raster import GAP_RGB
 from alexnet.training import results
 from alexnet.training.run import train_run
 from alexnet.training.settings import OPTIMIZERS, TrainSettings
 from alexnet.training.speed import TrainingSpeed
-from pages.parts import training_controls
+from pages.parts import training_controls, training_results_view
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -189,12 +190,59 @@ def test_results_of_a_finished_run(runs_dir):
     assert [a["text"] for a in reading_order] == [
         f"true {predictions.label[i]}, said {predictions.predicted[i]} ({predictions.confidence[i]:.0%})" for i in shown
     ]
+    wrong_count = int((predictions.label != predictions.predicted).sum())
+    heading = training_results_view.wrong_heading(predictions.confidence[shown], wrong_count)
+    assert heading in [m.value for m in at.markdown]
+    low, high = predictions.confidence[shown].min(), predictions.confidence[shown].max()
+    assert f"{low:.0%}-{high:.0%}" in heading or f"({high:.0%})" in heading  # the confidence they were given
     filters = chart(at, "results_filters")
+    # a run on the grey digits: conv1's filters drawn in grey (R = G = B), the sum over their input channels
+    frame = png_pixels(filters["frames"][-1]["data"][0]["source"])
+    tiles = frame[(frame != GAP_RGB).any(axis=-1)]  # (pixels, 3), the light blue-grey between tiles left out
+    assert len(tiles) >= 32 * 9  # every filter's 3 x 3 tile (enlarged)
+    assert (tiles[:, 0] == tiles[:, 1]).all() and (tiles[:, 1] == tiles[:, 2]).all()
+    assert any(c.value.startswith("This run saw only grey images. Drawn in grey") for c in at.caption)
+    moved = results.filter_change(history.weights, grey=True)
+    assert f"since initialisation they moved by {moved:.0%} of their size" in " ".join(m.value for m in at.markdown)
     assert [f["name"] for f in filters["frames"]] == ["0", "1", "2"]  # initialisation, then each epoch
     assert len(history.epochs) == 3
     assert [s["label"] for s in filters["layout"]["sliders"][0]["steps"]] == ["0", "1", "2"]
     assert filters["layout"]["sliders"][0]["active"] == 2  # it opens on the last epoch
     assert filters["frames"][0]["data"][0]["source"] != filters["frames"][-1]["data"][0]["source"]  # they changed
+
+
+def png_pixels(source: str) -> np.ndarray:
+    """The pixels of a ``data:image/png;base64,...`` image source, as an array."""
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("RGB"))
+
+
+def test_wrong_answers_are_headed_with_the_confidence_they_were_given():
+    heading = training_results_view.wrong_heading
+    assert heading(np.array([0.28, 0.25, 0.24]), 40) == (
+        "**The 3 of 40 wrong answers given with the highest confidence** (24%-28%): "
+        "the network was unsure even of these."
+    )
+    assert heading(np.array([0.97, 0.61]), 2) == "**All 2 wrong answers**, most confident first (61%-97%)."
+    assert (
+        heading(np.array([0.404]), 1)
+        == "**The one wrong answer**, given with 40% confidence: the network was unsure even of these."
+    )
+
+
+def test_how_far_the_filters_moved_is_measured_on_what_is_drawn():
+    start = np.zeros((1, 2, 3, 3, 3))  # (1, O, I, K, K)
+    start[0, :, 0] = [[1.0, 0, 0], [0, 0, 0], [0, 0, 0]]  # R and B hold one 1 each (the sum: 2 at one place)
+    start[0, :, 2] = [[1.0, 0, 0], [0, 0, 0], [0, 0, 0]]
+    moved = start.copy()
+    moved[0, :, 1, 0, 0] = 1.0  # G catches up: the sum goes from 2 to 3; the channels from (1, 0, 1) to (1, 1, 1)
+    weights = np.stack([start[0], moved[0]])  # (T=2, O=2, I=3, K=3, K=3)
+    assert results.filter_change(weights, grey=True) == pytest.approx(1 / 2)  # sqrt(2 * 1) / sqrt(2 * 4)
+    assert results.filter_change(weights) == pytest.approx(np.sqrt(2) / 2)  # sqrt(2 * 1) / sqrt(2 * 2)
+    assert results.filter_change(weights[:1]) == 0.0
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["bf16-native", "bf16-emulated"])

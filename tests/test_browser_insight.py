@@ -129,7 +129,7 @@ def test_grad_cam_of_a_trained_run_sits_on_the_digit(app: App, trained_run: Path
     digit = images.digit_sample(DIGIT, EXAMPLE)
     prepared = images.preprocess(digit, config)
     expected = gradcam.explain(model, prepared.batch)  # the page's default: top class, last conv layer
-    share = gradcam.mass_inside(expected.heatmap, gradcam.ink_box(digit, config.input_size))
+    share, chance = gradcam.heat_against_chance(expected.heatmap, gradcam.ink_box(digit, config.input_size))
 
     with explain_failure(app, f"gradcam-{width}"):
         app.open()
@@ -144,7 +144,7 @@ def test_grad_cam_of_a_trained_run_sits_on_the_digit(app: App, trained_run: Path
         assert "Where the network looks (Grad-CAM)" in text
         top = f"digit {expected.top}"  # the page names a digits run's classes so
         assert chart_title(app, "cam_overlay") == f"Grad-CAM of {top} at conv5"  # the top class, the last conv
-        assert metric(app, "Heat on the digit") == f"{share:.0%}"
+        assert f"Heat on the digit's box: {share:.0%}, against {chance:.0%} by chance" in text
         assert metric(app, f"Score of {top}") == f"{expected.score:.3f}"
         assert "Random weights" not in text
         app.widget("cam_overlay").scroll_into_view_if_needed()

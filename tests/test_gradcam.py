@@ -123,6 +123,9 @@ def test_ink_box_and_mass_inside():
     heat[10, 5], heat[0, 0] = 3.0, 1.0
     assert gradcam.mass_inside(heat, box) == pytest.approx(0.75)
     assert gradcam.mass_inside(np.zeros((32, 32)), box) == 0.0
+    # beside it, the share an evenly spread map would put in the box: its area, 12 x 8 of 32 x 32 pixels
+    assert gradcam.heat_against_chance(heat, box) == (pytest.approx(0.75), 96 / 1024)
+    assert gradcam.heat_against_chance(np.ones((32, 32)), box) == (pytest.approx(96 / 1024), 96 / 1024)
 
 
 # ---------------------------------------------------------------- a real run on the bundled digits

@@ -182,3 +182,12 @@ def mass_inside(heatmap: np.ndarray, mask: np.ndarray) -> float:
     """The share of a non-negative map's total inside ``mask``: sum(map[mask]) / sum(map), 0 for an empty map."""
     total = float(heatmap.sum())
     return float(heatmap[mask].sum()) / total if total > 0 else 0.0
+
+
+def heat_against_chance(heatmap: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+    """(heat share, chance share): how much of the map lies inside ``mask``, and how much would by chance.
+
+    The heat share is ``mass_inside``; the chance share is the mask's area over the image's,
+    mean(mask), the share an evenly spread map puts inside. A map on the digit beats the chance share.
+    """
+    return mass_inside(heatmap, mask), float(np.asarray(mask, dtype=bool).mean())

@@ -138,33 +138,59 @@ def feature_map_figure(
     return figure
 
 
-def filter_tiles(weights: np.ndarray) -> np.ndarray:
-    """First-layer filters (O, I, K, K) as RGB tiles (O, K, K, 3) uint8, each min-max normalised.
+def filter_tiles(weights: np.ndarray, *, grey: bool = False) -> np.ndarray:
+    """First-layer filters (O, I, K, K) as RGB tiles (O, K, K, 3) uint8: colour, or grey for a grey input.
 
-    Each filter is stretched on its own: tile = (w - min(w)) / (max(w) - min(w)), so its
-    strongest positive weight is bright and its strongest negative one dark. A 3-channel filter
-    becomes a colour image (R, G, B weights), any other a grey one (the mean over its inputs).
+    Colour (3 input channels, colour data): each filter is stretched on its own,
+    tile = (w - min(w)) / (max(w) - min(w)), so its strongest positive weight is bright and its
+    strongest negative one dark; its R, G, B weights become the tile's colour.
+
+    Grey (``grey``, or any input count but 3): a grey image copied into every channel meets only
+    the sum over the filter's input channels, s = sum_i w_i, so that sum is drawn, stretched
+    symmetrically around zero, tile = 1/2 + s / (2 max|s|): mid grey is a weight of 0, white the
+    largest weight, black a negative one as large (a filter with no negative weight has no black).
     """
     weights = weights.astype(np.float64)
-    if weights.shape[1] != 3:
-        weights = np.repeat(weights.mean(axis=1, keepdims=True), 3, axis=1)
+    if grey or weights.shape[1] != 3:
+        summed = weights.sum(axis=1)  # (O, K, K): the filter a grey image meets
+        peak = np.abs(summed).max(axis=(1, 2), keepdims=True)
+        unit = 0.5 + summed / (2 * np.maximum(peak, 1e-12))  # (O, K, K) in 0..1, 0 -> 0.5
+        return np.repeat(np.rint(unit * 255).astype(np.uint8)[..., None], 3, axis=3)  # (O, K, K, 3)
     low = weights.min(axis=(1, 2, 3), keepdims=True)
     high = weights.max(axis=(1, 2, 3), keepdims=True)
     unit = (weights - low) / np.maximum(high - low, 1e-12)  # (O, 3, K, K) in 0..1
     return np.rint(unit.transpose(0, 2, 3, 1) * 255).astype(np.uint8)  # (O, K, K, 3)
 
 
-def filters_figure(weights: np.ndarray, *, title: str | None = None, width: int = DEFAULT_WIDTH) -> go.Figure:
-    """conv1's filters as small images, the way the paper's Figure 3 shows them.
+def grey_filters_note(inputs: int) -> str:
+    """The line under filters drawn in grey (``filter_tiles(grey=True)``): what a tile is and how to read it."""
+    scale = "mid grey = 0, white = positive, black = negative, stretched to the filter's largest weight"
+    if inputs == 1:
+        return f"Drawn in grey, like the network's one input channel ({scale})."
+    return (
+        f"Drawn in grey: each filter is the sum of its {inputs} input channels, which is the filter a grey image "
+        f"copied into them meets ({scale})."
+    )
 
-    Each K x K filter is enlarged by pixel repetition (nearest neighbour) so it stays sharp.
+
+def filters_figure(
+    weights: np.ndarray, *, grey: bool = False, title: str | None = None, width: int = DEFAULT_WIDTH
+) -> go.Figure:
+    """conv1's filters as small images, the way the paper's Figure 3 shows them (``filter_tiles``).
+
+    Each K x K filter is enlarged by pixel repetition (nearest neighbour) so it stays sharp; ``grey``
+    draws the sum over its input channels, what a grey image meets.
     """
-    tiles = filter_tiles(weights)  # (O, K, K, 3)
+    tiles = filter_tiles(weights, grey=grey)  # (O, K, K, 3)
     kernel = tiles.shape[1]
     zoom = max(1, math.ceil(24 / kernel))
     tiles = tiles.repeat(zoom, axis=1).repeat(zoom, axis=2)
     columns = grid_columns(len(tiles), 1, 1, aspect=1.5)
-    hover = [f"filter #{i}<br>weights {w.min():.3g} .. {w.max():.3g}" for i, w in enumerate(weights.astype(np.float64))]
+    drawn = weights.astype(np.float64)
+    if grey or weights.shape[1] != 3:  # the hover describes what is drawn: the sum over the inputs
+        drawn = drawn.sum(axis=1, keepdims=True)
+    what = "weights" if weights.shape[1] == 1 or drawn.shape[1] == 3 else "summed weights"
+    hover = [f"filter #{i}<br>{what} {w.min():.3g} .. {w.max():.3g}" for i, w in enumerate(drawn)]
     return tiled_figure(
         tiles,
         [f"#{i}" for i in range(len(tiles))],

@@ -1,4 +1,5 @@
-"""The network's answer: softmax probabilities and the top classes as a bar chart."""
+"""The network's answer: softmax probabilities and the top classes as a bar chart, marked right or wrong
+where the image's true class is known (a digit of the bundled set)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+BAR_COLOR = "#8c96a8"
+WRONG_COLOR = "#d62728"  # the top answer, when it is not the true class
+TRUE_COLOR = "#54a24b"  # the true class, wherever it ranks
+
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """p_i = exp(z_i - max z) / sum_j exp(z_j - max z), a probability per class."""
@@ -14,20 +19,73 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum()
 
 
-def top_classes_figure(
-    logits: np.ndarray, names: Sequence[str] | None = None, *, k: int = 5, title: str | None = None
-) -> go.Figure:
-    """The ``k`` most probable classes after a softmax of one image's logits (num_classes,)."""
+def class_name(index: int, names: Sequence[str] | None) -> str:
+    """The name of output ``index``: ``names[index]``, else "class <index>"."""
+    return names[index] if names else f"class {index}"
+
+
+def wrong_answer(logits: np.ndarray, true_class: int | None, names: Sequence[str] | None = None) -> str | None:
+    """A sentence saying the top answer is wrong and naming the true class; ``None`` when it is right or unknown.
+
+    "**Wrong**: the top answer, digit 3 (16.04 %), is not the true class, digit 5 (9.81 %, 4th of 10)", with
+    the probabilities written as the bars write them.
+    """
+    if true_class is None:
+        return None
     probabilities = softmax(logits)
-    best = np.argsort(-probabilities, kind="stable")[: min(k, len(probabilities))]
-    labels = [f"{names[i]} (#{i})" if names else f"class {i}" for i in best]
+    top = int(np.argmax(probabilities))
+    if top == true_class:
+        return None
+    rank = int((probabilities > probabilities[true_class]).sum()) + 1
+    return (
+        f"**Wrong**: the top answer, {class_name(top, names)} ({_percent(probabilities[top])}), is not the true "
+        f"class, {class_name(true_class, names)} ({_percent(probabilities[true_class])}, {_ordinal(rank)} of "
+        f"{len(probabilities)})."
+    )
+
+
+def _percent(probability: float) -> str:
+    return f"{probability * 100:.2f} %"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def top_classes_figure(
+    logits: np.ndarray,
+    names: Sequence[str] | None = None,
+    *,
+    k: int = 5,
+    title: str | None = None,
+    true_class: int | None = None,
+) -> go.Figure:
+    """The ``k`` most probable classes after a softmax of one image's logits (num_classes,).
+
+    With ``true_class`` known, its bar is green and labelled "true" (added below the top ``k`` when it
+    ranks lower), and a wrong top answer is red and labelled "wrong".
+    """
+    probabilities = softmax(logits)
+    best = list(np.argsort(-probabilities, kind="stable")[: min(k, len(probabilities))])
+    if true_class is not None and true_class not in best:
+        best.append(true_class)
+    labels, colors = [], []
+    for i in best:
+        label, color = f"{names[i]} (#{i})" if names else f"class {i}", BAR_COLOR
+        if i == true_class:
+            label, color = f"{label} ✓ true", TRUE_COLOR
+        elif true_class is not None and i == best[0]:
+            label, color = f"{label} ✗ wrong", WRONG_COLOR
+        labels.append(label)
+        colors.append(color)
     figure = go.Figure(
         go.Bar(
             x=probabilities[best] * 100,
             y=labels,
             orientation="h",
-            marker_color="#8c96a8",
-            text=[f"{p * 100:.2f} %" for p in probabilities[best]],
+            marker_color=colors,
+            text=[_percent(p) for p in probabilities[best]],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{y}: %{x:.3f} %<extra></extra>",

@@ -2,7 +2,8 @@
 conv1's filters from initialisation to the last epoch.
 
 Pure builders (plotly express): arrays in, figures out. The filters reuse the Activations page's
-tiles (``alexnet.plots.activations.filter_tiles``: each filter stretched to its own range), one
+tiles (``alexnet.plots.activations.filter_tiles``: each filter stretched to its own range, in grey
+for a run on grey images), one
 mosaic per saved epoch, as the frames of one animated figure: its slider picks an epoch and its
 play button runs through them.
 """
@@ -81,18 +82,21 @@ def wrong_images_figure(pictures: np.ndarray, captions: Sequence[str], *, column
     return figure
 
 
-def filters_animation(weights: np.ndarray, epochs: Sequence[float], *, width: int = 620) -> go.Figure:
+def filters_animation(
+    weights: np.ndarray, epochs: Sequence[float], *, grey: bool = False, width: int = 620
+) -> go.Figure:
     """conv1's filters (T, O, I, K, K) at T saved epochs: one mosaic per epoch, a slider and a play button.
 
     Each filter is stretched to its own range in every frame (the paper's Figure 3 does the same),
-    so a frame shows each filter's pattern, not how large its weights have grown.
+    so a frame shows each filter's pattern, not how large its weights have grown. ``grey`` (a run on
+    grey images) draws each filter as the sum over its input channels, what those images meet.
     """
     count, kernel = weights.shape[1], weights.shape[-1]
     zoom = max(1, math.ceil(24 / kernel))  # small kernels enlarged by pixel repetition: they stay sharp
     columns = grid_columns(count, 1, 1, aspect=1.5)
     frames = []
     for step_weights in weights:
-        tiles = filter_tiles(step_weights).repeat(zoom, axis=1).repeat(zoom, axis=2)  # (O, K*z, K*z, 3)
+        tiles = filter_tiles(step_weights, grey=grey).repeat(zoom, axis=1).repeat(zoom, axis=2)  # (O, K*z, K*z, 3)
         frames.append(mosaic(tiles, columns, gap=2, fill=GAP_RGB)[0])
     stack = np.stack(frames)  # (T, H, W, 3)
     if len(stack) == 1:  # only the initial filters so far: one picture, nothing to animate (and plotly adds no slider)

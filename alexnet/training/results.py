@@ -42,6 +42,7 @@ FOLDER = "results"
 FILTERS = "filters"
 PREDICTIONS = "predictions"
 PREDICTION_ARRAYS = ("index", "label", "predicted", "confidence")
+GREY_DATASETS = frozenset({"digits"})  # grey images, copied into each channel of a 3-channel network
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,27 @@ def per_class_accuracy(matrix: np.ndarray) -> np.ndarray:
     totals = matrix.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(totals > 0, np.diag(matrix) / np.maximum(totals, 1), np.nan)
+
+
+def learned_on_grey(dataset: str, in_channels: int) -> bool:
+    """Whether a network saw only grey images: one input channel, or a grey dataset copied into three.
+
+    Such a network's conv1 filters only ever meet x_R = x_G = x_B, so only the sum over each filter's
+    input channels mattered in training; the split between R, G and B is its random start, not learned.
+    """
+    return in_channels == 1 or dataset in GREY_DATASETS
+
+
+def filter_change(weights: np.ndarray, *, grey: bool = False) -> float:
+    """How far conv1's filters (T, O, I, K, K) moved from the first saved epoch to the last, relative to their start.
+
+    change = ||W_last - W_first|| / ||W_first|| (Frobenius norms over all filters), of the sum over the input
+    channels when ``grey`` (what grey images meet, and what the page draws); 0 for a single epoch.
+    """
+    drawn = weights.astype(np.float64)
+    drawn = drawn.sum(axis=2) if grey else drawn  # (T, O, K, K) or (T, O, I, K, K)
+    start = float(np.linalg.norm(drawn[0]))
+    return float(np.linalg.norm(drawn[-1] - drawn[0])) / start if start > 0 else 0.0
 
 
 def confidently_wrong(predictions: Predictions, count: int) -> np.ndarray:

@@ -33,6 +33,7 @@ def show(
     class_names: list[str] | None,
     *,
     digit: np.ndarray | None = None,
+    true_class: int | None = None,
 ) -> None:
     """The section: layer, class and opacity controls, the overlay, the saliency map and the class's score.
 
@@ -41,7 +42,9 @@ def show(
         image: the preprocessed image the page shows.
         model, lock: the page's cached model and the lock that guards its hooks.
         class_names: names of the outputs, or ``None`` ("class i").
-        digit: the original 8 x 8 digit when the image is one: the map's share inside its ink's box is shown.
+        digit: the original 8 x 8 digit when the image is one: the map's share inside its ink's box is shown,
+            beside the box's share of the image (what an evenly spread map would put there).
+        true_class: the output that is right for the image, where known: a wrong top prediction is said so.
     """
     st.subheader("5 · Where the network looks (Grad-CAM)", divider="gray")
     names = class_names or [f"class {i}" for i in range(config.num_classes)]
@@ -104,20 +107,37 @@ def show(
             f"{result.probability:.1%}",
             help="softmax of the scores: exp(score) / sum of exp(all scores).",
         )
-        if result.target != result.top:
+        if true_class is not None and result.top != true_class:
+            st.markdown(wrong_top(result.target, result.top, true_class, names))
+        elif result.target != result.top:
             st.caption(f"The network's top prediction is **{names[result.top]}**.")
         if digit is not None:
-            box = gradcam.ink_box(digit, result.heatmap.shape[0])
-            st.metric(
-                "Heat on the digit",
-                f"{gradcam.mass_inside(result.heatmap, box):.0%}",
-                help=f"Share of the heat map inside the bounding box of the digit's ink, which covers {box.mean():.0%} "
-                "of the image. Above that share, the map sits on the digit.",
+            heat, chance = gradcam.heat_against_chance(result.heatmap, gradcam.ink_box(digit, result.heatmap.shape[0]))
+            st.markdown(
+                f"Heat on the digit's box: **{heat:.0%}**, against **{chance:.0%}** by chance (the box's share of "
+                "the image).",
+                help="Share of the heat map inside the bounding box of the digit's ink. A map spread evenly puts the "
+                "box's share of the image inside it: above that, the map sits on the digit; near it, it could sit "
+                "anywhere.",
             )
     h, w = result.cam.shape
     st.caption(
-        f"**Grad-CAM** (Selvaraju et al., 2017): the {result.layer} maps A_k ({h} x {w} here) are weighted by "
-        "alpha_k, the mean over the map of d score / d A_k, summed and rectified: ReLU(sum_k alpha_k A_k), then "
+        f"**Grad-CAM** (Selvaraju et al., 2017): each of the {result.layer} maps $A_k$ ({h} x {w} here) is weighted by "
+        r"the mean of the score's gradient over it, $\alpha_k = \frac{1}{hw}\sum_{i,j} \partial y_c / \partial "
+        r"A_k^{ij}$, and the weighted sum is rectified, $L_c = \mathrm{ReLU}\big(\sum_k \alpha_k A_k\big)$, then "
         "enlarged to the image (red = hot, blue = cold). **Saliency** (Simonyan et al., 2014): how strongly each "
-        "input pixel moves the score, |d score / d pixel|."
+        r"input pixel moves the score, $|\partial y_c / \partial x|$."
     )
+
+
+def wrong_top(target: int, top: int, true_class: int, names: list[str]) -> str:
+    """The caption for a wrong top prediction: it is wrong, the true class, and which of the two the map explains."""
+    said = f"**The top prediction, {names[top]}, is wrong**: the true class is {names[true_class]}. "
+    if target == top:
+        return (
+            f"{said}This map explains the wrong answer; choose {names[true_class]} in the Class box to see what "
+            "speaks for the right one."
+        )
+    if target == true_class:
+        return said + "This map explains the true class."
+    return said

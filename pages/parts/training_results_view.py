@@ -1,6 +1,6 @@
 """The Training page's results section: what a run learned, read from the files its trainer wrote.
 
-Confusion matrix, per-class accuracy and the most confidently wrong validation images at the
+Confusion matrix, per-class accuracy and the wrong answers given with the highest confidence at the
 run's latest saved step, and conv1's filters at every epoch (``alexnet.training.results`` reads them,
 ``alexnet.plots.results`` draws them). Nothing here trains or evaluates a network.
 """
@@ -13,10 +13,11 @@ import streamlit as st
 from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.plots import results as plots
+from alexnet.plots.activations import grey_filters_note
 from alexnet.training import results
 from pages.parts.shared import show_error
 
-WRONG_SHOWN = 12  # images in the "most confidently wrong" grid
+WRONG_SHOWN = 12  # images in the grid of wrong answers, most confident first
 PLOT_CONFIG = {"displayModeBar": False}
 
 
@@ -45,7 +46,7 @@ def show(info: runs.RunInfo) -> None:
     if predictions is not None:
         _per_class(info, predictions)
     if history is not None:
-        _filters(history)
+        _filters(history, grey=results.learned_on_grey(info.dataset, history.weights.shape[2]))
 
 
 def _per_class(info: runs.RunInfo, predictions: results.Predictions) -> None:
@@ -67,10 +68,7 @@ def _per_class(info: runs.RunInfo, predictions: results.Predictions) -> None:
     if not len(wrong):
         st.success("Every validation image is classified right.", icon=":material/check_circle:")
         return
-    st.markdown(
-        f"**The {len(wrong)} most confidently wrong validation images**: the network was surest of these "
-        "answers, and they are wrong."
-    )
+    st.markdown(wrong_heading(predictions.confidence[wrong], int((predictions.label != predictions.predicted).sum())))
     try:
         pictures = _wrong_pictures(str(info.path), predictions.step, tuple(int(i) for i in predictions.index[wrong]))
     except AlexNetError as error:
@@ -84,20 +82,38 @@ def _per_class(info: runs.RunInfo, predictions: results.Predictions) -> None:
     st.plotly_chart(plots.wrong_images_figure(pictures, captions), config=PLOT_CONFIG, key="results_wrong")
 
 
-def _filters(history: results.FilterHistory) -> None:
+def wrong_heading(confidence: np.ndarray, total: int) -> str:
+    """The line above the grid of wrong answers: ``confidence`` those shown were given (most confident first),
+    out of ``total`` wrong answers in all."""
+    high, low = f"{confidence.max():.0%}", f"{confidence.min():.0%}"
+    given = high if high == low else f"{low}-{high}"
+    unsure = ": the network was unsure even of these" if confidence.max() <= 0.5 else ""
+    if total == 1:
+        return f"**The one wrong answer**, given with {given} confidence{unsure}."
+    if len(confidence) == total:
+        return f"**All {total} wrong answers**, most confident first ({given}){unsure}."
+    return f"**The {len(confidence)} of {total} wrong answers given with the highest confidence** ({given}){unsure}."
+
+
+def _filters(history: results.FilterHistory, *, grey: bool) -> None:
     count, _, kernel, _ = history.weights.shape[1:]
     if len(history.epochs) == 1:
         st.markdown(
             f"**conv1's {count} filters ({kernel} x {kernel}) as initialised**: random. After each epoch the run "
             "saves them again, and a slider here shows how they form."
         )
-        st.plotly_chart(
-            plots.filters_animation(history.weights, history.epochs), config=PLOT_CONFIG, key="results_filters"
+    else:
+        change = results.filter_change(history.weights, grey=grey)
+        stretch = (
+            "" if grey else " Each filter is stretched to its own range: dark = most negative, bright = most positive."
         )
-        return
-    st.markdown(
-        f"**conv1's {count} filters ({kernel} x {kernel}) from initialisation to epoch {history.epochs[-1]:g}**, "
-        "the paper's Figure 3 for this run. Drag the slider to an epoch, or press play to watch them form. Each "
-        "filter is stretched to its own range: dark = most negative weight, bright = most positive."
-    )
-    st.plotly_chart(plots.filters_animation(history.weights, history.epochs), config=PLOT_CONFIG, key="results_filters")
+        st.markdown(
+            f"**conv1's {count} filters ({kernel} x {kernel}) from initialisation to epoch {history.epochs[-1]:g}**, "
+            "the paper's Figure 3 for this run. Drag the slider to an epoch, or press play to watch them change: "
+            f"since initialisation they moved by {change:.0%} of their size, "
+            r"$\lVert W - W_0 \rVert / \lVert W_0 \rVert$." + stretch
+        )
+    figure = plots.filters_animation(history.weights, history.epochs, grey=grey)
+    st.plotly_chart(figure, config=PLOT_CONFIG, key="results_filters")
+    if grey:
+        st.caption("This run saw only grey images. " + grey_filters_note(history.weights.shape[2]))
