@@ -37,7 +37,8 @@ from pages.parts.activation_data import (
     view_config,
 )
 from pages.parts.navigation import through_app
-from pages.parts.shared import show_error, sidebar
+from pages.parts.shared import show_error, sidebar, use_preset
+from pages.parts.start_here import start_here_box, try_next
 
 # The page's figures, cached by their inputs (arrays hashed by content) and shared read-only
 # (st.plotly_chart serialises a copy): plotly built each in 10-40 ms, 0.2 s of every visit.
@@ -259,6 +260,7 @@ st.markdown(
     "channel's filter finds its pattern (an edge, a colour, a texture) in the layer's input. "
     "Follow one image from pixels to the classifier."
 )
+start_here_box(use_preset)
 
 try:
     view = view_config(config, weights)
@@ -304,3 +306,9 @@ digit = images.digit_sample(*(int(part) for part in choice.split(":"))) if sourc
 model = load_model(view, weights, stamp)
 gradcam_view.show(view, weights, stamp, image, model, model_lock(), names, digit=digit, true_class=truth)
 receptive_field_view.show(view, run, image)
+try_next(
+    "train this network on the digits on Training, then come back, pick its weights in the sidebar and "
+    "see what the trained filters and Grad-CAM show.",
+    "pages/training.py",
+    "Training",
+)

@@ -20,6 +20,7 @@ from pages.parts.arithmetic_view import show_arithmetic, show_whatif
 from pages.parts.block_editor import block_summary, blocks_editor
 from pages.parts.layer_table import show_table
 from pages.parts.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, start_page
+from pages.parts.start_here import try_next
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -235,6 +236,12 @@ st.subheader("The network")
 st.plotly_chart(drawing(config), config={"displayModeBar": False}, key="network_drawing")
 st.subheader("Layer by layer")
 pytorch_pending = show_layer_table(config, report, preset, preset_name)
+try_next(
+    "see each layer's parameters, mult-adds and memory on Summary, or push a real image through this "
+    "network on Activations.",
+    "pages/summary.py",
+    "Summary",
+)
 
 params = link.encode(config, preset_name)
 if st.query_params.to_dict() != params:

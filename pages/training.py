@@ -273,7 +273,11 @@ else:
     )
 with advice:
     training_controls.speed_advice(
-        config, st.session_state.train_dataset, int(st.session_state.train_batch_size), busy=going is not None
+        config,
+        st.session_state.train_dataset,
+        int(st.session_state.train_batch_size),
+        infos,
+        busy=going is not None,
     )
 try_next(
     "open Activations, pick a digit and your run's weights: see what each layer finds and where the network "

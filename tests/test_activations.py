@@ -174,6 +174,10 @@ def test_a_wrong_top_answer_is_marked_and_names_the_true_class():
         "**Wrong**: the top answer, digit 1 (50.00 %), is not the true class, digit 0 (10.00 %, 4th of 5)."
     )
     assert "class 1 (50.00 %)" in prediction.wrong_answer(logits, 2, None)
+    assert (
+        prediction.right_answer(logits, 1, names) == "**Right**: the top answer, digit 1 (50.00 %), is the true class."
+    )
+    assert prediction.right_answer(logits, 0, names) is None and prediction.right_answer(logits, None) is None
     figure = prediction.top_classes_figure(logits, names, k=2, true_class=0)  # the true class ranks 4th: added
     bar = figure.data[0]
     assert list(bar.y) == ["digit 1 (#1) ✗ wrong", "digit 4 (#4)", "digit 0 (#0) ✓ true"]

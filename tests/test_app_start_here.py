@@ -26,7 +26,7 @@ def steps(at: AppTest) -> list[str]:
 def test_the_box_shows_four_steps_and_stays_dismissed_across_pages(runs_dir):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
-    assert steps(at) == ["Open Architecture", "Open Activations", "Pick it and open Training", "Open it with my run"]
+    assert steps(at) == ["Architecture", "Activations", "Training", "Activations"]
     assert any("Start here" in m.value for m in at.markdown)
     at.button(key="start_here_dismiss").click().run()
     assert steps(at) == [] and not any("Start here" in m.value for m in at.markdown)

@@ -151,6 +151,19 @@ def test_a_typed_value_is_kept_through_a_network_change_and_said_to_differ(runs_
     assert at.selectbox(key="train_optimizer").value == "sgd"
 
 
+def test_the_epoch_estimate_comes_from_a_runs_own_speed_once_there_is_one(runs_dir, quick_timing):
+    at = training_page()
+    at.selectbox(key="preset").set_value("cifar").run()
+    assert any("timed on this machine" in c.value for c in at.caption)
+    _, path = train_run(PRESETS["cifar"], TrainSettings(epochs=1, max_steps=3), runs_dir=runs_dir, progress=False)
+    speed = runs.progress(runs.get_run(path), runs.read_metrics(path)).images_per_sec
+    at.run()
+    (line,) = [c.value for c in at.caption if "One epoch of the digits" in c.value]
+    assert f"{speed:,.0f} images/s, as run {path.name} trained it" in line
+    at.number_input(key="train_batch_size").set_value(64).run()  # another batch size: that run says nothing
+    assert any("One epoch" in c.value and "timed on this machine" in c.value for c in at.caption)
+
+
 def chart(at: AppTest, key: str) -> dict:
     """The plotly figure a chart element holds, as a dict (its data, layout and frames)."""
     (element,) = [c for c in at.get("plotly_chart") if c.proto.id and key in c.proto.id]

@@ -31,9 +31,7 @@ TRAIN_TIMEOUT_S = 420  # two epochs take 10-60 s on two cores, more when the mac
 
 
 def plot_title(app: App, key: str) -> str:
-    return app.page.evaluate(
-        "key => document.querySelector(`.st-key-${key} .js-plotly-plot`).layout.title.text", key
-    )
+    return app.page.evaluate("key => document.querySelector(`.st-key-${key} .js-plotly-plot`).layout.title.text", key)
 
 
 def click_map_cell(app: App, key: str, row: int, col: int) -> None:
@@ -124,5 +122,12 @@ def follow_the_four_steps(app: App, runs_dir) -> None:
 
 
 def check_grad_cam(app: App) -> None:
-    """Filled in below once the page's words are known."""
-    raise NotImplementedError
+    """The digit shown (0, example 0: the Digit picker's first choice) is named right, and Grad-CAM puts
+    most of its heat on the digit's box, more than the box's share of the image."""
+    app.page.get_by_text("Heat on the digit's box").first.wait_for(timeout=app.timeout_ms)
+    text = app.main_text()
+    assert "Right: the top answer, digit 0" in text, "the trained network does not name the sample digit"
+    assert "Wrong" not in text
+    heat, chance = (int(n) for n in re.search(r"Heat on the digit's box: (\d+)%, against (\d+)%", text).groups())
+    print(f"Grad-CAM: {heat} % of the heat on the digit's box, {chance} % by chance")
+    assert heat > 50 and heat > chance

@@ -44,6 +44,17 @@ def wrong_answer(logits: np.ndarray, true_class: int | None, names: Sequence[str
     )
 
 
+def right_answer(logits: np.ndarray, true_class: int | None, names: Sequence[str] | None = None) -> str | None:
+    """ "**Right**: the top answer, digit 0 (97.10 %), is the true class."; ``None`` when it is wrong or unknown."""
+    if true_class is None:
+        return None
+    probabilities = softmax(logits)
+    top = int(np.argmax(probabilities))
+    if top != true_class:
+        return None
+    return f"**Right**: the top answer, {class_name(top, names)} ({_percent(probabilities[top])}), is the true class."
+
+
 def _percent(probability: float) -> str:
     return f"{probability * 100:.2f} %"
 

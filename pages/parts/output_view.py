@@ -65,5 +65,6 @@ def show(
             config=PLOT_CONFIG,
         )
         wrong = prediction.wrong_answer(run.logits, true_class, names)
-        if wrong:
-            st.markdown(wrong)
+        right = None if random else prediction.right_answer(run.logits, true_class, names)  # noise is not "right"
+        if wrong or right:
+            st.markdown(wrong or right)

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from alexnet.network.config import PRESET_LABELS
-
 DISMISSED = "start_here_dismissed"
 DONE = "start_here_done"  # the steps pressed so far, by number
 SMALL_PRESET = "cifar"
@@ -28,37 +26,33 @@ class Step:
     number: int
     text: str
     page: str
-    button: str
+    button: str  # the page it opens
 
 
 STEPS = (
     Step(
         1,
-        "**Slide a stride.** On Architecture, drag conv1's *Stride S* and watch the convolution arithmetic "
-        "and every shape after it change.",
+        "**Slide a stride:** drag conv1's *Stride S* and watch the arithmetic and every shape follow.",
         "pages/architecture.py",
-        "Open Architecture",
+        "Architecture",
     ),
     Step(
         2,
-        "**Click a feature-map cell.** On Activations, click any cell of a feature map: the image pixels "
-        "it sees (its receptive field) light up.",
+        "**Click a feature-map cell:** see which pixels of the image it sees (its receptive field).",
         "pages/activations.py",
-        "Open Activations",
+        "Activations",
     ),
     Step(
         3,
-        f"**Train the small network.** The {PRESET_LABELS[SMALL_PRESET]} preset on the bundled digits: "
-        "press *Start training* and watch the loss fall (under a minute here).",
+        "**Train the small network** (a small AlexNet for 32 px images) on the bundled digits: under a minute.",
         "pages/training.py",
-        "Pick it and open Training",
+        "Training",
     ),
     Step(
         4,
-        "**See where it looks.** On Activations, with a digit and your run's weights: Grad-CAM shows the "
-        "pixels behind the network's answer.",
+        "**See where it looks:** Grad-CAM on a digit, with your run's weights.",
         "pages/activations.py",
-        "Open it with my run",
+        "Activations",
     ),
 )
 
@@ -96,11 +90,18 @@ def start_here_box(use_preset: Callable[[str], None]) -> None:
         title.markdown("**Start here:** four steps through what AlexNet Explorer shows best.")
         close.button("Dismiss", key="start_here_dismiss", icon=":material/close:", on_click=_dismiss)
         for step in STEPS:
-            text, go = st.columns([6, 1.4], vertical_alignment="center")
+            text, go = st.columns([5, 1.3], vertical_alignment="center")
             mark = ":green[:material/check_circle:]" if step.number in done else f"{step.number}."
             text.markdown(f"{mark} {step.text}")
             # the picks are made in the click's callback, before this run draws the widgets they set
-            if go.button(step.button, key=f"start_here_{step.number}", on_click=_prepare, args=(step, use_preset)):
+            if go.button(
+                step.button,
+                key=f"start_here_{step.number}",
+                icon=":material/arrow_forward:",
+                on_click=_prepare,
+                args=(step, use_preset),
+                width="stretch",
+            ):
                 st.switch_page(step.page)
 
 

@@ -14,7 +14,7 @@ from alexnet.network.shapes import analyze
 from alexnet.training.data import CIFAR_FOLDER, DATASETS, DEFAULT_DATA_DIR, train_images, val_images
 from alexnet.training.run import OPTIMIZERS, PRECISIONS, TrainSettings, auto_precision_note, resolve_device
 from alexnet.training.settings import default_settings
-from alexnet.training.speed import TrainingSpeed, measure_training_speed
+from alexnet.training.speed import VALIDATION_COST, TrainingSpeed, measure_training_speed
 from alexnet.units import format_duration
 from pages.parts.shared import current_config, use_preset
 
@@ -114,6 +114,7 @@ def controls(config: AlexNetConfig) -> None:
             st.text_input("Image folder", key=DIR_KEYS["folder"], placeholder="/path/to/images")
     with middle:
         st.number_input("Epochs", min_value=1, max_value=1000, key="train_epochs")
+        _differs("train_epochs", defaults)
         st.number_input("Batch size", min_value=1, max_value=4096, key="train_batch_size")
         _differs("train_batch_size", defaults)
         st.selectbox(
@@ -180,31 +181,60 @@ def _speed(config: AlexNetConfig, batch_size: int, *, busy: bool) -> TrainingSpe
     return speeds.get(key)
 
 
-def speed_advice(config: AlexNetConfig, dataset: str, batch_size: int, *, busy: bool) -> None:
-    """How long an epoch of this network takes here, from two training steps timed on this machine,
-    and the small preset when it is slow. The page calls this last (into a slot above), so the
-    timing never holds up the rest of the page."""
+def _run_speed(config: AlexNetConfig, batch_size: int, infos: list[runs.RunInfo]) -> tuple[float, str] | None:
+    """(images per second, run id) as logged by the newest run of this network at this batch size:
+    the trainer's own measure beats any timing."""
+    network = config.to_dict()
+    for info in infos:
+        if info.network == network and info.settings.get("batch_size") == batch_size and info.step:
+            speed = runs.progress(info, runs.read_metrics(info.path)).images_per_sec
+            if speed:
+                return float(speed), info.run_id
+    return None
+
+
+def _epoch_estimate(
+    config: AlexNetConfig, batch_size: int, images: int, val: int, infos: list[runs.RunInfo], *, busy: bool
+) -> tuple[float, str] | None:
+    """(seconds for one epoch, where that figure comes from), or ``None`` while a run keeps the cores busy."""
+    measured = _run_speed(config, batch_size, infos)
+    if measured is not None:
+        speed, run_id = measured
+        return (images + VALIDATION_COST * val) / speed, f"{speed:,.0f} images/s, as run {run_id} trained it"
+    with st.spinner("Timing two training steps of this network on this machine…"):
+        timed = _speed(config, batch_size, busy=busy)
+    if timed is None:
+        return None
+    how = f"{timed.images_per_second:,.0f} images/s in two training steps timed on this machine ({timed.precision})"
+    return timed.epoch_seconds(images, val), how
+
+
+def speed_advice(
+    config: AlexNetConfig, dataset: str, batch_size: int, infos: list[runs.RunInfo], *, busy: bool
+) -> None:
+    """How long an epoch of this network takes here, and the small preset when it is slow: from the
+    speed a run of this network logged, else from training steps timed here. The page calls this
+    last (into a slot above), so a timing never holds up the rest of the page."""
     images, val = train_images(dataset), val_images(dataset) or 0
     if not images or not analyze(config).ok:
         return
-    with st.spinner("Timing two training steps of this network on this machine…"):
-        speed = _speed(config, batch_size, busy=busy)
-    if speed is None:
+    estimate = _epoch_estimate(config, batch_size, images, val, infos, busy=busy)
+    if estimate is None:
         st.caption(
             "A run is training now: this network's speed is measured when it ends (timing it now would slow both)."
         )
         return
-    seconds = speed.epoch_seconds(images, val)
+    seconds, how = estimate
     text = (
         f"One epoch of the {dataset} ({images:,} images, then {val:,} to validate) with this "
-        f"{config.input_size}×{config.input_size} network takes about **{format_duration(seconds)}** here: "
-        f"{speed.images_per_second:,.0f} images/s, timed just now ({speed.precision})."
+        f"{config.input_size}×{config.input_size} network takes about **{format_duration(seconds)}** here: {how}."
     )
-    fast = _speed(PRESETS[FAST_PRESET], batch_size, busy=busy) if config != PRESETS[FAST_PRESET] else None
+    small = PRESETS[FAST_PRESET]
+    fast = _epoch_estimate(small, batch_size, images, val, infos, busy=busy) if config != small else None
     if seconds > SLOW_EPOCH_S and fast is not None:
         label = PRESET_LABELS[FAST_PRESET]
         st.warning(
-            f"{text} The **{label}** preset does one in about {format_duration(fast.epoch_seconds(images, val))}, "
+            f"{text} The **{label}** preset does one in about {format_duration(fast[0])}, "
             "so you see the loss fall within a minute. It is a network, not a dataset: the data stays the "
             f"{dataset}.",
             icon=":material/speed:",
