@@ -7,6 +7,7 @@ import math
 import pytest
 
 from alexnet.cli.train import build_parser, network_and_settings
+from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS
 from alexnet.training.settings import OPTIMIZERS, default_settings
 from alexnet.training.speed import TrainingSpeed, measure_training_speed
@@ -40,3 +41,9 @@ def test_the_command_lines_settings_are_default_settings(name, optimizer):
     assert config == PRESETS[name]
     assert settings == default_settings(config, optimizer)
     assert settings.lr == (2e-3 if optimizer == "adamw" and name == "cifar" else OPTIMIZERS[optimizer]["lr"])
+
+
+def test_a_network_over_the_memory_budget_is_not_timed(monkeypatch):
+    monkeypatch.setenv("ALEXNET_MEMORY_BUDGET", "1MB")  # the small network's weights alone take 2 MB
+    with pytest.raises(AlexNetError, match=r"Timing this network's training.*over the memory budget"):
+        measure_training_speed(PRESETS["cifar"], batch_size=32)

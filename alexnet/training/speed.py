@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from alexnet.errors import AlexNetError
 from alexnet.network.config import AlexNetConfig
+from alexnet.network.memory import check_memory
 from alexnet.network.model import build_model
 from alexnet.training.loop import resolve_device, resolve_precision, use_channels_last
 
@@ -47,6 +49,14 @@ class TrainingSpeed:
         return steps * self.seconds_per_step + train_images * per_image + val_images * VALIDATION_COST * per_image
 
 
+def _fits(config: AlexNetConfig, batch: int) -> bool:
+    try:
+        check_memory(config, mode="training", batch=batch)
+    except AlexNetError:
+        return False
+    return True
+
+
 def measure_training_speed(
     config: AlexNetConfig, *, batch_size: int = 32, device: str = "auto", precision: str = "auto", seed: int = 0
 ) -> TrainingSpeed:
@@ -55,8 +65,13 @@ def measure_training_speed(
     A warm-up step of 2 images sizes the timed batch so that its forward and backward take about
     ``STEP_BUDGET_S`` (between 2 and ``batch_size`` images): the paper's network is timed in about
     a second, the small presets at their full batch. The fastest of ``TIMED_STEPS`` steps is kept.
+
+    Raises:
+        AlexNetError: the network cannot work, or a step of 2 images would not fit the memory
+            budget (nothing is allocated then).
     """
     started = time.perf_counter()
+    check_memory(config, mode="training", batch=min(2, batch_size), what="Timing this network's training")
     torch_device = resolve_device(device)
     precision = resolve_precision(precision, torch_device)
     generator = torch.Generator().manual_seed(seed)
@@ -91,6 +106,8 @@ def measure_training_speed(
     warm_up = min(2, batch_size)
     per_image = step(warm_up)[0] / warm_up  # first calls build oneDNN's kernels: an overestimate
     timed_batch = max(warm_up, min(batch_size, int(STEP_BUDGET_S / max(per_image, 1e-6))))
+    while timed_batch > warm_up and not _fits(config, timed_batch):
+        timed_batch //= 2
     timings = [step(timed_batch) for _ in range(TIMED_STEPS)]
     return TrainingSpeed(
         seconds_per_image=min(forward_backward for forward_backward, _ in timings) / timed_batch,

@@ -166,19 +166,29 @@ def controls(config: AlexNetConfig) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _speeds() -> dict[tuple[AlexNetConfig, int], TrainingSpeed]:
-    """Measured training speeds by (network, batch size), shared by the server's sessions."""
+def _speeds() -> dict[tuple[AlexNetConfig, int], TrainingSpeed | AlexNetError]:
+    """Measured training speeds (or why there is none) by (network, batch size), shared by the server's sessions."""
     return {}
 
 
 def _speed(config: AlexNetConfig, batch_size: int, *, busy: bool) -> TrainingSpeed | None:
     """This machine's speed for ``config``: measured once per server, never while a run trains
-    (two processes on two cores would time each other)."""
+    (two processes on two cores would time each other).
+
+    Raises:
+        AlexNetError: the network does not fit the memory budget (remembered: not tried again).
+    """
     speeds = _speeds()
     key = (config, batch_size)
     if key not in speeds and not busy:
-        speeds[key] = measure_training_speed(config, batch_size=batch_size)
-    return speeds.get(key)
+        try:
+            speeds[key] = measure_training_speed(config, batch_size=batch_size)
+        except AlexNetError as error:
+            speeds[key] = error
+    found = speeds.get(key)
+    if isinstance(found, AlexNetError):
+        raise found
+    return found
 
 
 def _run_speed(config: AlexNetConfig, batch_size: int, infos: list[runs.RunInfo]) -> tuple[float, str] | None:
@@ -218,7 +228,11 @@ def speed_advice(
     images, val = train_images(dataset), val_images(dataset) or 0
     if not images or not analyze(config).ok:
         return
-    estimate = _epoch_estimate(config, batch_size, images, val, infos, busy=busy)
+    try:
+        estimate = _epoch_estimate(config, batch_size, images, val, infos, busy=busy)
+    except AlexNetError as error:
+        st.caption(f"No time per epoch for this network: {error.message}")
+        return
     if estimate is None:
         st.caption(
             "A run is training now: this network's speed is measured when it ends (timing it now would slow both)."
@@ -230,7 +244,10 @@ def speed_advice(
         f"{config.input_size}×{config.input_size} network takes about **{format_duration(seconds)}** here: {how}."
     )
     small = PRESETS[FAST_PRESET]
-    fast = _epoch_estimate(small, batch_size, images, val, infos, busy=busy) if config != small else None
+    try:
+        fast = _epoch_estimate(small, batch_size, images, val, infos, busy=busy) if config != small else None
+    except AlexNetError:  # the small network at a batch too big for the budget: no suggestion then
+        fast = None
     if seconds > SLOW_EPOCH_S and fast is not None:
         label = PRESET_LABELS[FAST_PRESET]
         st.warning(

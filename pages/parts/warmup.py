@@ -45,6 +45,7 @@ WARM_MODULES = (
     "alexnet.runs",
     "alexnet.training.settings",
     "alexnet.training.run",  # the Training page: the optimizers, precisions and the device they resolve to
+    "alexnet.training.speed",  # and the time an epoch takes
     "alexnet.training.data",
     "alexnet.inspect.images",
     "alexnet.inspect.gradcam",
