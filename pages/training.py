@@ -165,17 +165,15 @@ def _all_runs(infos: list[runs.RunInfo]) -> None:
         on_select="rerun",
         selection_mode="multi-row",
         key="train_table",
-        # sized to fit a 1024 px window beside the sidebar; the run's name stays in view when it scrolls
+        # five columns sized to fit a 1024 px window beside the sidebar (562 px with the row picker):
+        # the dataset and the start time are in the run's name, its steps and time in the live view
+        column_order=["run", "state", "best accuracy (%)", "network", "optimizer"],
         column_config={
-            "run": st.column_config.TextColumn(pinned=True, width=150),
-            "state": st.column_config.TextColumn(width=78),
-            "dataset": st.column_config.TextColumn(width=62),
-            "network": st.column_config.TextColumn(width=108),
-            "optimizer": st.column_config.TextColumn(width=140),
-            "best accuracy (%)": st.column_config.NumberColumn("best acc.", format="%.1f %%", width=72),
-            "steps": st.column_config.TextColumn(width=90),
-            "duration": st.column_config.TextColumn("time", width=64),
-            "started": st.column_config.TextColumn(width=120),
+            "run": st.column_config.TextColumn(pinned=True, width=152),
+            "state": st.column_config.TextColumn(width=66),
+            "best accuracy (%)": st.column_config.NumberColumn("best", format="%.1f %%", width=58),
+            "network": st.column_config.TextColumn(width=102),
+            "optimizer": st.column_config.TextColumn(width=148),
         },
     )
     chosen = [infos[i] for i in table.selection.rows] if table else []

@@ -1,4 +1,4 @@
-"""The Architecture page fits a 1024 px and a 1400 px window with the sidebar open (issue 18).
+"""The Architecture and Training pages fit a 1024 px and a 1400 px window with the sidebar open (issue 18).
 
 A learner at 1024 px saw the layer table hide Agree, Dropped px and Params behind a sideways
 scroll nothing hinted at, and the drawing's labels run together ("96×27×27256×21×21"). Here
@@ -10,6 +10,7 @@ network drawing overlap or leave the figure. One server for both widths.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -86,6 +87,49 @@ def overlap(a: dict, b: dict) -> bool:
     )
 
 
+# Buttons whose label is cut ("Archit…"): the label's text is wider than the room it has.
+CUT_BUTTONS = """() => [...document.querySelectorAll('[data-testid="stMain"] button')]
+    .filter(b => b.getBoundingClientRect().width > 0)
+    .flatMap(b => [...b.querySelectorAll('p, span')].filter(t => t.scrollWidth > t.clientWidth + 1)
+        .map(() => b.innerText.trim()))"""
+
+
+def assert_within_columns(items: list[dict], width: int) -> None:
+    """Every table and figure inside its column, and no data grid wider than its box."""
+    for item in items:
+        box, column = item["box"], item["column"]
+        where = f"{item['kind']} {item['key']} at {width} px: {box} in its column {column}"
+        assert box["left"] >= column["left"] - SLACK_PX and box["right"] <= column["right"] + SLACK_PX, where
+        if item["content"]:
+            content = item["content"]
+            assert content["scroll"] <= content["client"] + SLACK_PX, (
+                f"{where}: its columns are {content['scroll']} px wide, {content['client']} px show"
+            )
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_the_training_page_with_a_run_fits_the_window(browser, server, digits_run, width: int) -> None:
+    """The Start-here box's buttons keep their whole labels, and the All-runs table shows every column."""
+    if not (server.runs_dir / digits_run.name).exists():
+        shutil.copytree(digits_run, server.runs_dir / digits_run.name)
+    context = browser.new_context(viewport={"width": width, "height": 1100})
+    app = App(context.new_page(), server)
+    try:
+        with explain_failure(app, f"fit-training-{width}"):
+            app.open()
+            app.go_to("Training")
+            app.page.locator(".st-key-train_table [data-testid='stDataFrame']").first.wait_for()
+            app.page.wait_for_function(
+                """() => [...document.querySelectorAll('.st-key-train_table table[role="grid"] th')]
+                    .some(th => th.textContent.trim() === 'optimizer')""",
+                timeout=AGREE_WAIT_MS,
+            )  # the grid's last column, in view
+            assert app.page.evaluate(CUT_BUTTONS) == []
+            assert_within_columns(app.page.evaluate(MEASURE), width)
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("width", [1024, 1400])
 def test_the_architecture_page_fits_the_window(browser, server: StreamlitServer, width: int) -> None:
     context = browser.new_context(viewport={"width": width, "height": 1100})
@@ -102,16 +146,9 @@ def test_the_architecture_page_fits_the_window(browser, server: StreamlitServer,
             items = app.page.evaluate(MEASURE)
             kinds = [item["kind"] for item in items]
             assert kinds.count("figure") >= 3 and "dataframe" in kinds and "table" in kinds, kinds
+            assert app.page.evaluate(CUT_BUTTONS) == []  # the Start-here box's among them
 
-            for item in items:
-                box, column = item["box"], item["column"]
-                where = f"{item['kind']} {item['key']} at {width} px: {box} in its column {column}"
-                assert box["left"] >= column["left"] - SLACK_PX and box["right"] <= column["right"] + SLACK_PX, where
-                if item["content"]:
-                    content = item["content"]
-                    assert content["scroll"] <= content["client"] + SLACK_PX, (
-                        f"{where}: its columns are {content['scroll']} px wide, {content['client']} px show"
-                    )
+            assert_within_columns(items, width)
 
             layer_table = next(item for item in items if any(name == "Agree" for name, _ in item["headers"]))
             # in view (the grid shows no more than its box: checked above) and right after the layer's name

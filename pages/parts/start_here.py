@@ -86,18 +86,17 @@ def start_here_box(use_preset: Callable[[str], None]) -> None:
         return
     done: set[int] = state.setdefault(DONE, set())
     with st.container(border=True, key="start_here"):
-        title, close = st.columns([6, 1], vertical_alignment="center")
+        title, close = st.columns([3, 1], vertical_alignment="center")
         title.markdown("**Start here:** four steps through what AlexNet Explorer shows best.")
-        close.button("Dismiss", key="start_here_dismiss", icon=":material/close:", on_click=_dismiss)
+        close.button("Dismiss", key="start_here_dismiss", on_click=_dismiss, width="stretch")
         for step in STEPS:
-            text, go = st.columns([5, 1.3], vertical_alignment="center")
+            text, go = st.columns([3, 1], vertical_alignment="center")
             mark = ":green[:material/check_circle:]" if step.number in done else f"{step.number}."
             text.markdown(f"{mark} {step.text}")
             # the picks are made in the click's callback, before this run draws the widgets they set
             if go.button(
                 step.button,
                 key=f"start_here_{step.number}",
-                icon=":material/arrow_forward:",
                 on_click=_prepare,
                 args=(step, use_preset),
                 width="stretch",
