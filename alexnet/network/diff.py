@@ -14,7 +14,7 @@ from typing import Any
 from alexnet.network.config import AlexNetConfig, BlockConfig, LRNConfig
 from alexnet.network.shapes import ShapeReport, analyze
 
-# Layers that change a shape; ReLU and dropout only follow their neighbours.
+# Layers that change a shape; the activation (ReLU or tanh) and dropout only follow their neighbours.
 _SHAPING = {"conv", "pool", "avgpool", "flatten", "linear", "norm"}
 
 
@@ -87,7 +87,7 @@ def field_changes(old: AlexNetConfig, new: AlexNetConfig) -> list[FieldChange]:
         b = new.hidden_sizes[index] if index < len(new.hidden_sizes) else None
         if a != b:
             changes.append(FieldChange(f"hidden layer {index + 1} size", a, b))
-    for name in ("dropout", "adaptive_pool"):
+    for name in ("activation", "dropout", "adaptive_pool"):
         if getattr(old, name) != getattr(new, name):
             changes.append(FieldChange(_words(name), getattr(old, name), getattr(new, name)))
     return changes
