@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from alexnet.errors import AlexNetError
 from alexnet.network.checks import check_block, check_network, collapse_error
-from alexnet.network.config import AlexNetConfig, Window
+from alexnet.network.config import ACTIVATIONS, AlexNetConfig, Window
 from alexnet.network.field import Field
 
 # The 1-D arithmetic lives in alexnet.network.output_size; these names stay importable from here.
@@ -72,6 +72,14 @@ class LayerShape:
     # differ (an adaptive pool whose map does not divide evenly); None where r and j say it all.
     # receptive_field and jump are then the largest field and the largest step.
     cell_spans: tuple[tuple[int, int], ...] | None = None
+
+    @property
+    def place(self) -> str:
+        """Where the layer sits, the same for relu1 and tanh1: its module path with a block's
+        activation written as ``act`` (``features.0.act``). Compare layers of two networks by it."""
+        if self.kind in ACTIVATIONS and self.block is not None:
+            return self.module.rsplit(".", 1)[0] + ".act"
+        return self.module
 
     @property
     def receptive_range(self) -> tuple[int, int] | None:
