@@ -33,7 +33,7 @@ CHECKING = (
     "and its forward pass fills in the **Agree** column as soon as it can."
 )
 URL_CHECKED_KEY = "url_checked"
-ACTIVATION_LABELS = {"relu": "ReLU, max(0, x)", "tanh": "tanh"}
+ACTIVATION_LABELS = {"relu": "ReLU: max(0, x)", "tanh": "tanh: into (-1, 1)"}
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
