@@ -34,7 +34,7 @@ COLORS = {
 }
 LEGEND = {
     "input": "input image",
-    "conv": "convolution (+ReLU)",  # (+tanh) in a tanh network: see network_figure
+    "conv": "convolution (+{activation})",  # +ReLU, or +tanh in a tanh network
     "pool": "max-pool",
     "avgpool": "adaptive avg-pool",
     "flatten": "flatten",
@@ -77,11 +77,10 @@ def network_figure(
     """
     fig = go.Figure()
     boxes = _layout(layers)
-    activation = next((layer.kind for layer in layers if layer.kind in ACTIVATIONS), "relu")
-    legend = LEGEND | ({"conv": f"convolution (+{activation})"} if activation != "relu" else {})
+    activation = next((row.kind for row in layers if row.kind in ACTIVATIONS and row.kind != "relu"), "ReLU")
     seen: set[str] = set()
     for box in boxes:
-        _draw_box(fig, box, legend[box.kind], show_legend=box.kind not in seen)
+        _draw_box(fig, box, LEGEND[box.kind].format(activation=activation), show_legend=box.kind not in seen)
         seen.add(box.kind)
     _draw_kernels(fig, boxes)
     _draw_labels(fig, boxes)
