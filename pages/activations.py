@@ -57,6 +57,8 @@ LAYER_NOTES = {
     "conv": "Each map is the input slid under one {filters} filter (a weighted sum plus a bias): "
     "**blue is negative, red positive, white zero**.",
     "relu": "ReLU keeps positive values and sets negatives to 0, max(0, x): the blue is gone.",
+    "tanh": "tanh squashes every value into (-1, 1): the blue stays, and strong values flatten out near ±1, "
+    "where its slope, and so the gradient, is almost 0.",
     "norm": "Local response normalisation divides each value by the activity of its neighbouring channels, "
     "so a strongly active channel damps the ones beside it.",
     "pool": "Max-pooling keeps the largest value of each window: the maps shrink, the strong spots survive.",

@@ -9,7 +9,7 @@ import streamlit as st
 
 from alexnet.inspect.tables import agreement_text, input_ranges_text, shape_rows
 from alexnet.network import link
-from alexnet.network.config import AlexNetConfig
+from alexnet.network.config import ACTIVATIONS, AlexNetConfig
 from alexnet.network.edit import LIMITS, with_hidden_count
 from alexnet.network.receptive import uneven_pool_note
 from alexnet.network.shapes import MAX_INPUT_SIZE, ShapeReport, analyze, working_input_sizes
@@ -33,6 +33,7 @@ CHECKING = (
     "and its forward pass fills in the **Agree** column as soon as it can."
 )
 URL_CHECKED_KEY = "url_checked"
+ACTIVATION_LABELS = {"relu": "ReLU: max(0, x)", "tanh": "tanh: into (-1, 1)"}
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -70,7 +71,18 @@ def load_from_link() -> None:
         set_config(config)
 
 
+def activation_picker(config: AlexNetConfig) -> str:
+    """ReLU or tanh after every conv and hidden linear layer: names change, numbers don't."""
+    return st.segmented_control(
+        "Activation", ACTIVATIONS, default=config.activation, required=True, key="edit_activation",
+        format_func=ACTIVATION_LABELS.get,
+        help="The nonlinearity after every convolution and hidden linear layer. The paper's §3.1: ReLU trains "
+        "faster than tanh. Neither has parameters, so no shape or cost changes; the layers are renamed (tanh1, ...).",
+    )  # fmt: skip
+
+
 def classifier_editor(config: AlexNetConfig) -> AlexNetConfig:
+    config = replace(config, activation=activation_picker(config))
     left, middle, right = st.columns(3)
     with left:
         channels = st.number_input(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from dataclasses import replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -57,6 +58,17 @@ def test_every_spatial_layer_is_captured(paper_run):
         assert run.maps[layer.module].shape == tuple(layer.out_shape), layer.name
     assert run.filters.shape == (96, 3, 11, 11)
     assert run.logits.shape == (1000,)
+
+
+def test_a_tanh_network_draws_its_tanh_maps_with_their_negatives():
+    config = replace(preset("cifar"), activation="tanh")
+    model = build_model(config, seed=0)
+    run = images.run_image(model, images.preprocess(images.digit_sample(3), config))
+    layers = {layer.name: layer for layer in plots.spatial_layers(analyze(config).layers)}
+    assert [name for name in layers if name.startswith("tanh")] == [f"tanh{n}" for n in range(1, 6)]
+    tanh1 = run.maps[layers["tanh1"].module]  # features.0.tanh
+    np.testing.assert_allclose(tanh1, np.tanh(run.maps["features.0.conv"]), rtol=1e-5, atol=1e-6)
+    assert tanh1.min() < 0 < tanh1.max() and np.abs(tanh1).max() < 1  # squashed into (-1, 1), blue kept
 
 
 def decode_png(figure: go.Figure) -> np.ndarray:

@@ -146,6 +146,35 @@ def test_classifier_controls_change_the_classifier(at):
     assert decode(at.query_params) == ("paper", expected)
 
 
+def test_choosing_tanh_renames_the_activations_and_changes_no_number(at):
+    at.segmented_control(key="edit_activation").set_value("tanh").run()
+    assert not at.exception and not at.error
+    expected = replace(PRESETS["paper"], activation="tanh")
+    assert at.session_state["config"] == expected
+    assert_table_matches(at, expected)  # tanh1 ... tanh7, each checked by a real forward pass
+    names = list(layer_table(at)["layer"])
+    assert "tanh1" in names and "tanh7" in names and not any(name.startswith("relu") for name in names)
+    assert not layer_table(at)["changed"].any()  # no output shape differs from the paper's
+    settings = next(frame.value for frame in at.dataframe if "setting" in frame.value.columns)
+    assert list(settings["setting"]) == ["activation"] and list(settings["yours"]) == ["tanh"]
+    assert decode(at.query_params) == ("paper", expected)  # the page's link carries it
+
+    at.sidebar.selectbox(key="preset").set_value("cifar").run()  # a preset brings its own ReLU back
+    assert at.segmented_control(key="edit_activation").value == "relu"
+    assert_table_matches(at, PRESETS["cifar"])
+
+
+def test_a_tanh_link_opens_with_tanh_picked():
+    config = replace(PRESETS["cifar"], activation="tanh")
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in encode(config, "cifar").items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert at.segmented_control(key="edit_activation").value == "tanh"
+    assert_table_matches(at, config)
+
+
 @pytest.fixture
 def downloads(monkeypatch) -> dict[str, bytes]:
     """Every file the app hands to a download button, by the file id in the button's URL."""

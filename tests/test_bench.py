@@ -3,6 +3,7 @@ for speed: timings belong to the benchmark's printed ratios), and the trainer's 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -22,9 +23,11 @@ from alexnet.bench import (
     training_gflop_per_image,
     with_changed_width,
 )
+from alexnet.bench.baseline import BASELINE_SCRIPT
 from alexnet.bench.ceiling import CeilingPlan, ceiling_conv, ceiling_plan, ceiling_probe, cpu_name, machine_info
 from alexnet.cli import main as cli_main
 from alexnet.network.config import PRESETS
+from alexnet.network.model import build_model
 from alexnet.training import environment, loop, run_folder
 from alexnet.training.data import DataSplit
 from alexnet.training.run import train_run
@@ -219,3 +222,18 @@ def test_cpu_name_reads_the_model_name(tmp_path):
     cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13 64-Core Processor\n")
     assert cpu_name(cpuinfo) == "AMD EPYC 7B13 64-Core Processor"
     assert cpu_name(tmp_path / "missing") != ""  # not Linux: platform.processor(), or a placeholder
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_the_baseline_loop_builds_the_same_network(activation, monkeypatch):
+    """Row (a)'s plain nn.Sequential: same parameters and the same activation as build_model's."""
+    config = replace(PRESETS["cifar"], input_size=16, activation=activation)
+    monkeypatch.setattr(sys, "argv", ["baseline", json.dumps(config.to_dict()), "2"])
+    monkeypatch.setattr(sys, "stdin", io.StringIO("quit\n"))
+    namespace: dict = {"__name__": "baseline"}
+    exec(BASELINE_SCRIPT, namespace)
+    model, ours = namespace["model"], build_model(config, device="meta")
+    wanted, other = (torch.nn.Tanh, torch.nn.ReLU) if activation == "tanh" else (torch.nn.ReLU, torch.nn.Tanh)
+    assert sum(isinstance(m, wanted) for m in model.modules()) == len(config.blocks) + len(config.hidden_sizes)
+    assert not any(isinstance(m, other) for m in model.modules())
+    assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in ours.parameters())

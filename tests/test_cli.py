@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from alexnet.cli.train import build_parser, network_and_settings
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -59,6 +61,29 @@ def test_config_file_and_overrides(tmp_path):
     # floor((32 - 5) / 2) + 1 = 14, then the pool: floor((14 - 3) / 2) + 1 = 6
     assert data["layers"][0]["real"] == [4, 14, 14]
     assert data["flatten_features"] == 4 * 6 * 6
+
+
+def test_activation_option_renames_the_layers_and_keeps_every_number():
+    relu, tanh = (
+        json.loads(run_cli("shapes", "--preset", "cifar", "--activation", name, "--json").stdout)["layers"]
+        for name in ("relu", "tanh")
+    )
+    assert [layer["name"] for layer in tanh] == [layer["name"].replace("relu", "tanh") for layer in relu]
+    assert "tanh1" in [layer["name"] for layer in tanh] and "tanh7" in [layer["name"] for layer in tanh]
+    assert all(layer["analytic"] == layer["real"] for layer in tanh)
+    drop = ("name", "kind", "module")
+    assert [{k: v for k, v in layer.items() if k not in drop} for layer in tanh] == [
+        {k: v for k, v in layer.items() if k not in drop} for layer in relu
+    ]
+    refused = run_cli("summary", "--preset", "cifar", "--activation", "gelu")
+    assert refused.returncode == 2 and "choose from 'relu', 'tanh'" in refused.stderr
+
+
+def test_train_takes_the_activation_without_a_run():
+    config, _ = network_and_settings(build_parser().parse_args(["--preset", "cifar", "--activation", "tanh"]))
+    assert config.activation == "tanh"
+    config, _ = network_and_settings(build_parser().parse_args(["--preset", "cifar"]))
+    assert config.activation == "relu"
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from alexnet.errors import AlexNetError
-from alexnet.network.config import PRESETS, AlexNetConfig, BlockConfig, preset
+from alexnet.network.config import ACTIVATIONS, PRESETS, AlexNetConfig, BlockConfig, preset
 
 SEED_JSON = {
     "input_size": 227,
@@ -78,3 +79,23 @@ def test_unknown_preset_lists_the_real_ones():
 def test_block_defaults_are_the_papers_overlapping_pool():
     block = BlockConfig(out_channels=8, kernel_size=3)
     assert (block.pool_kernel, block.pool_stride, block.groups) == (3, 2, 1)
+
+
+def test_the_activation_round_trips_and_an_older_file_is_relu(tmp_path):
+    tanh = replace(PRESETS["cifar"], activation="tanh")
+    tanh.save(tmp_path / "tanh.json")
+    assert json.loads((tmp_path / "tanh.json").read_text())["activation"] == "tanh"
+    assert AlexNetConfig.load(tmp_path / "tanh.json") == tanh
+    # a file saved before the choice existed has no "activation" key: it meant ReLU
+    old = {key: value for key, value in PRESETS["cifar"].to_dict().items() if key != "activation"}
+    assert AlexNetConfig.from_dict(old).activation == "relu" == AlexNetConfig().activation
+    assert set(ACTIVATIONS) == {"relu", "tanh"}
+
+
+@pytest.mark.parametrize(("value", "words"), [('"gelu"', "no activation called 'gelu'"), ("1", "of type str")])
+def test_an_unknown_activation_is_explained_with_the_choices(value, words):
+    with pytest.raises(AlexNetError) as info:
+        AlexNetConfig.from_json(f'{{"blocks": [{{"out_channels": 3, "kernel_size": 3}}], "activation": {value}}}')
+    assert words in info.value.message
+    if value == '"gelu"':
+        assert info.value.fix == "use one of relu, tanh (relu is the paper's choice)."

@@ -53,3 +53,10 @@ def test_added_blocks_keep_the_map_and_hidden_layers_copy_the_last_width():
     assert with_block_count(more, 5) == PAPER
     assert with_hidden_count(PAPER, 3).hidden_sizes == (4096, 4096, 4096)
     assert with_hidden_count(PAPER, 0).hidden_sizes == ()
+
+
+def test_a_changed_activation_is_listed_and_changes_no_shape_or_cost():
+    diff = diff_configs(PAPER, replace(PAPER, activation="tanh"))
+    assert [(c.where, c.old, c.new) for c in diff.changes] == [("activation", "relu", "tanh")]
+    assert not diff.shapes
+    assert (diff.old_params, diff.old_mult_adds) == (diff.new_params, diff.new_mult_adds)

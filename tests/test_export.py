@@ -38,7 +38,7 @@ def exported_module(config: AlexNetConfig) -> dict:
     return namespace
 
 
-@pytest.mark.parametrize("config", [CIFAR, ODD], ids=["cifar", "odd"])
+@pytest.mark.parametrize("config", [CIFAR, ODD, replace(ODD, activation="tanh")], ids=["cifar", "odd", "odd-tanh"])
 def test_exported_source_is_our_network(config):
     ours = build_model(config, device="cpu", seed=3).eval()
     theirs = exported_module(config)["build"]().eval()
@@ -91,3 +91,12 @@ def test_a_broken_file_gives_a_plain_message(data, cause):
     with pytest.raises(AlexNetError) as caught:
         import_config(data)
     assert cause in caught.value.message, caught.value.message
+
+
+def test_the_exported_file_uses_the_chosen_activation():
+    relu, tanh = to_pytorch_source(CIFAR), to_pytorch_source(replace(CIFAR, activation="tanh"))
+    assert "nn.Tanh" not in relu and "Conv2d -> ReLU" in relu
+    assert "nn.ReLU" not in tanh and "Conv2d -> Tanh" in tanh
+    # one after every conv and every hidden linear layer, named as in our model
+    assert tanh.count('("tanh", nn.Tanh())') == len(CIFAR.blocks)
+    assert tanh.count("nn.Tanh(),") == len(CIFAR.hidden_sizes)

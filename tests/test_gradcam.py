@@ -7,6 +7,7 @@ while those of random weights do not.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +49,8 @@ LINEAR_W = np.array(
 LINEAR_B = np.array([0.25, -0.5])
 
 
-def tiny_model() -> torch.nn.Module:
-    model = build_model(TINY, seed=0)
+def tiny_model(activation: str = "relu") -> torch.nn.Module:
+    model = build_model(replace(TINY, activation=activation), seed=0)
     conv = model.features[0].conv
     linear = [m for m in model.classifier if isinstance(m, torch.nn.Linear)]
     assert len(linear) == 1, model.classifier  # the hand computation below assumes one linear layer
@@ -61,16 +62,17 @@ def tiny_model() -> torch.nn.Module:
     return model
 
 
-def by_hand(target: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def by_hand(target: int, activation: str = "relu") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(logits, Grad-CAM at conv1, saliency) worked out with the chain rule, no autograd."""
-    pre = CONV_W[:, None, None] * IMAGE + CONV_B[:, None, None]  # (2, 3, 3) before the ReLU
-    maps = np.maximum(pre, 0)  # A_k
+    pre = CONV_W[:, None, None] * IMAGE + CONV_B[:, None, None]  # (2, 3, 3) before the activation
+    maps = np.maximum(pre, 0) if activation == "relu" else np.tanh(pre)  # A_k
+    slope = (pre > 0) if activation == "relu" else 1 - np.tanh(pre) ** 2  # dA_k / dpre_k
     logits = (LINEAR_W * maps).sum(axis=(1, 2, 3)) + LINEAR_B  # (2,)
     # dy_c / dA_k[i, j] = W[c, k, i, j], so alpha_k = mean over (i, j) of W[c, k]
     alpha = LINEAR_W[target].mean(axis=(1, 2))  # (2,)
     cam = np.maximum((alpha[:, None, None] * maps).sum(axis=0), 0)  # (3, 3)
-    # dy_c / dx[i, j] = sum_k W[c, k, i, j] * w_k * [pre_k[i, j] > 0]
-    saliency = np.abs((LINEAR_W[target] * CONV_W[:, None, None] * (pre > 0)).sum(axis=0))
+    # dy_c / dx[i, j] = sum_k W[c, k, i, j] * w_k * slope_k[i, j] ([pre_k[i, j] > 0] for ReLU)
+    saliency = np.abs((LINEAR_W[target] * CONV_W[:, None, None] * slope).sum(axis=0))
     return logits, cam, saliency
 
 
@@ -86,6 +88,17 @@ def test_grad_cam_equals_the_hand_computation(target):
     np.testing.assert_allclose(result.cam, cam, atol=1e-5)
     # the layer has the input's resolution, so the upsampled map is the map itself, scaled to its peak
     np.testing.assert_allclose(result.heatmap, cam / cam.max(), atol=1e-5)
+    np.testing.assert_allclose(result.saliency, saliency / saliency.max(), atol=1e-5)
+
+
+@pytest.mark.parametrize("target", [0, 1])
+def test_grad_cam_of_a_tanh_network_reads_its_tanh(target):
+    logits, cam, saliency = by_hand(target, "tanh")
+    model = tiny_model("tanh")
+    assert isinstance(gradcam.conv_layers(model)["conv1"], torch.nn.Tanh)
+    result = gradcam.explain(model, torch.tensor(IMAGE, dtype=torch.float32).view(1, 1, 3, 3), target=target)
+    assert result.score == pytest.approx(logits[target], abs=1e-5)
+    np.testing.assert_allclose(result.cam, cam, atol=1e-5)
     np.testing.assert_allclose(result.saliency, saliency / saliency.max(), atol=1e-5)
 
 

@@ -22,6 +22,19 @@ def test_presets_and_edits_round_trip(name):
     assert decode(encode(edited, name)) == (name, edited)
 
 
+def test_the_activation_travels_in_a_link_and_an_older_link_means_relu():
+    tanh = replace(PRESETS["cifar"], activation="tanh")
+    params = encode(tanh, "cifar")
+    assert json.loads(params[CHANGES_PARAM]) == {"activation": "tanh"}
+    assert decode(params) == ("cifar", tanh)
+    # a link written before the choice existed names no activation: the preset's ReLU
+    assert decode({PRESET_PARAM: "cifar", CHANGES_PARAM: '{"dropout": 0.25}'}) == (
+        "cifar",
+        replace(PRESETS["cifar"], dropout=0.25),
+    )
+    assert decode({PRESET_PARAM: "cifar", CHANGES_PARAM: '{"activation": "gelu"}'}) is None
+
+
 @pytest.mark.parametrize(
     "params",
     [

@@ -106,3 +106,28 @@ def test_meta_probe_matches_analytic_at_unusual_sizes():
 def test_runs_on_cuda():
     model = build_model(PRESETS["cifar"], device="cuda", seed=0)
     assert model(torch.randn(4, 3, 32, 32, device="cuda")).shape == (4, 10)
+
+
+@pytest.mark.parametrize("name", ["paper", "torchvision", "cifar"])
+def test_tanh_replaces_every_relu_and_the_table_matches_the_forward_pass(name):
+    config = replace(PRESETS[name], activation="tanh", hidden_sizes=(32, 16))
+    model = build_model(config, seed=0).eval()
+    modules = list(model.modules())
+    assert not any(isinstance(m, torch.nn.ReLU) for m in modules)
+    # one after every conv and every hidden linear layer, as ReLU was
+    assert sum(isinstance(m, torch.nn.Tanh) for m in modules) == len(config.blocks) + len(config.hidden_sizes)
+    assert [name for name, _ in model.features[0].named_children()][:2] == ["conv", "tanh"]
+    assert probe_shapes(config) == {row.module: row.out_shape for row in layer_table(config)}
+    # same parameters and state dict keys as the ReLU network: relu weights load into tanh unchanged
+    relu = build_model(replace(config, activation="relu"), seed=0)
+    assert relu.state_dict().keys() == model.state_dict().keys()
+    load_weights(model, relu.state_dict())
+    images = torch.randn(2, 3, config.input_size, config.input_size, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        out = model(images)
+    assert out.shape == (2, config.num_classes) and not torch.allclose(out, relu.eval()(images))
+
+
+def test_an_unknown_activation_is_not_built():
+    with pytest.raises(AlexNetError, match="relu, tanh"):
+        build_model(replace(PRESETS["cifar"], activation="gelu"), device="meta")

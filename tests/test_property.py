@@ -22,7 +22,7 @@ from torch import nn
 
 from alexnet.errors import AlexNetError
 from alexnet.inspect.probe import probe
-from alexnet.network.config import AlexNetConfig, BlockConfig
+from alexnet.network.config import ACTIVATIONS, AlexNetConfig, BlockConfig
 from alexnet.network.model import build_model
 from alexnet.network.shapes import analyze
 
@@ -48,6 +48,7 @@ configs = st.builds(
     blocks=st.lists(blocks, min_size=1, max_size=5).map(tuple),
     hidden_sizes=st.lists(st.integers(1, 8), max_size=2).map(tuple),
     adaptive_pool=st.one_of(st.none(), st.integers(1, 7)),
+    activation=st.sampled_from(ACTIVATIONS),  # renames layers and module paths, changes no shape
 )
 
 
@@ -144,6 +145,7 @@ user_configs = st.builds(
     blocks=st.lists(hostile_blocks, min_size=1, max_size=6).map(tuple),
     hidden_sizes=st.lists(sizes(4096), max_size=2).map(tuple),
     adaptive_pool=st.none() | st.integers(1, 13),
+    activation=st.sampled_from(ACTIVATIONS),
 )
 
 

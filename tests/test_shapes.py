@@ -122,3 +122,24 @@ def test_invalid_network_settings_are_explained(change, layer, words):
     assert isinstance(error, AlexNetError)
     assert error.layer == layer and words in error.reason, (error.layer, error.reason)
     assert error.fix
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_tanh_changes_the_names_not_the_numbers(name):
+    """tanh has no parameters and keeps its input's shape: only the layer names follow the choice."""
+    relu, tanh = analyze(PRESETS[name]), analyze(replace(PRESETS[name], activation="tanh"))
+    assert relu.ok and tanh.ok
+    numbers = [(r.out_shape, r.params, r.mult_adds, r.activation_bytes, r.receptive_field) for r in relu.layers]
+    assert [(r.out_shape, r.params, r.mult_adds, r.activation_bytes, r.receptive_field) for r in tanh.layers] == numbers
+    assert (tanh.total_params, tanh.total_mult_adds) == (relu.total_params, relu.total_mult_adds)
+    renamed = {r.name: t.name for r, t in zip(relu.layers, tanh.layers, strict=True) if r.name != t.name}
+    blocks, hidden = len(PRESETS[name].blocks), len(PRESETS[name].hidden_sizes)
+    expected = [f"relu{n}" for n in range(1, blocks + hidden + 1)]
+    assert list(renamed) == expected and list(renamed.values()) == [n.replace("relu", "tanh") for n in expected]
+    assert {r.kind for r in tanh.layers} & {"relu", "tanh"} == {"tanh"}
+
+
+def test_an_unknown_activation_stops_the_walk_with_a_fix():
+    error = analyze(replace(PRESETS["paper"], activation="sigmoid")).error
+    assert isinstance(error, AlexNetError)
+    assert "no activation called 'sigmoid'" in error.reason and "relu, tanh" in error.fix

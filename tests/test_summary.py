@@ -30,6 +30,13 @@ def test_rows_have_friendly_names_and_trainable_flags():
     assert rows["AlexNet"].mult_adds == analyze(PRESETS["cifar"]).total_mult_adds
 
 
+def test_a_tanh_summary_names_tanh_and_counts_the_same():
+    tanh = replace(PRESETS["cifar"], activation="tanh")
+    rows, relu = {row.name: row for row in summarize(tanh).rows}, summarize(PRESETS["cifar"])
+    assert rows["tanh1"].layer_type == "Tanh" and rows["tanh6"].layer_type == "Tanh" and "relu1" not in rows
+    assert rows["AlexNet"].params == relu.total_params and rows["AlexNet"].mult_adds == relu.total_mult_adds
+
+
 def _cpu_torchinfo(config):
     """The oracle: torchinfo on a real CPU model with a real image, as the summary ran before."""
     model = build_model(config, device="cpu")

@@ -138,6 +138,25 @@ def test_kaiming_init_scales_with_fan_in_and_keeps_the_first_guess_uniform():
     assert all(m.bias.abs().max() == 0 for m in model.modules() if isinstance(m, nn.Conv2d))
 
 
+def test_kaiming_init_uses_tanhs_gain_for_a_tanh_network():
+    model = build_model(replace(PRESETS["cifar"], activation="tanh"), seed=0)
+    init_weights(model, "kaiming", nonlinearity="tanh")
+    conv = model.features[1].conv  # fan_in = 288; tanh's gain is 5/3 (ReLU's sqrt(2))
+    assert conv.weight.std().item() == pytest.approx(5 / 3 / math.sqrt(288), rel=0.05)
+
+
+def test_a_tanh_run_initialises_for_tanh_and_saves_its_activation(tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.setattr(
+        "alexnet.training.run.init_weights", lambda model, scheme, **kw: seen.append((scheme, kw["nonlinearity"]))
+    )
+    state, run_dir = train_run(
+        replace(TINY, activation="tanh"), settings(epochs=1, max_steps=1), runs_dir=tmp_path, progress=False
+    )
+    assert state == "finished" and seen == [("kaiming", "tanh")]
+    assert run_files.read_config(run_dir).network.activation == "tanh"  # resumes and reloads as tanh
+
+
 def test_trainer_is_generic_and_calls_back():
     """Any model and dataset: a linear classifier on four points."""
     data = torch.utils.data.TensorDataset(torch.eye(4), torch.arange(4))

@@ -15,10 +15,11 @@ from torch import nn
 
 net, batch = json.loads(sys.argv[1]), int(sys.argv[2])
 device = "cuda" if torch.cuda.is_available() else "cpu"
+act = nn.Tanh if net.get("activation") == "tanh" else lambda: nn.ReLU(inplace=True)
 layers, channels = [], net["in_channels"]
 for b in net["blocks"]:
     layers += [nn.Conv2d(channels, b["out_channels"], b["kernel_size"], b["stride"], b["padding"], groups=b["groups"]),
-               nn.ReLU(inplace=True)]
+               act()]
     if b["norm"]:
         lrn = net["lrn"]
         layers.append(nn.LocalResponseNorm(lrn["size"], alpha=lrn["alpha"], beta=lrn["beta"], k=lrn["k"]))
@@ -30,7 +31,7 @@ layers.append(nn.Flatten())
 with torch.no_grad():
     width = nn.Sequential(*layers)(torch.zeros(1, net["in_channels"], net["input_size"], net["input_size"])).shape[1]
 for hidden in net["hidden_sizes"]:
-    layers += [nn.Dropout(net["dropout"]), nn.Linear(width, hidden), nn.ReLU(inplace=True)]
+    layers += [nn.Dropout(net["dropout"]), nn.Linear(width, hidden), act()]
     width = hidden
 layers.append(nn.Linear(width, net["num_classes"]))
 model = nn.Sequential(*layers).to(device)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from alexnet.network.config import PRESETS, AlexNetConfig, preset
+from alexnet.network.config import ACTIVATIONS, PRESETS, AlexNetConfig, preset
 
 EXIT_USER_ERROR = 2  # argparse's own code for bad arguments
+ACTIVATION_HELP = "override the activation after every conv and hidden linear layer (every preset: relu)"
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +17,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--config", metavar="FILE.json", help="a configuration file (see README)")
     parser.add_argument("--input-size", type=int, metavar="N", help="override the input size in pixels")
     parser.add_argument("--num-classes", type=int, metavar="N", help="override the number of classes")
+    parser.add_argument("--activation", choices=ACTIVATIONS, help=ACTIVATION_HELP)
 
 
 def load_config(args: argparse.Namespace) -> AlexNetConfig:
@@ -25,4 +27,6 @@ def load_config(args: argparse.Namespace) -> AlexNetConfig:
         config = replace(config, input_size=args.input_size)
     if args.num_classes is not None:
         config = replace(config, num_classes=args.num_classes)
+    if args.activation is not None:
+        config = replace(config, activation=args.activation)
     return config

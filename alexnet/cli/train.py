@@ -13,8 +13,9 @@ import time
 from dataclasses import fields, replace
 from pathlib import Path
 
+from alexnet.cli.options import ACTIVATION_HELP
 from alexnet.errors import AlexNetError
-from alexnet.network.config import PRESETS, AlexNetConfig, preset
+from alexnet.network.config import ACTIVATIONS, PRESETS, AlexNetConfig, preset
 from alexnet.network.memory import BUDGET_ENV, apply_memory_budget
 from alexnet.network.shapes import layer_table
 from alexnet.training import environment, run_folder
@@ -34,6 +35,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--config", type=Path, metavar="FILE", help="a network saved as JSON")
     net.add_argument("--input-size", type=int, metavar="S", help="override the network's input size")
     net.add_argument("--num-classes", type=int, metavar="N", help="override (default: the dataset's class count)")
+    net.add_argument("--activation", choices=ACTIVATIONS, help=ACTIVATION_HELP)
 
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", choices=DATASETS, help="default: digits (bundled, offline)")
@@ -87,6 +89,8 @@ def network_and_settings(args: argparse.Namespace) -> tuple[AlexNetConfig, Train
         config = replace(config, input_size=args.input_size)
     if args.num_classes:
         config = replace(config, num_classes=args.num_classes)
+    if args.activation:
+        config = replace(config, activation=args.activation)
     layer_table(config)
     given = {name: getattr(args, name) for name in _SETTING_FLAGS if getattr(args, name, None) is not None}
     return config, default_settings(config, given.get("optimizer", "adamw"), **given)

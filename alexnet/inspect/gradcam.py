@@ -60,8 +60,9 @@ class Explanation:
 
 
 def conv_layers(model: AlexNet) -> dict[str, nn.Module]:
-    """``{"conv1": block 1's ReLU, ...}``: the module whose output Grad-CAM reads for each conv layer."""
-    return {f"conv{i}": block.relu for i, block in enumerate(model.features, start=1)}
+    """``{"conv1": block 1's activation (ReLU or tanh), ...}``: the module whose output Grad-CAM reads."""
+    activation = model.config.activation  # the block's module is named after it: block.relu or block.tanh
+    return {f"conv{i}": getattr(block, activation) for i, block in enumerate(model.features, start=1)}
 
 
 def resolve_layer(model: AlexNet, layer: str | None) -> str:

@@ -79,13 +79,13 @@ def shape_rows(
         real: ``alexnet.inspect.probe.probe_shapes`` keyed by module path; layers missing from it
             show "–" (not run). A failing report gets a last row for the layer at fault.
         pending: the real pass is still to come: every layer's PyTorch shape says ``PENDING``.
-        preset: the network the user started from; layers are matched by module path (as
-            ``alexnet.network.diff`` does). A row whose output differs from the preset's gets
-            ``changed`` and the preset's shape in ``preset`` ("new" where the preset has no such
-            layer); every other row an empty ``preset``.
+        preset: the network the user started from; layers are matched by ``LayerShape.place``
+            (as ``alexnet.network.diff`` does), so relu1 and tanh1 are the same layer. A row whose
+            output differs from the preset's gets ``changed`` and the preset's shape in ``preset``
+            ("new" where the preset has no such layer); every other row an empty ``preset``.
     """
     real = real or {}
-    before = {layer.module: layer.out_shape for layer in preset.layers} if preset else {}
+    before = {layer.place: layer.out_shape for layer in preset.layers} if preset else {}
     rows = []
     for layer in report.layers:
         probed = real.get(layer.module)
@@ -94,8 +94,8 @@ def shape_rows(
         else:
             shown = shape_text(probed)
             check = NOT_RUN if probed is None else AGREE if probed == layer.out_shape else DISAGREE
-        changed = preset is not None and before.get(layer.module) != layer.out_shape
-        was = shape_text(before[layer.module]) if layer.module in before else NEW_LAYER
+        changed = preset is not None and before.get(layer.place) != layer.out_shape
+        was = shape_text(before[layer.place]) if layer.place in before else NEW_LAYER
         rows.append(
             {
                 "layer": layer.name,

@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 
 from alexnet.errors import AlexNetError
-from alexnet.network.config import AlexNetConfig, BlockConfig
+from alexnet.network.config import AlexNetConfig, BlockConfig, check_activation
 from alexnet.network.output_size import conv_output_size, formula_text, smallest_working_input, spatial_size
 
 
 def check_network(config: AlexNetConfig) -> None:
-    """Settings of the whole network (input, classifier, LRN) that no layer could work with."""
+    """Settings of the whole network (input, classifier, LRN, activation) that no layer could work with."""
+    check_activation(config.activation)
     if config.input_size < 1:
         raise AlexNetError(
             f"the input size must be at least 1 pixel, not {config.input_size}.",

@@ -27,7 +27,7 @@ class Window(NamedTuple):
 
 @dataclass(frozen=True)
 class BlockConfig:
-    """One convolutional block: Conv2d -> ReLU [-> LocalResponseNorm] [-> MaxPool2d]."""
+    """One convolutional block: Conv2d -> activation [-> LocalResponseNorm] [-> MaxPool2d]."""
 
     out_channels: int  # feature maps this block's convolution produces
     kernel_size: int  # K: the convolution window is K x K pixels
@@ -63,6 +63,25 @@ class LRNConfig:
     k: float = 2.0
 
 
+# The nonlinearity after every convolution and hidden linear layer. The paper's section 3.1
+# compares the two: a four-layer CNN with ReLUs reached 25 % training error on CIFAR-10 six
+# times faster than the same network with tanh (its Figure 1).
+ACTIVATIONS = ("relu", "tanh")
+
+
+def check_activation(name: str) -> None:
+    """Refuse an activation the network cannot build, listing the ones it can.
+
+    Raises:
+        AlexNetError: ``name`` is not one of ``ACTIVATIONS``.
+    """
+    if name not in ACTIVATIONS:
+        raise AlexNetError(
+            f"There is no activation called {name!r}.",
+            fix=f"use one of {', '.join(ACTIVATIONS)} (relu is the paper's choice).",
+        )
+
+
 @dataclass(frozen=True)
 class AlexNetConfig:
     """A whole network: input, five (or any number of) blocks and the classifier."""
@@ -75,6 +94,7 @@ class AlexNetConfig:
     hidden_sizes: tuple[int, ...] = (4096, 4096)  # the classifier's hidden linear layers
     dropout: float = 0.5  # probability of zeroing a unit before each hidden linear layer
     adaptive_pool: int | None = None  # if set, AdaptiveAvgPool2d to this size before flatten
+    activation: str = "relu"  # after every conv and hidden linear layer: "relu" or "tanh" (ACTIVATIONS)
 
     def with_block(self, index: int, **changes: Any) -> AlexNetConfig:
         """A copy with block ``index`` (0-based) changed, e.g. ``with_block(0, kernel_size=7)``."""
@@ -117,6 +137,7 @@ class AlexNetConfig:
             if not isinstance(hidden, (list, tuple)) or not all(_is_int(h) for h in hidden):
                 raise AlexNetError('"hidden_sizes" must be a list of whole numbers, e.g. [4096, 4096].')
             values["hidden_sizes"] = tuple(hidden)
+        check_activation(values.get("activation", "relu"))  # a file saved before the choice existed: relu
         return cls(**values)
 
     @classmethod

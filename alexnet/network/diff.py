@@ -1,8 +1,9 @@
 """What changed between two configurations (usually a preset and the user's edit), and what it did.
 
-Fields are compared one by one; layers are matched by their module path (``features.0.conv``,
-``classifier.1``), which stays put when blocks are added, whereas friendly names such as
-``fc6`` shift with the number of blocks.
+Fields are compared one by one; layers are matched by their place (``LayerShape.place``: the
+module path, ``features.0.conv``, ``classifier.1``, with a block's relu or tanh written as
+``act``), which stays put when blocks are added, whereas friendly names such as ``fc6`` shift
+with the number of blocks.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from alexnet.network.config import AlexNetConfig, BlockConfig, LRNConfig
 from alexnet.network.shapes import ShapeReport, analyze
 
-# Layers that change a shape; ReLU and dropout only follow their neighbours.
+# Layers that change a shape; the activation (ReLU or tanh) and dropout only follow their neighbours.
 _SHAPING = {"conv", "pool", "avgpool", "flatten", "linear", "norm"}
 
 
@@ -87,7 +88,7 @@ def field_changes(old: AlexNetConfig, new: AlexNetConfig) -> list[FieldChange]:
         b = new.hidden_sizes[index] if index < len(new.hidden_sizes) else None
         if a != b:
             changes.append(FieldChange(f"hidden layer {index + 1} size", a, b))
-    for name in ("dropout", "adaptive_pool"):
+    for name in ("activation", "dropout", "adaptive_pool"):
         if getattr(old, name) != getattr(new, name):
             changes.append(FieldChange(_words(name), getattr(old, name), getattr(new, name)))
     return changes
@@ -95,23 +96,23 @@ def field_changes(old: AlexNetConfig, new: AlexNetConfig) -> list[FieldChange]:
 
 def shape_changes(before: ShapeReport, after: ShapeReport) -> list[ShapeChange]:
     """Layers whose output shape differs, plus shaping layers added or removed, in network order."""
-    old = {layer.module: layer for layer in before.layers}
-    new = {layer.module: layer for layer in after.layers}
+    old = {layer.place: layer for layer in before.layers}
+    new = {layer.place: layer for layer in after.layers}
     # An ordered union of both layer lists, so a removed norm1 sits between relu1 and pool1.
     matcher = difflib.SequenceMatcher(a=list(old), b=list(new), autojunk=False)
     order: list[str] = []
     for _, i1, i2, j1, j2 in matcher.get_opcodes():
         order += list(old)[i1:i2]
-        order += [module for module in list(new)[j1:j2] if module not in old]
+        order += [place for place in list(new)[j1:j2] if place not in old]
     result = []
-    for module in dict.fromkeys(order):
-        a, b = old.get(module), new.get(module)
+    for place in dict.fromkeys(order):
+        a, b = old.get(place), new.get(place)
         layer = b or a
         assert layer is not None
         if layer.kind not in _SHAPING:
             continue
         if a is None or b is None or a.out_shape != b.out_shape:
-            result.append(ShapeChange(layer.name, module, a.out_shape if a else None, b.out_shape if b else None))
+            result.append(ShapeChange(layer.name, layer.module, a.out_shape if a else None, b.out_shape if b else None))
     return result
 
 

@@ -8,10 +8,13 @@ image through the network and prints the output shape.
 
 from __future__ import annotations
 
-from alexnet.network.config import AlexNetConfig, BlockConfig
+from alexnet.network.config import ACTIVATIONS, AlexNetConfig, BlockConfig
 from alexnet.network.memory import estimate_memory
 from alexnet.network.shapes import layer_table
 from alexnet.units import format_bytes
+
+# The source of each activation's module, as alexnet.network.model.activation_layer builds it.
+_ACTIVATION_SOURCE = {"relu": "nn.ReLU(inplace=True)", "tanh": "nn.Tanh()"}
 
 _HEADER = '''"""AlexNet rebuilt with plain torch.nn, exported by AlexNet Explorer.
 
@@ -37,7 +40,7 @@ NUM_CLASSES = {classes}
 
 
 def block(layers: list[tuple[str, nn.Module]]) -> nn.Sequential:
-    """Conv2d -> ReLU [-> LocalResponseNorm] [-> MaxPool2d], with named layers."""
+    """Conv2d -> {activation} [-> LocalResponseNorm] [-> MaxPool2d], with named layers."""
     return nn.Sequential(OrderedDict(layers))
 '''
 
@@ -70,7 +73,7 @@ def to_pytorch_source(config: AlexNetConfig) -> str:
     shapes = "\n".join(
         f"    {layer.name:<9} {_dims(layer.in_shape):>12} -> {_dims(layer.out_shape):<12} {layer.formula}"
         for layer in layers
-        if layer.kind not in ("relu", "dropout")
+        if layer.kind not in (*ACTIVATIONS, "dropout")
     )
     lines = [
         _HEADER.format(
@@ -79,6 +82,7 @@ def to_pytorch_source(config: AlexNetConfig) -> str:
             classes=config.num_classes,
             shapes=shapes,
             memory=format_bytes(estimate_memory(config).total),
+            activation=_ACTIVATION_SOURCE[config.activation].split("(")[0].removeprefix("nn."),
         ),
         "",
         "class AlexNet(nn.Module):",
@@ -110,7 +114,7 @@ def to_pytorch_source(config: AlexNetConfig) -> str:
     for hidden in config.hidden_sizes:
         lines.append(f"            nn.Dropout(p={config.dropout}),")
         lines.append(f"            nn.Linear({width}, {hidden}),")
-        lines.append("            nn.ReLU(inplace=True),")
+        lines.append(f"            {_ACTIVATION_SOURCE[config.activation]},")
         width = str(hidden)
     lines.append(f"            nn.Linear({width}, num_classes),")
     lines.append("        )")
@@ -137,7 +141,8 @@ def _block_layers(config: AlexNetConfig, block: BlockConfig, in_channels: int) -
         f"nn.Conv2d({in_channels}, {block.out_channels}, kernel_size={block.kernel_size}, "
         f"stride={block.stride}, padding={block.padding}{groups})"
     )
-    items = [f'("conv", {conv})', '("relu", nn.ReLU(inplace=True))']
+    activation = config.activation
+    items = [f'("conv", {conv})', f'("{activation}", {_ACTIVATION_SOURCE[activation]})']
     if block.norm:
         lrn = config.lrn
         items.append(f'("norm", nn.LocalResponseNorm({lrn.size}, alpha={lrn.alpha!r}, beta={lrn.beta!r}, k={lrn.k!r}))')

@@ -16,15 +16,28 @@ import torch
 from torch import nn
 
 from alexnet.errors import AlexNetError
-from alexnet.network.config import AlexNetConfig, BlockConfig, LRNConfig
+from alexnet.network.config import AlexNetConfig, BlockConfig, LRNConfig, check_activation
 from alexnet.network.lrn import LocalResponseNorm
 from alexnet.network.shapes import flatten_features
 
 
-class AlexNetBlock(nn.Sequential):
-    """Conv2d -> ReLU [-> LocalResponseNorm] [-> MaxPool2d], named conv/relu/norm/pool."""
+def activation_layer(name: str) -> nn.Module:
+    """The module for ``AlexNetConfig.activation``: ``nn.ReLU(inplace=True)`` or ``nn.Tanh()``.
 
-    def __init__(self, in_channels: int, block: BlockConfig, lrn: LRNConfig) -> None:
+    inplace saves one activation copy per layer; alexnet.inspect.probe clones what it keeps.
+    Neither has parameters, so the choice changes no shape, cost or state dict.
+    """
+    check_activation(name)
+    return nn.ReLU(inplace=True) if name == "relu" else nn.Tanh()
+
+
+class AlexNetBlock(nn.Sequential):
+    """Conv2d -> activation [-> LocalResponseNorm] [-> MaxPool2d], named conv, relu (or tanh), norm, pool.
+
+    The activation's module is named after it, as its layer is in the tables (relu1 or tanh1).
+    """
+
+    def __init__(self, in_channels: int, block: BlockConfig, lrn: LRNConfig, activation: str = "relu") -> None:
         super().__init__()
         self.conv = nn.Conv2d(
             in_channels,
@@ -34,8 +47,7 @@ class AlexNetBlock(nn.Sequential):
             padding=block.padding,
             groups=block.groups,
         )
-        # inplace saves one activation copy per block; alexnet.inspect.probe clones what it keeps
-        self.relu = nn.ReLU(inplace=True)
+        self.add_module(activation, activation_layer(activation))  # self.relu or self.tanh
         if block.norm:
             # same module, arguments and (empty) state as nn.LocalResponseNorm; a cheaper computation
             self.norm = LocalResponseNorm(lrn.size, alpha=lrn.alpha, beta=lrn.beta, k=lrn.k)
@@ -53,18 +65,18 @@ class AlexNet(nn.Module):
 
         blocks, channels = [], config.in_channels
         for block in config.blocks:
-            blocks.append(AlexNetBlock(channels, block, config.lrn))
+            blocks.append(AlexNetBlock(channels, block, config.lrn, config.activation))
             channels = block.out_channels
         self.features = nn.Sequential(*blocks)
         self.avgpool = nn.AdaptiveAvgPool2d(config.adaptive_pool) if config.adaptive_pool else nn.Identity()
         self.flatten = nn.Flatten(1)
 
         # torchvision's order, which the paper's "dropout in the first two fully-connected
-        # layers" also describes: (Dropout -> Linear -> ReLU) per hidden layer, then Linear
+        # layers" also describes: (Dropout -> Linear -> activation) per hidden layer, then Linear
         layers: list[nn.Module] = []
         width = in_features
         for hidden in config.hidden_sizes:
-            layers += [nn.Dropout(config.dropout), nn.Linear(width, hidden), nn.ReLU(inplace=True)]
+            layers += [nn.Dropout(config.dropout), nn.Linear(width, hidden), activation_layer(config.activation)]
             width = hidden
         layers.append(nn.Linear(width, config.num_classes))
         self.classifier = nn.Sequential(*layers)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from alexnet.errors import AlexNetError
 from alexnet.network.checks import check_block, check_network, collapse_error
-from alexnet.network.config import AlexNetConfig, Window
+from alexnet.network.config import ACTIVATIONS, AlexNetConfig, Window
 from alexnet.network.field import Field
 
 # The 1-D arithmetic lives in alexnet.network.output_size; these names stay importable from here.
@@ -53,8 +53,8 @@ BYTES_PER_FLOAT = 4  # activations are float32
 class LayerShape:
     """One layer of the network, computed analytically."""
 
-    name: str  # friendly name: conv1, relu1, norm1, pool1, ..., avgpool, flatten, dropout6, fc6, ...
-    kind: str  # conv, relu, norm, pool, avgpool, flatten, dropout, linear
+    name: str  # friendly name: conv1, relu1 (or tanh1), norm1, pool1, ..., avgpool, flatten, dropout6, fc6, ...
+    kind: str  # conv, relu or tanh (the config's activation), norm, pool, avgpool, flatten, dropout, linear
     module: str  # the module's path inside AlexNet, e.g. "features.0.conv"
     block: int | None  # 1-based block number for feature layers
     in_shape: tuple[int, ...]  # (C, H, W), or (N,) after flatten
@@ -72,6 +72,14 @@ class LayerShape:
     # differ (an adaptive pool whose map does not divide evenly); None where r and j say it all.
     # receptive_field and jump are then the largest field and the largest step.
     cell_spans: tuple[tuple[int, int], ...] | None = None
+
+    @property
+    def place(self) -> str:
+        """Where the layer sits, the same for relu1 and tanh1: its module path with a block's
+        activation written as ``act`` (``features.0.act``). Compare layers of two networks by it."""
+        if self.kind in ACTIVATIONS and self.block is not None:
+            return self.module.rsplit(".", 1)[0] + ".act"
+        return self.module
 
     @property
     def receptive_range(self) -> tuple[int, int] | None:
@@ -183,7 +191,8 @@ def _walk(config: AlexNetConfig) -> Iterator[LayerShape]:
         channels, size = block.out_channels, out
 
         same = (channels, size, size)
-        yield _unchanged(f"relu{number}", "relu", f"{path}.relu", number, same, field)
+        act = config.activation  # its layers are named after it: relu1 or tanh1, features.0.relu or .tanh
+        yield _unchanged(f"{act}{number}", act, f"{path}.{act}", number, same, field)
         if block.norm:
             yield _unchanged(f"norm{number}", "norm", f"{path}.norm", number, same, field)
         if block.pool:
@@ -261,7 +270,7 @@ def _classifier(config: AlexNetConfig, features: int) -> Iterator[LayerShape]:
     for hidden in config.hidden_sizes:
         yield _unchanged(f"dropout{number}", "dropout", f"classifier.{index}", None, (width,))
         yield _linear(f"fc{number}", f"classifier.{index + 1}", width, hidden)
-        yield _unchanged(f"relu{number}", "relu", f"classifier.{index + 2}", None, (hidden,))
+        yield _unchanged(f"{config.activation}{number}", config.activation, f"classifier.{index + 2}", None, (hidden,))
         width, index, number = hidden, index + 3, number + 1
     yield _linear(f"fc{number}", f"classifier.{index}", width, config.num_classes)
 
@@ -292,7 +301,7 @@ def _unchanged(
     shape: tuple[int, ...],
     field: Field | None = None,
 ) -> LayerShape:
-    """A layer that keeps its input's shape and receptive field (ReLU, LRN, dropout)."""
+    """A layer that keeps its input's shape and receptive field (the activation, LRN, dropout)."""
     return _parameter_free(name, kind, module, shape, shape, "", field, block=block)
 
 
@@ -307,7 +316,7 @@ def _parameter_free(
     *,
     block: int | None = None,
 ) -> LayerShape:
-    """A layer without weights or multiply-adds: ReLU, LRN, dropout, the adaptive pool, flatten."""
+    """A layer without weights or multiply-adds: the activation, LRN, dropout, the adaptive pool, flatten."""
     return LayerShape(
         name=name,
         kind=kind,

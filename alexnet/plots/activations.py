@@ -20,17 +20,18 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from alexnet.network.config import ACTIVATIONS
 from alexnet.network.shapes import LayerShape
 from alexnet.plots.raster import colorbar_trace, grid_columns, image_figure, levels, palette, png_source, tiled_figure
 
-SPATIAL_KINDS = ("conv", "relu", "norm", "pool", "avgpool")  # layers whose output is (C, H, W)
+SPATIAL_KINDS = ("conv", *ACTIVATIONS, "norm", "pool", "avgpool")  # layers whose output is (C, H, W)
 DIVERGING = "RdBu_r"  # blue (negative) -> white (zero) -> red (positive)
 POSITIVE = [[0.0, "#ffffff"], [0.5, "#f4a582"], [1.0, "#67001f"]]  # the red half of RdBu_r
 DEFAULT_WIDTH = 860  # pixels: the usual width of a mosaic on the page (wide layout, colour bar aside)
 
 
 def spatial_layers(layers: Sequence[LayerShape]) -> list[LayerShape]:
-    """The layers with a feature map to draw: conv, relu, norm, pool and avgpool outputs (C, H, W)."""
+    """The layers with a feature map to draw: conv, relu/tanh, norm, pool and avgpool outputs (C, H, W)."""
     return [layer for layer in layers if layer.kind in SPATIAL_KINDS and len(layer.out_shape) == 3]
 
 

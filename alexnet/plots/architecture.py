@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from alexnet.network.config import ACTIVATIONS
 from alexnet.network.shapes import LayerShape
 from alexnet.units import range_text
 
@@ -33,7 +34,7 @@ COLORS = {
 }
 LEGEND = {
     "input": "input image",
-    "conv": "convolution (+ReLU)",
+    "conv": "convolution (+{activation})",  # +ReLU, or +tanh in a tanh network
     "pool": "max-pool",
     "avgpool": "adaptive avg-pool",
     "flatten": "flatten",
@@ -76,9 +77,10 @@ def network_figure(
     """
     fig = go.Figure()
     boxes = _layout(layers)
+    activation = next((row.kind for row in layers if row.kind in ACTIVATIONS and row.kind != "relu"), "ReLU")
     seen: set[str] = set()
     for box in boxes:
-        _draw_box(fig, box, show_legend=box.kind not in seen)
+        _draw_box(fig, box, LEGEND[box.kind].format(activation=activation), show_legend=box.kind not in seen)
         seen.add(box.kind)
     _draw_kernels(fig, boxes)
     _draw_labels(fig, boxes)
@@ -188,7 +190,7 @@ def _shade(color: str, amount: float) -> str:
     return "#" + "".join(f"{v:02x}" for v in mix)
 
 
-def _draw_box(fig: go.Figure, box: _Box, *, show_legend: bool) -> None:
+def _draw_box(fig: go.Figure, box: _Box, name: str, *, show_legend: bool) -> None:
     color = COLORS[box.kind]
     dx, dy = box.width * SLANT[0], box.width * SLANT[1]
     x0, x1, h = box.x, box.x + box.length, box.height
@@ -206,7 +208,7 @@ def _draw_box(fig: go.Figure, box: _Box, *, show_legend: bool) -> None:
                 fillcolor=fill,
                 mode="lines",
                 line={"color": _shade(color, -0.45), "width": 1},
-                name=LEGEND[box.kind],
+                name=name,
                 legendgroup=box.kind,
                 showlegend=show_legend and i == 0,
                 hoveron="fills",

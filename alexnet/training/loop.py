@@ -188,16 +188,17 @@ def evaluate(model: nn.Module, dataset: Dataset, *, batch_size: int, device: tor
     return total_loss / max(count, 1), correct / max(count, 1)
 
 
-def init_weights(model: nn.Module, scheme: str) -> None:
-    """``kaiming``: weights ~ N(0, 2 / fan_in), biases 0 (He et al. 2015), which keeps the signal's
-    scale through ReLU layers; the last layer gets N(0, 0.01^2), the paper's init, so the first
-    predictions are near-uniform (loss ln 10 = 2.30 for ten classes, not a confident guess).
-    ``torch`` keeps PyTorch's default, whose smaller weights leave SGD stuck near 2.30."""
+def init_weights(model: nn.Module, scheme: str, *, nonlinearity: str = "relu") -> None:
+    """``kaiming``: weights ~ N(0, gain^2 / fan_in), biases 0 (He et al. 2015), which keeps the
+    signal's scale through the activations: gain^2 = 2 for ``nonlinearity="relu"``, (5/3)^2 for
+    ``"tanh"`` (``torch.nn.init.calculate_gain``). The last layer gets N(0, 0.01^2), the paper's
+    init, so the first predictions are near-uniform (loss ln 10 = 2.30 for ten classes, not a
+    confident guess). ``torch`` keeps PyTorch's default, whose smaller weights leave SGD stuck near 2.30."""
     if scheme == "torch":
         return
     layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
     for layer in layers:
-        nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+        nn.init.kaiming_normal_(layer.weight, nonlinearity=nonlinearity)
         nn.init.zeros_(layer.bias)
     nn.init.normal_(layers[-1].weight, std=0.01)
 

@@ -191,7 +191,7 @@ def _train(
         config = replace(config, num_classes=data.num_classes)
 
     model = build_model(config, seed=settings.seed)
-    init_weights(model, settings.init)
+    init_weights(model, settings.init, nonlinearity=config.activation)  # tanh's gain for a tanh network
     channels_last = use_channels_last(settings.precision, device)
     model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
     optimizer = _optimizer(model, settings)

@@ -51,6 +51,7 @@ def editor_values(config: AlexNetConfig) -> dict[str, object]:
         "edit_adaptive_pool_size": config.adaptive_pool or 6,
         "edit_num_hidden": len(config.hidden_sizes),
         "edit_dropout": float(config.dropout),
+        "edit_activation": config.activation,
     }
     for number, block in enumerate(config.blocks, start=1):
         # one widget per BlockConfig field, keyed by the field's name
