@@ -33,6 +33,7 @@ from pages.parts.activation_data import (
     model_lock,
     prepare,
     run_image,
+    trained_on,
     true_class,
     view_config,
 )
@@ -301,9 +302,12 @@ for note in notes:
 
 show_preprocessing(image, view, source)
 random = weights.startswith(f"{RANDOM}:")
-names, truth = class_names(view, weights), true_class(view, weights, source, choice)
+dataset = trained_on(weights)  # one look at the run's files for the three questions below
+names, truth = class_names(view, weights, dataset), true_class(view, weights, dataset, source, choice)
 show_feature_maps(view, run, random=random)
-output_view.show(view, run, random=random, grey=grey_filters(view, weights, image), names=names, true_class=truth)
+output_view.show(
+    view, run, random=random, grey=grey_filters(view, weights, dataset, image), names=names, true_class=truth
+)
 digit = images.digit_sample(*(int(part) for part in choice.split(":"))) if source == DIGIT else None
 model = load_model(view, weights, stamp)
 gradcam_view.show(view, weights, stamp, image, model, model_lock(), names, digit=digit, true_class=truth)

@@ -180,16 +180,16 @@ def test_grey_filter_figure_hovers_the_summed_weights():
 def test_a_wrong_top_answer_is_marked_and_names_the_true_class():
     logits = np.log(np.array([0.1, 0.5, 0.05, 0.15, 0.2]))  # top: 1 (50 %), then 4, 3, 0, 2
     names = [f"digit {i}" for i in range(5)]
-    assert prediction.wrong_answer(logits, 1, names) is None  # right
-    assert prediction.wrong_answer(logits, None, names) is None  # unknown
-    assert prediction.wrong_answer(logits, 0, names) == (
-        "**Wrong**: the top answer, digit 1 (50.00 %), is not the true class, digit 0 (10.00 %, 4th of 5)."
+    assert prediction.verdict(logits, 1, names) == (
+        True,
+        "**Right**: the top answer, digit 1 (50.00 %), is the true class.",
     )
-    assert "class 1 (50.00 %)" in prediction.wrong_answer(logits, 2, None)
-    assert (
-        prediction.right_answer(logits, 1, names) == "**Right**: the top answer, digit 1 (50.00 %), is the true class."
+    assert prediction.verdict(logits, None, names) is None  # unknown
+    assert prediction.verdict(logits, 0, names) == (
+        False,
+        "**Wrong**: the top answer, digit 1 (50.00 %), is not the true class, digit 0 (10.00 %, 4th of 5).",
     )
-    assert prediction.right_answer(logits, 0, names) is None and prediction.right_answer(logits, None) is None
+    assert "class 1 (50.00 %)" in prediction.verdict(logits, 2, None).sentence
     figure = prediction.top_classes_figure(logits, names, k=2, true_class=0)  # the true class ranks 4th: added
     bar = figure.data[0]
     assert list(bar.y) == ["digit 1 (#1) ✗ wrong", "digit 4 (#4)", "digit 0 (#0) ✓ true"]

@@ -198,7 +198,7 @@ def test_random_weights_on_a_digit_say_what_is_chance_and_what_is_wrong(empty_ru
     at.selectbox(key="act_digit").set_value(0).run()
     check_clean(at)
     text = all_text(at)
-    wrong = prediction.wrong_answer(logits, 0)
+    wrong = prediction.verdict(logits, 0).sentence
     assert wrong.startswith("**Wrong**: the top answer, class 7 (") and "the true class, class 0 (" in wrong
     assert wrong in text  # under the top-5 chart, with the probabilities the page computed
     bars = json.loads(top5_spec(at))["data"][0]

@@ -4,6 +4,7 @@ where the image's true class is known (a digit of the bundled set)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -24,35 +25,31 @@ def class_name(index: int, names: Sequence[str] | None) -> str:
     return names[index] if names else f"class {index}"
 
 
-def wrong_answer(logits: np.ndarray, true_class: int | None, names: Sequence[str] | None = None) -> str | None:
-    """A sentence saying the top answer is wrong and naming the true class; ``None`` when it is right or unknown.
+class Verdict(NamedTuple):
+    """Whether the top answer is the true class, and the sentence that says so."""
 
-    "**Wrong**: the top answer, digit 3 (16.04 %), is not the true class, digit 5 (9.81 %, 4th of 10)", with
-    the probabilities written as the bars write them.
+    right: bool
+    sentence: str
+
+
+def verdict(logits: np.ndarray, true_class: int | None, names: Sequence[str] | None = None) -> Verdict | None:
+    """The top answer checked against the true class; ``None`` where the true class is unknown.
+
+    Right: "**Right**: the top answer, digit 0 (97.10 %), is the true class."
+    Wrong: "**Wrong**: the top answer, digit 3 (16.04 %), is not the true class, digit 5 (9.81 %, 4th of 10)",
+    with the probabilities written as the bars write them.
     """
     if true_class is None:
         return None
     probabilities = softmax(logits)
     top = int(np.argmax(probabilities))
+    answer = f"the top answer, {class_name(top, names)} ({_percent(probabilities[top])})"
     if top == true_class:
-        return None
+        return Verdict(True, f"**Right**: {answer}, is the true class.")
     rank = int((probabilities > probabilities[true_class]).sum()) + 1
-    return (
-        f"**Wrong**: the top answer, {class_name(top, names)} ({_percent(probabilities[top])}), is not the true "
-        f"class, {class_name(true_class, names)} ({_percent(probabilities[true_class])}, {_ordinal(rank)} of "
-        f"{len(probabilities)})."
-    )
-
-
-def right_answer(logits: np.ndarray, true_class: int | None, names: Sequence[str] | None = None) -> str | None:
-    """ "**Right**: the top answer, digit 0 (97.10 %), is the true class."; ``None`` when it is wrong or unknown."""
-    if true_class is None:
-        return None
-    probabilities = softmax(logits)
-    top = int(np.argmax(probabilities))
-    if top != true_class:
-        return None
-    return f"**Right**: the top answer, {class_name(top, names)} ({_percent(probabilities[top])}), is the true class."
+    where = f"{_ordinal(rank)} of {len(probabilities)}"
+    truth = f"{class_name(true_class, names)} ({_percent(probabilities[true_class])}, {where})"
+    return Verdict(False, f"**Wrong**: {answer}, is not the true class, {truth}.")
 
 
 def _percent(probability: float) -> str:

@@ -44,37 +44,42 @@ def view_config(config: AlexNetConfig, weights: str) -> AlexNetConfig:
     return config
 
 
-def class_names(config: AlexNetConfig, weights: str) -> list[str] | None:
-    """Names for the output classes: ImageNet's, the digits 0 to 9 for a run on digits, else None (class i)."""
+def trained_on(weights: str) -> str | None:
+    """The dataset a run's weights ("run:<id>") were trained on; ``None`` for random or ImageNet weights."""
+    kind, _, value = weights.partition(":")
+    return runs.get_run(value).dataset if kind == RUN else None
+
+
+def class_names(config: AlexNetConfig, weights: str, dataset: str | None) -> list[str] | None:
+    """Names for the output classes: ImageNet's, the digits 0 to 9 for a run on digits, else None (class i).
+    ``dataset`` is ``trained_on(weights)``."""
     if weights == IMAGENET:
         return list(pretrained.CATEGORIES)
-    if weights.startswith(f"{RUN}:") and runs.get_run(weights.partition(":")[2]).dataset == "digits":
+    if dataset == "digits":
         return [f"digit {i}" for i in range(config.num_classes)]
     return images.class_names(config.num_classes)
 
 
-def true_class(config: AlexNetConfig, weights: str, source: str, choice: str) -> int | None:
+def true_class(config: AlexNetConfig, weights: str, dataset: str | None, source: str, choice: str) -> int | None:
     """The output that is right for the image, where it is known: a digit sample's digit, for a network whose
     ten outputs are the digits (a run on the digits, or random weights of a 10-class network); else None."""
     if source != DIGIT or config.num_classes != 10:
         return None
-    kind, _, value = weights.partition(":")
-    if kind == RANDOM or (kind == RUN and runs.get_run(value).dataset == "digits"):
+    if weights.startswith(f"{RANDOM}:") or dataset == "digits":
         return int(choice.split(":")[0])
     return None
 
 
-def grey_filters(config: AlexNetConfig, weights: str, image: images.Preprocessed) -> bool:
+def grey_filters(config: AlexNetConfig, weights: str, dataset: str | None, image: images.Preprocessed) -> bool:
     """Whether conv1's filters are drawn in grey (the sum over their input channels, what a grey image meets).
 
     A one-channel network, or a run trained on grey images (its filters learned nothing else); random
     filters in grey when the image shown is grey. ImageNet's filters, learned on colour, stay in colour.
     """
-    kind, _, value = weights.partition(":")
-    if kind == RUN:
-        return learned_on_grey(runs.get_run(value).dataset, config.in_channels)
+    if dataset is not None:
+        return learned_on_grey(dataset, config.in_channels)
     grey_image = bool((image.resized == image.resized[..., :1]).all())  # (S, S, C): every channel the same
-    return config.in_channels == 1 or (kind == RANDOM and grey_image)
+    return config.in_channels == 1 or (weights.startswith(f"{RANDOM}:") and grey_image)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the network…")

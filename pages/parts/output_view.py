@@ -64,7 +64,6 @@ def show(
             top_classes_figure(run.logits, names, title="Top 5 classes (softmax)", true_class=true_class),
             config=PLOT_CONFIG,
         )
-        wrong = prediction.wrong_answer(run.logits, true_class, names)
-        right = None if random else prediction.right_answer(run.logits, true_class, names)  # noise is not "right"
-        if wrong or right:
-            st.markdown(wrong or right)
+        answer = prediction.verdict(run.logits, true_class, names)
+        if answer is not None and not (random and answer.right):  # noise that lands on the digit is not "right"
+            st.markdown(answer.sentence)
