@@ -10,7 +10,7 @@ from alexnet.cli.train import build_parser, network_and_settings
 from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS
 from alexnet.training.settings import OPTIMIZERS, default_settings
-from alexnet.training.speed import TrainingSpeed, measure_training_speed
+from alexnet.training.speed import TrainingSpeed, epoch_seconds_at, measure_training_speed
 
 
 def test_epoch_seconds_counts_steps_images_and_a_third_for_validation():
@@ -20,6 +20,7 @@ def test_epoch_seconds_counts_steps_images_and_a_third_for_validation():
     # 1438 images: ceil(1438 / 32) = 45 optimizer steps
     assert speed.epoch_seconds(1438, 360) == pytest.approx(45 * 0.05 + 1438 * 0.002 + 360 * 0.002 / 3)
     assert speed.images_per_second == pytest.approx(32 / (0.05 + 32 * 0.002))
+    assert epoch_seconds_at(456.0, 1438, 360) == pytest.approx((1438 + 360 / 3) / 456)  # a run's logged speed
 
 
 def test_a_measured_network_is_timed_within_its_batch():

@@ -191,3 +191,15 @@ def progress(run: RunInfo, metrics: Metrics) -> Progress:
         images_per_sec=last.get("images_per_sec") if last else None,
         last_loss=last.get("loss") if last else None,
     )
+
+
+def logged_speed(infos: list[RunInfo], network: dict[str, Any], batch_size: int) -> tuple[float, str] | None:
+    """(images per second, run id) as logged by the first run in ``infos`` (newest first, as
+    ``list_runs`` gives them) that trained ``network`` (``AlexNetConfig.to_dict()``) at ``batch_size``
+    and has logged a speed: the trainer's own measure on this machine."""
+    for info in infos:
+        if info.network == network and info.settings.get("batch_size") == batch_size and info.step:
+            speed = progress(info, read_metrics(info.path)).images_per_sec
+            if speed:
+                return float(speed), info.run_id
+    return None

@@ -49,6 +49,11 @@ class TrainingSpeed:
         return steps * self.seconds_per_step + train_images * per_image + val_images * VALIDATION_COST * per_image
 
 
+def epoch_seconds_at(images_per_second: float, train_images: int, val_images: int = 0) -> float:
+    """Seconds for one epoch at a run's logged training speed: (train + val / 3) / images_per_second."""
+    return (train_images + VALIDATION_COST * val_images) / images_per_second
+
+
 def _fits(config: AlexNetConfig, batch: int) -> bool:
     try:
         check_memory(config, mode="training", batch=batch)

@@ -14,7 +14,7 @@ from alexnet.network.shapes import analyze
 from alexnet.training.data import CIFAR_FOLDER, DATASETS, DEFAULT_DATA_DIR, train_images, val_images
 from alexnet.training.run import OPTIMIZERS, PRECISIONS, TrainSettings, auto_precision_note, resolve_device
 from alexnet.training.settings import default_settings
-from alexnet.training.speed import VALIDATION_COST, TrainingSpeed, measure_training_speed
+from alexnet.training.speed import TrainingSpeed, epoch_seconds_at, measure_training_speed
 from alexnet.units import format_duration
 from pages.parts.shared import current_config, use_preset
 
@@ -191,26 +191,14 @@ def _speed(config: AlexNetConfig, batch_size: int, *, busy: bool) -> TrainingSpe
     return found
 
 
-def _run_speed(config: AlexNetConfig, batch_size: int, infos: list[runs.RunInfo]) -> tuple[float, str] | None:
-    """(images per second, run id) as logged by the newest run of this network at this batch size:
-    the trainer's own measure beats any timing."""
-    network = config.to_dict()
-    for info in infos:
-        if info.network == network and info.settings.get("batch_size") == batch_size and info.step:
-            speed = runs.progress(info, runs.read_metrics(info.path)).images_per_sec
-            if speed:
-                return float(speed), info.run_id
-    return None
-
-
 def _epoch_estimate(
     config: AlexNetConfig, batch_size: int, images: int, val: int, infos: list[runs.RunInfo], *, busy: bool
 ) -> tuple[float, str] | None:
     """(seconds for one epoch, where that figure comes from), or ``None`` while a run keeps the cores busy."""
-    measured = _run_speed(config, batch_size, infos)
-    if measured is not None:
-        speed, run_id = measured
-        return (images + VALIDATION_COST * val) / speed, f"{speed:,.0f} images/s, as run {run_id} trained it"
+    logged = runs.logged_speed(infos, config.to_dict(), batch_size)  # a run's own measure beats any timing
+    if logged is not None:
+        speed, run_id = logged
+        return epoch_seconds_at(speed, images, val), f"{speed:,.0f} images/s, as run {run_id} trained it"
     with st.spinner("Timing two training steps of this network on this machine…"):
         timed = _speed(config, batch_size, busy=busy)
     if timed is None:
