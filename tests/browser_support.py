@@ -191,6 +191,19 @@ def streamlit_server(runs_dir: Path, log_dir: Path | None = None) -> Iterator[St
 
 
 @contextlib.contextmanager
+def served(runs_dir: Path, log_dir: Path | None = None) -> Iterator[StreamlitServer]:
+    """``streamlit_server`` for a test or fixture: a server that dies or never answers fails the test
+    with its output (``pytest.fail``), not with a traceback through this module."""
+    import pytest  # only the tests need it; the walk-through scripts that import this module do not
+
+    try:
+        with streamlit_server(runs_dir, log_dir=log_dir) as running:
+            yield running
+    except ServerDied as died:
+        pytest.fail(str(died), pytrace=False)
+
+
+@contextlib.contextmanager
 def chromium_browser(executable: str) -> Iterator[object]:
     """Headless Debian Chromium through Playwright (a fresh profile; closed afterwards)."""
     from playwright.sync_api import sync_playwright

@@ -22,11 +22,10 @@ import pytest
 from browser_support import (
     PAGES,
     App,
-    ServerDied,
     StreamlitServer,
     chromium_browser,
     explain_failure,
-    streamlit_server,
+    served,
 )
 
 from alexnet.inspect.tables import PENDING_CHECK
@@ -52,12 +51,8 @@ TRAIN_BATCH = 16  # small batches: many short steps, so the curve grows between 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
-    runs_dir = tmp_path_factory.mktemp("runs")
-    try:
-        with streamlit_server(runs_dir, log_dir=tmp_path_factory.mktemp("server")) as running:
-            yield running
-    except ServerDied as died:
-        pytest.fail(str(died), pytrace=False)
+    with served(tmp_path_factory.mktemp("runs"), log_dir=tmp_path_factory.mktemp("server")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -186,60 +181,54 @@ def test_a_servers_first_page_draws_before_pytorch_and_fills_in_by_itself(
     browser may still be drawing the figures when torch is there.)"""
     paper = analyze(PRESETS["paper"])
     conv1 = paper.layers[0]
-    try:
-        with streamlit_server(tmp_path_factory.mktemp("runs")) as server:
-            context = browser.new_context(viewport=VIEWPORT)
-            context.add_init_script(WATCH_PENDING_JS % PENDING_CHECK)
-            app = App(context.new_page(), server)
-            with explain_failure(app, "first-page-before-pytorch"):
-                started = time.monotonic()
-                app.page.goto(server.url, wait_until="commit")
-                app.page.get_by_text("Checking with PyTorch…").wait_for(timeout=app.timeout_ms)
-                shown = time.monotonic() - started
-                seconds = app.wait_for_pytorch_column()  # no click: the page's fragment looks again
-                wait_for_grid_text(app, "conv1 | ", f"✓ | {shape_text(conv1.out_shape)}")  # Agree after Layer
-                assert f"agrees with the formula on all {len(paper.layers)} layers" in app.main_text()
-                assert PENDING_CHECK not in app.grid_text()
-                for key in ("network_drawing", "arith_figure", "whatif_chart"):
-                    app.widget(key).locator(".js-plotly-plot").wait_for(timeout=app.timeout_ms)
-                assert_healthy_page(app, "Architecture")
-                pending = app.page.evaluate("() => window.__pending")
-                assert pending["caption"] and pending["faded"] == 0, pending
-                polls = app.fragment_runs
-                app.page.wait_for_timeout(2000)
-                assert app.fragment_runs == polls, "the page still polls for PyTorch after filling in"
-                print(
-                    f"'Checking with PyTorch…' {shown:.1f} s after opening, filled {seconds:.1f} s later "
-                    f"(placeholder rows seen: {pending['row']}, {polls} looks, "
-                    f"most elements faded while it filled in: {pending['fadedInFill']})"
-                )
-            context.close()
-    except ServerDied as died:
-        pytest.fail(str(died), pytrace=False)
+    with served(tmp_path_factory.mktemp("runs")) as server:
+        context = browser.new_context(viewport=VIEWPORT)
+        context.add_init_script(WATCH_PENDING_JS % PENDING_CHECK)
+        app = App(context.new_page(), server)
+        with explain_failure(app, "first-page-before-pytorch"):
+            started = time.monotonic()
+            app.page.goto(server.url, wait_until="commit")
+            app.page.get_by_text("Checking with PyTorch…").wait_for(timeout=app.timeout_ms)
+            shown = time.monotonic() - started
+            seconds = app.wait_for_pytorch_column()  # no click: the page's fragment looks again
+            wait_for_grid_text(app, "conv1 | ", f"✓ | {shape_text(conv1.out_shape)}")  # Agree after Layer
+            assert f"agrees with the formula on all {len(paper.layers)} layers" in app.main_text()
+            assert PENDING_CHECK not in app.grid_text()
+            for key in ("network_drawing", "arith_figure", "whatif_chart"):
+                app.widget(key).locator(".js-plotly-plot").wait_for(timeout=app.timeout_ms)
+            assert_healthy_page(app, "Architecture")
+            pending = app.page.evaluate("() => window.__pending")
+            assert pending["caption"] and pending["faded"] == 0, pending
+            polls = app.fragment_runs
+            app.page.wait_for_timeout(2000)
+            assert app.fragment_runs == polls, "the page still polls for PyTorch after filling in"
+            print(
+                f"'Checking with PyTorch…' {shown:.1f} s after opening, filled {seconds:.1f} s later "
+                f"(placeholder rows seen: {pending['row']}, {polls} looks, "
+                f"most elements faded while it filled in: {pending['fadedInFill']})"
+            )
+        context.close()
 
 
 def test_a_page_that_needs_pytorch_opened_first_through_a_link(browser, tmp_path_factory) -> None:
     """A fresh server's first page is Summary, through its link: it is never blank (the navigation,
     then "Loading PyTorch…" while the warm-up imports torch) and then draws in full."""
-    try:
-        with streamlit_server(tmp_path_factory.mktemp("runs")) as server:
-            context = browser.new_context(viewport=VIEWPORT)
-            app = App(context.new_page(), server)
-            with explain_failure(app, "summary-first"):
-                app.page.goto(f"{server.url}/summary", wait_until="commit")
-                app.page.locator('[data-testid="stSidebarNavLink"]').first.wait_for(timeout=app.timeout_ms)
-                app.page.wait_for_function(
-                    """() => document.querySelector('[data-testid="stMain"]').innerText.includes('Loading PyTorch')
-                        || !!document.querySelector('.st-key-cost_chart .js-plotly-plot')""",
-                    timeout=app.timeout_ms,
-                )
-                app.wait_for_runs(0)
-                app.wait_for_idle()
-                assert_healthy_page(app, "Summary")
-                assert "Loading PyTorch" not in app.main_text()
-            context.close()
-    except ServerDied as died:
-        pytest.fail(str(died), pytrace=False)
+    with served(tmp_path_factory.mktemp("runs")) as server:
+        context = browser.new_context(viewport=VIEWPORT)
+        app = App(context.new_page(), server)
+        with explain_failure(app, "summary-first"):
+            app.page.goto(f"{server.url}/summary", wait_until="commit")
+            app.page.locator('[data-testid="stSidebarNavLink"]').first.wait_for(timeout=app.timeout_ms)
+            app.page.wait_for_function(
+                """() => document.querySelector('[data-testid="stMain"]').innerText.includes('Loading PyTorch')
+                    || !!document.querySelector('.st-key-cost_chart .js-plotly-plot')""",
+                timeout=app.timeout_ms,
+            )
+            app.wait_for_runs(0)
+            app.wait_for_idle()
+            assert_healthy_page(app, "Summary")
+            assert "Loading PyTorch" not in app.main_text()
+        context.close()
 
 
 def test_preset_change_after_page_switch(app: App) -> None:

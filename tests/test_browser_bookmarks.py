@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browser_support import PAGES, App, ServerDied, chromium_browser, explain_failure
-from browser_support import streamlit_server as start_server
+from browser_support import PAGES, App, chromium_browser, explain_failure, served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -29,15 +28,12 @@ ADDRESSES = {
 
 @pytest.fixture
 def fresh_app(chromium: str, tmp_path) -> Iterator[App]:
-    try:
-        with start_server(tmp_path, log_dir=tmp_path) as server, chromium_browser(chromium) as browser:
-            context = browser.new_context(viewport=VIEWPORT)
-            try:
-                yield App(context.new_page(), server)
-            finally:
-                context.close()
-    except ServerDied as died:
-        pytest.fail(str(died), pytrace=False)
+    with served(tmp_path, log_dir=tmp_path) as server, chromium_browser(chromium) as browser:
+        context = browser.new_context(viewport=VIEWPORT)
+        try:
+            yield App(context.new_page(), server)
+        finally:
+            context.close()
 
 
 @pytest.mark.parametrize("address", list(ADDRESSES))

@@ -17,7 +17,7 @@ import re
 import time
 
 import pytest
-from browser_support import App, ServerDied, chromium_browser, explain_failure, streamlit_server
+from browser_support import App, chromium_browser, explain_failure, served
 
 from alexnet import runs
 from alexnet.network.config import PRESET_LABELS, PRESETS
@@ -53,17 +53,14 @@ def click_map_cell(app: App, key: str, row: int, col: int) -> None:
 
 def test_a_learner_follows_start_here(chromium, tmp_path_factory) -> None:
     runs_dir = tmp_path_factory.mktemp("runs")
-    try:
-        with (
-            streamlit_server(runs_dir, log_dir=tmp_path_factory.mktemp("server")) as server,
-            chromium_browser(chromium) as browser,
-        ):
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            app = App(context.new_page(), server)
-            with explain_failure(app, "first-minutes"):
-                follow_the_four_steps(app, runs_dir)
-    except ServerDied as died:
-        pytest.fail(str(died), pytrace=False)
+    with (
+        served(runs_dir, log_dir=tmp_path_factory.mktemp("server")) as server,
+        chromium_browser(chromium) as browser,
+    ):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        app = App(context.new_page(), server)
+        with explain_failure(app, "first-minutes"):
+            follow_the_four_steps(app, runs_dir)
 
 
 def follow_the_four_steps(app: App, runs_dir) -> None:

@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from browser_support import App, ServerDied, StreamlitServer, chromium_browser, explain_failure, streamlit_server
+from browser_support import App, StreamlitServer, chromium_browser, explain_failure, served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -66,11 +66,8 @@ LABELS = """() => {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
-    try:
-        with streamlit_server(tmp_path_factory.mktemp("runs"), log_dir=tmp_path_factory.mktemp("server")) as running:
-            yield running
-    except ServerDied as died:
-        pytest.fail(str(died), pytrace=False)
+    with served(tmp_path_factory.mktemp("runs"), log_dir=tmp_path_factory.mktemp("server")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
-from browser_support import App, ServerDied, StreamlitServer, chromium_browser, explain_failure
-from browser_support import streamlit_server as start_server
+from browser_support import App, StreamlitServer, chromium_browser, explain_failure, served
 from PIL import Image
 
 from alexnet.inspect.images import MAX_UPLOAD_PIXELS
@@ -53,11 +52,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer
     run_folder.write_json(
         runs_dir / RUN_ID / run_folder.CONFIG, {"created_at": time.time(), "training": {}, "network": {}}
     )
-    try:
-        with start_server(runs_dir, log_dir=tmp_path_factory.mktemp("server")) as running:
-            yield running
-    except ServerDied as died:
-        pytest.fail(str(died), pytrace=False)
+    with served(runs_dir, log_dir=tmp_path_factory.mktemp("server")) as running:
+        yield running
 
 
 @pytest.fixture

@@ -17,11 +17,10 @@ import pytest
 from browser_support import (
     ARTIFACTS_DIR,
     App,
-    ServerDied,
     StreamlitServer,
     chromium_browser,
     explain_failure,
-    streamlit_server,
+    served,
 )
 
 from alexnet import runs
@@ -43,11 +42,8 @@ def trained_run(digits_run: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def server(trained_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitServer]:
-    try:
-        with streamlit_server(trained_run.parent, log_dir=tmp_path_factory.mktemp("server")) as running:
-            yield running
-    except ServerDied as died:
-        pytest.fail(str(died), pytrace=False)
+    with served(trained_run.parent, log_dir=tmp_path_factory.mktemp("server")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
