@@ -164,6 +164,22 @@ def test_the_epoch_estimate_comes_from_a_runs_own_speed_once_there_is_one(runs_d
     assert any("One epoch" in c.value and "timed on this machine" in c.value for c in at.caption)
 
 
+def test_a_timing_taken_during_the_warm_up_is_said_to_be_provisional_and_taken_again(
+    runs_dir, quick_timing, monkeypatch
+):
+    from pages.parts import warmup
+
+    monkeypatch.setattr(warmup, "warming_up", lambda: True)
+    training_controls._speeds().clear()  # the server's kept timings: other tests of this process filled them
+    at = training_page()
+    (line,) = [c.value for c in [*at.caption, *at.warning] if "One epoch of the digits" in c.value]
+    assert "while the server was still starting up" in line
+    monkeypatch.setattr(warmup, "warming_up", lambda: False)
+    at.run()  # timed again, now kept
+    (line,) = [c.value for c in [*at.caption, *at.warning] if "One epoch of the digits" in c.value]
+    assert "timed on this machine" in line and "starting up" not in line
+
+
 def chart(at: AppTest, key: str) -> dict:
     """The plotly figure a chart element holds, as a dict (its data, layout and frames)."""
     (element,) = [c for c in at.get("plotly_chart") if c.proto.id and key in c.proto.id]

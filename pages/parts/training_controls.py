@@ -16,6 +16,7 @@ from alexnet.training.run import OPTIMIZERS, PRECISIONS, TrainSettings, auto_pre
 from alexnet.training.settings import default_settings
 from alexnet.training.speed import TrainingSpeed, epoch_seconds_at, measure_training_speed
 from alexnet.units import format_duration
+from pages.parts import warmup
 from pages.parts.shared import current_config, use_preset
 
 SLOW_EPOCH_S = 60  # above this, suggest the small 32 px preset
@@ -171,24 +172,31 @@ def _speeds() -> dict[tuple[AlexNetConfig, int], TrainingSpeed | AlexNetError]:
     return {}
 
 
-def _speed(config: AlexNetConfig, batch_size: int, *, busy: bool) -> TrainingSpeed | None:
-    """This machine's speed for ``config``: measured once per server, never while a run trains
-    (two processes on two cores would time each other).
+def _speed(config: AlexNetConfig, batch_size: int, *, busy: bool) -> tuple[TrainingSpeed | None, bool]:
+    """This machine's speed for ``config`` and whether it is provisional: measured once per server,
+    never while a run trains (two processes on two cores would time each other). A timing taken
+    while the server's warm-up still runs is shown but not kept: on a fresh server it read 2
+    images/s for the paper's network, against 16 a moment later.
 
     Raises:
         AlexNetError: the network does not fit the memory budget (remembered: not tried again).
     """
     speeds = _speeds()
     key = (config, batch_size)
-    if key not in speeds and not busy:
-        try:
-            speeds[key] = measure_training_speed(config, batch_size=batch_size)
-        except AlexNetError as error:
-            speeds[key] = error
-    found = speeds.get(key)
-    if isinstance(found, AlexNetError):
-        raise found
-    return found
+    if key in speeds or busy:
+        found = speeds.get(key)
+        if isinstance(found, AlexNetError):
+            raise found
+        return found, False
+    try:
+        speed = measure_training_speed(config, batch_size=batch_size)
+    except AlexNetError as error:
+        speeds[key] = error
+        raise
+    if warmup.warming_up():
+        return speed, True
+    speeds[key] = speed
+    return speed, False
 
 
 def _epoch_estimate(
@@ -200,10 +208,12 @@ def _epoch_estimate(
         speed, run_id = logged
         return epoch_seconds_at(speed, images, val), f"{speed:,.0f} images/s, as run {run_id} trained it"
     with st.spinner("Timing two training steps of this network on this machine…"):
-        timed = _speed(config, batch_size, busy=busy)
+        timed, provisional = _speed(config, batch_size, busy=busy)
     if timed is None:
         return None
     how = f"{timed.images_per_second:,.0f} images/s in two training steps timed on this machine ({timed.precision})"
+    if provisional:
+        how += ", while the server was still starting up: probably slower than a run will be (timed again next time)"
     return timed.epoch_seconds(images, val), how
 
 

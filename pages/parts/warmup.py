@@ -80,6 +80,12 @@ _state = threading.Condition()
 _running_pages = 0  # page scripts running now (foreground())
 _last_page_end = 0.0  # time.monotonic() when the last one ended
 _ready_at = 0.0  # time.monotonic() when load_torch finished
+_thread: threading.Thread | None = None  # the warm-up thread, once start_warm_up has run
+
+
+def warming_up() -> bool:
+    """Whether the warm-up thread is still at work: a timing taken now shares the cores with it."""
+    return _thread is not None and _thread.is_alive()
 
 
 def torch_ready() -> bool:
@@ -202,7 +208,8 @@ def start_warm_up(then: Callable[[], object] | None = None, quiet_s: float = QUI
     gc.freeze()
     _adopt_imported_torch()  # imported already? then it stays ready while the thread imports the rest
     _started.set()
-    thread = threading.Thread(target=_warm_up, args=(then, quiet_s), name="alexnet-warm-up", daemon=True)
+    global _thread
+    thread = _thread = threading.Thread(target=_warm_up, args=(then, quiet_s), name="alexnet-warm-up", daemon=True)
     thread.start()
     return thread
 
