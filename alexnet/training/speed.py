@@ -30,9 +30,9 @@ class TrainingSpeed:
     AdamW's step over the paper's 62 M weights costs as much as the images."""
 
     seconds_per_image: float  # forward + backward, per image
-    seconds_per_step: float  # the optimizer's step (and zeroing the gradients), once per batch
+    seconds_per_step: float  # once per batch: the optimizer's step, and forward + backward's part that no image adds
     batch_size: int  # the run's images per step
-    timed_batch: int  # images per timed step (at most batch_size; fewer for a large network)
+    timed_batch: int  # images per timed step (at most batch_size; fewer for a large network), beside steps of 2
     precision: str  # fp32 or bf16, as the trainer's "auto" runs it here
     measured_in_s: float  # wall time the measurement took, warm-up included
 
@@ -68,8 +68,10 @@ def measure_training_speed(
     """Time real training steps of ``config`` on this machine, as the trainer runs them.
 
     A warm-up step of 2 images sizes the timed batch so that its forward and backward take about
-    ``STEP_BUDGET_S`` (between 2 and ``batch_size`` images): the paper's network is timed in about
-    a second, the small presets at their full batch. The fastest of ``TIMED_STEPS`` steps is kept.
+    ``STEP_BUDGET_S`` (at least 4 images, at most ``batch_size``); steps of that batch and of 2
+    images then give forward + backward as a cost per step plus a cost per image (a line through
+    the two; the fastest of ``TIMED_STEPS`` steps of each), and the optimizer's step its own cost.
+    The paper's network is timed in about 3 s, the small presets at their full batch.
 
     Raises:
         AlexNetError: the network cannot work, or a step of 2 images would not fit the memory
@@ -108,15 +110,26 @@ def measure_training_speed(
         optimizer.zero_grad(set_to_none=True)
         return middle - begin, sync() - middle
 
-    warm_up = min(2, batch_size)
-    per_image = step(warm_up)[0] / warm_up  # first calls build oneDNN's kernels: an overestimate
-    timed_batch = max(warm_up, min(batch_size, int(STEP_BUDGET_S / max(per_image, 1e-6))))
-    while timed_batch > warm_up and not _fits(config, timed_batch):
+    small = min(2, batch_size)
+    per_image = step(small)[0] / small  # a warm-up (its first calls build oneDNN's kernels): an overestimate
+    timed_batch = max(min(batch_size, 2 * small), min(batch_size, int(STEP_BUDGET_S / max(per_image, 1e-6))))
+    while timed_batch > small and not _fits(config, timed_batch):
         timed_batch //= 2
-    timings = [step(timed_batch) for _ in range(TIMED_STEPS)]
+    large = [step(timed_batch) for _ in range(TIMED_STEPS)]
+    little = [step(small) for _ in range(TIMED_STEPS)] if timed_batch > small else []
+    large_s = min(forward_backward for forward_backward, _ in large)
+    optimizer_s = min(optimizer_step for _, optimizer_step in large + little)
+    # forward + backward = fixed + per_image * batch, through the two batch sizes: the fully connected
+    # layers read all their weights whatever the batch (the paper's 58 M), a cost per step, not per image
+    per_image, fixed = large_s / timed_batch, 0.0
+    if little:
+        little_s = min(forward_backward for forward_backward, _ in little)
+        slope = (large_s - little_s) / (timed_batch - small)
+        if 0 < slope < per_image:  # else noise bent the line: keep the plain (pessimistic) per-image cost
+            per_image, fixed = slope, large_s - slope * timed_batch
     return TrainingSpeed(
-        seconds_per_image=min(forward_backward for forward_backward, _ in timings) / timed_batch,
-        seconds_per_step=min(optimizer_step for _, optimizer_step in timings),
+        seconds_per_image=per_image,
+        seconds_per_step=fixed + optimizer_s,
         batch_size=batch_size,
         timed_batch=timed_batch,
         precision=precision,
