@@ -30,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from alexnet.cli import bench
 
             return bench.main(argv[1:])
+        if argv[:1] == ["experiment"]:
+            from alexnet.cli import experiment  # trains: torch, only when it runs
+
+            return experiment.main(argv[1:])
         if argv[:1] == ["explain"]:
             from alexnet.cli import explain  # torch, torchvision and Captum: only when explaining
 
@@ -71,5 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     # datasets) costs seconds that `presets` and `shapes` should not pay.
     commands.add_parser("train", help="train the configured network and write a run directory (train --help)")
     commands.add_parser("bench", help="the trainer against a plain PyTorch loop, side by side (bench --help)")
+    commands.add_parser(
+        "experiment", help="test one of the paper's claims over several seeds, with a verdict (experiment --help)"
+    )
     commands.add_parser("explain", help="a run's Grad-CAM of one image, written as a PNG (explain --help)")
     return parser

@@ -1,0 +1,74 @@
+"""An experiment's results as the table a learner reads, the same on the page and the command line."""
+
+from __future__ import annotations
+
+from alexnet.experiments.results import ExperimentResult, MeasureRow
+from alexnet.experiments.verdict import Summary
+from alexnet.units import format_count
+
+COLUMNS = ("Measure", "A", "B", "Ours", "Paper", "Verdict")
+
+
+def format_value(row: MeasureRow, variant: int) -> str:
+    """Mean ± sample sd over the seeds, in the measure's unit; "≥" where a seed never crossed the line
+    (its value is a lower bound); "—" before any run finished."""
+    summary: Summary = row.summaries[variant]
+    if not summary.n:
+        return "—"
+    unit = row.measure.unit
+    bound = "≥ " if not all(m.reached for m in row.values[variant]) else ""
+    if unit == "%":
+        text = f"{summary.mean:.1%} ± {summary.sd * 100:.1f}"
+    elif unit == "steps":
+        text = f"{summary.mean:.0f} ± {summary.sd:.0f} steps"
+    else:
+        text = format_count(summary.mean)
+    return f"{bound}{text} (n={summary.n})" if unit else text
+
+
+def format_ours(row: MeasureRow) -> str:
+    """Our two means compared in the paper's form: "tanh/ReLU = 0.5x", "A − B = −2.1 points"."""
+    ours = row.ours
+    if ours is None:
+        return "—"
+    if row.measure.form == "A-B":
+        return f"A − B = {ours * 100:+.1f} points" if row.measure.unit == "%" else f"A − B = {ours:+g}"
+    return f"{row.measure.form} = {ours:.2f}x"
+
+
+def format_verdict(row: MeasureRow) -> str:
+    p = row.verdict.p
+    return row.verdict.label + (f" (p = {p:.2g})" if p is not None and 0 < p < 1 else "")
+
+
+def table_rows(result: ExperimentResult) -> list[dict[str, str]]:
+    """One row per measure: A's and B's mean ± sd, our comparison, the paper's figure, the verdict.
+    Columns are ``COLUMNS`` with A and B replaced by the variants' labels."""
+    a, b = result.experiment.labels
+    return [
+        {
+            "Measure": row.measure.title,
+            a: format_value(row, 0),
+            b: format_value(row, 1),
+            "Ours": format_ours(row),
+            "Paper": row.measure.paper,
+            "Verdict": format_verdict(row),
+        }
+        for row in result.rows
+    ]
+
+
+def format_table(result: ExperimentResult) -> str:
+    """``table_rows`` as aligned plain text, under a line that says what was run."""
+    rows = table_rows(result)
+    e = result.experiment
+    s = e.settings
+    head = (
+        f"{e.title} ({e.claim}): {s.dataset}, {s.epochs} epochs, batch {s.batch_size}, {s.optimizer} lr {s.lr:g}, "
+        f"seeds {', '.join(map(str, e.seeds))}; A = {e.labels[0]}, B = {e.labels[1]}"
+    )
+    columns = list(rows[0]) if rows else list(COLUMNS)
+    widths = [max(len(c), *(len(r[c]) for r in rows)) for c in columns]
+    lines = [head, "", "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(r[c].ljust(w) for c, w in zip(columns, widths, strict=True)) for r in rows]
+    return "\n".join([*lines, "", result.rule.replace("**", "")])
