@@ -43,7 +43,7 @@ SERVER_START_TIMEOUT_S = 60.0
 SLIDER_THUMB = 'input[type="range"], [role="slider"]'  # what takes a slider's arrow keys
 RUN_TIMEOUT_MS = 60_000  # one script run on a busy 2-core machine; generous but bounded
 
-PAGES = ("Architecture", "Summary", "Activations", "Training")
+PAGES = ("Architecture", "Summary", "Activations", "Training", "Experiments")
 
 
 def find_chromium() -> str | None:

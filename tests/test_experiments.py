@@ -59,7 +59,9 @@ def test_one_run_per_variant_is_too_few_and_a_free_comparison_names_the_lower():
 
 def _flat(value, prefix=""):
     if isinstance(value, dict):
-        return {k: v for key, item in value.items() for k, v in _flat(item, f"{prefix}.{key}" if prefix else key).items()}
+        return {
+            k: v for key, item in value.items() for k, v in _flat(item, f"{prefix}.{key}" if prefix else key).items()
+        }
     if isinstance(value, (list, tuple)):
         return {k: v for i, item in enumerate(value) for k, v in _flat(item, f"{prefix}[{i}]").items()}
     return {prefix: value}

@@ -76,5 +76,3 @@ def main(argv: list[str]) -> int:
         incomplete = f"stopped: the experiment {experiment.id} is incomplete; the table counts finished runs."
         print(incomplete, file=sys.stderr)
     return 0 if complete else 1
-
-

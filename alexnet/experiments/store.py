@@ -215,7 +215,7 @@ def _info(run_id: str | None, directory: str | Path | None) -> runs.RunInfo | No
 
 
 def state(experiment: Experiment, infos: tuple[list[runs.RunInfo | None], ...]) -> str:
-    """"running" (a run trains or waits in the queue), "finished" (every run finished) or "stopped"."""
+    """ "running" (a run trains or waits in the queue), "finished" (every run finished) or "stopped"."""
     every = [info for variant in infos for info in variant]
     if any(info is not None and info.state in ("running", "queued") for info in every):
         return "running"

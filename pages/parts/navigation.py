@@ -1,4 +1,4 @@
-"""The app's four pages and its page config, and the guard that gives a page run alone the app's frame.
+"""The app's five pages and its page config, and the guard that gives a page run alone the app's frame.
 
 A folder named ``pages/`` beside ``app.py`` puts Streamlit in its old multipage mode until the
 first script of the server calls ``st.navigation``. So when a fresh server's first visitor comes
@@ -35,6 +35,7 @@ PAGES = (
     PageEntry("pages/summary.py", "Summary", ":material/table_chart:"),
     PageEntry("pages/activations.py", "Activations", ":material/image_search:"),
     PageEntry("pages/training.py", "Training", ":material/monitoring:"),
+    PageEntry("pages/experiments.py", "Experiments", ":material/science:"),
 )
 DEFAULT_PAGE = PAGES[0]
 REPO_ROOT = Path(__file__).resolve().parents[2]

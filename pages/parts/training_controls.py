@@ -257,3 +257,18 @@ def speed_advice(
         st.button(f"Use the {label} network", on_click=use_preset, args=(FAST_PRESET,), key="train_use_fast")
     else:
         st.caption(text)
+
+
+def epoch_estimate(
+    config: AlexNetConfig, dataset: str, batch_size: int, infos: list[runs.RunInfo], *, busy: bool
+) -> tuple[float, str] | None:
+    """(seconds for one epoch of ``config`` on ``dataset``, where that figure comes from), as the
+    New-run box's advice has it; ``None`` while a run keeps the cores busy and nothing was measured.
+
+    Raises:
+        AlexNetError: the network does not fit the memory budget.
+    """
+    images, val = train_images(dataset), val_images(dataset) or 0
+    if not images or not analyze(config).ok:
+        return None
+    return _epoch_estimate(config, batch_size, images, val, infos, busy=busy)

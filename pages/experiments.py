@@ -1,0 +1,253 @@
+"""Experiments: test one of the paper's claims on the network built here, over several seeds.
+
+The page reads widgets, plans the experiment with ``alexnet.experiments`` and puts its runs in the
+runs queue; the runs train in the background, one after another, and survive a reload. The view
+below re-reads them every few seconds while they go.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from alexnet import runs
+from alexnet.errors import AlexNetError
+from alexnet.experiments import store
+from alexnet.experiments.claims import A_VS_B, CLAIMS, ERROR_THRESHOLD
+from alexnet.experiments.report import table_rows
+from alexnet.experiments.results import ExperimentResult, experiment_result
+from alexnet.experiments.store import Experiment
+from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
+from alexnet.plots.experiment import experiment_figure
+from alexnet.training.data import DATASETS
+from alexnet.training.settings import RECIPES, recipe_settings
+from alexnet.units import format_duration
+from pages.parts import training_controls
+from pages.parts.shared import show_error, start_page
+from pages.parts.start_here import try_next
+
+REFRESH_S = 2.0
+STARTUP_S = 6.0  # a trainer process imports torch and loads the data before its first step
+WATCH = "exp_watch"  # the experiment shown below
+ERROR = "exp_error"  # a button's error, shown on the next run
+RECIPE_LABELS = {
+    "default": "Today's default (AdamW, warm-up + cosine)",
+    "paper": "The paper's (SGD 0.01, momentum 0.9, ÷10 on plateau, N(0, 0.01²) init, batch 128)",
+}
+CLAIM_LABELS = {name: f"{c.title} ({c.section})" for name, c in CLAIMS.items()} | {
+    A_VS_B: "A vs B: my network against a preset or a saved configuration"
+}
+STATE_ICONS = {"finished": "✓", "running": "▶", "queued": "⏳", "not started": "·", "stopped": "■"}
+
+
+def _other_network() -> tuple[AlexNetConfig, str] | None:
+    """A vs B's second network: a preset, or a configuration file the learner uploads."""
+    choice = st.selectbox(
+        "B: the network to compare with",
+        [*PRESETS, "file"],
+        format_func=lambda name: PRESET_LABELS.get(name, "a saved configuration (JSON)"),
+        key="exp_other",
+    )
+    if choice != "file":
+        return PRESETS[choice], PRESET_LABELS[choice]
+    upload = st.file_uploader("Configuration (JSON, as the Architecture page exports it)", type="json", key="exp_file")
+    if upload is None:
+        return None
+    try:
+        return AlexNetConfig.from_json(upload.getvalue()), upload.name
+    except AlexNetError as error:
+        show_error(error)
+        return None
+
+
+def _plan(config: AlexNetConfig) -> Experiment | None:
+    """The experiment the widgets describe, or None (with the reason shown)."""
+    left, right = st.columns([3, 2])
+    with left:
+        name = st.selectbox("Claim", list(CLAIM_LABELS), format_func=CLAIM_LABELS.get, key="exp_claim")
+        other = _other_network() if name == A_VS_B else None
+        if name != A_VS_B:
+            st.info(f"**The paper, {CLAIMS[name].section}:** {CLAIMS[name].statement}", icon=":material/menu_book:")
+    with right:
+        seeds = st.number_input("Seeds per variant", 1, 10, 3, key="exp_seeds", help="2 is the fewest a verdict takes")
+        epochs = st.number_input("Epochs per run", 1, 100, 3, key="exp_epochs")
+        dataset = st.selectbox("Dataset", DATASETS, key="exp_dataset")
+        recipe = st.radio("Recipe", list(RECIPES), format_func=RECIPE_LABELS.get, key="exp_recipe")
+    if name == A_VS_B and other is None:
+        st.info("Choose B's network to compare yours with.")
+        return None
+    try:
+        settings = recipe_settings(config, recipe, epochs=int(epochs), dataset=dataset)
+        return store.plan(name, config, settings, int(seeds), other=other)
+    except AlexNetError as error:
+        show_error(error)
+        return None
+
+
+def _describe(plan: Experiment, estimate: st.delta_generator.DeltaGenerator) -> None:
+    a, b = plan.labels
+    s = plan.settings
+    st.markdown(
+        f"**{plan.runs_count} runs**: A = *{a}* and B = *{b}*, {len(plan.seeds)} seeds each "
+        f"(seeds {', '.join(map(str, plan.seeds))}), {s.epochs} epochs of the {s.dataset} at batch {s.batch_size}, "
+        f"{s.optimizer} at lr {s.lr:g}. Everything else is your network as the sidebar and Architecture page have it."
+    )
+    with estimate:
+        try:
+            found = training_controls.epoch_estimate(
+                plan.networks[0], s.dataset, s.batch_size, runs.list_runs(), busy=runs.active_run() is not None
+            )
+        except AlexNetError as error:
+            st.caption(f"No time estimate: {error.message}")
+            return
+        if found is None:
+            st.caption("A run is training now: the time is estimated when the cores are free.")
+            return
+        seconds, how = found
+        total = plan.runs_count * (s.epochs * seconds + STARTUP_S)
+        st.caption(
+            f"About **{format_duration(total)}** in all: {plan.runs_count} runs × ({s.epochs} epochs × "
+            f"{format_duration(seconds)} + {STARTUP_S:.0f} s to start), at {how}."
+        )
+
+
+def _start(plan: Experiment) -> None:
+    try:
+        started = store.start(plan)
+    except AlexNetError as error:
+        st.session_state[ERROR] = error
+        return
+    st.session_state[WATCH] = st.session_state["exp_shown"] = started.id
+
+
+def _act(action: str, experiment_id: str) -> None:
+    try:
+        experiment = store.load(experiment_id)
+        (store.stop if action == "stop" else store.resume)(experiment)
+    except AlexNetError as error:
+        st.session_state[ERROR] = error
+
+
+@st.fragment(run_every=REFRESH_S)
+def _live(experiment_id: str) -> None:
+    _view(experiment_id, was_running=True)
+
+
+@st.fragment
+def _still(experiment_id: str) -> None:
+    _view(experiment_id, was_running=False)
+
+
+def _view(experiment_id: str, *, was_running: bool) -> None:
+    runs.advance_queue()  # a trainer killed with SIGKILL cannot start the next run: the page's poll does
+    try:
+        experiment = store.load(experiment_id)
+    except AlexNetError as error:
+        show_error(error)
+        return
+    infos = store.run_infos(experiment)
+    now = store.state(experiment, infos)
+    if (now == "running") != was_running:
+        st.rerun(scope="app")  # started or ended: switch between the live and the still view
+    _run_list(experiment, infos)
+    stop, resume, _ = st.columns([1, 1, 4])
+    stop.button(
+        "Stop",
+        key="exp_stop",
+        on_click=_act,
+        args=("stop", experiment.id),
+        disabled=now != "running",
+        icon=":material/stop:",
+        help="Stops the run that trains and takes the rest out of the queue.",
+    )
+    resume.button(
+        "Resume",
+        key="exp_resume",
+        on_click=_act,
+        args=("resume", experiment.id),
+        disabled=now != "stopped",
+        icon=":material/play_arrow:",
+        help="Continues stopped runs from their checkpoints and queues the rest.",
+    )
+    result = experiment_result(experiment)
+    threshold = ERROR_THRESHOLD
+    st.plotly_chart(
+        experiment_figure(result.loss, result.train_error, result.val_error, experiment.labels, threshold=threshold),
+        key="exp_curves",
+    )
+    st.caption(
+        "Each line is the mean over the seeds, its band the range from the lowest to the highest seed. "
+        f"The dashed line is {threshold:.0%} training error, the paper's Figure 1 line."
+    )
+    _table(result)
+
+
+def _run_list(experiment: Experiment, infos: tuple[list[runs.RunInfo | None], ...]) -> None:
+    done = sum(info is not None and info.state == "finished" for variant in infos for info in variant)
+    st.progress(done / experiment.runs_count, text=f"{done} of {experiment.runs_count} runs finished")
+    queued = [info.run_id for info in runs.queued_runs()]
+    chips = []
+    for variant, seed_index in experiment.slots():
+        info = infos[variant][seed_index]
+        label = f"{experiment.labels[variant]}, seed {experiment.seeds[seed_index]}"
+        if info is None:
+            chips.append(f"· {label}: not started")
+        elif info.state == "running":
+            chips.append(f"▶ {label}: step {info.step} of {info.total_steps}")
+        elif info.state == "queued":
+            place = queued.index(info.run_id) + 1 if info.run_id in queued else "?"
+            chips.append(f"⏳ {label}: queued, {place} in line")
+        else:
+            chips.append(f"{STATE_ICONS.get(info.state, '!')} {label}: {info.state}")
+    st.caption(" · ".join(chips))
+
+
+def _table(result: ExperimentResult) -> None:
+    rows = table_rows(result)
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(row[c] for c in columns) + " |" for row in rows]
+    st.markdown("\n".join(lines))
+    finished = result.finished
+    if min(finished) < len(result.experiment.seeds):
+        st.caption(f"Counted so far: the finished runs ({finished[0]} of A, {finished[1]} of B).")
+    st.caption(result.rule)
+
+
+config = start_page(
+    __file__,
+    "Experiments",
+    "Test the paper's claims on your own network: each experiment trains two variants that differ in the one "
+    "thing the claim is about, with several seeds, and lets the data decide.",
+)
+st.subheader("New experiment")
+plan = _plan(config)
+if plan is not None:
+    _describe(plan, estimate := st.empty())
+    st.button(
+        "Run the experiment", type="primary", key="exp_run", on_click=_start, args=(plan,), icon=":material/science:"
+    )
+error = st.session_state.pop(ERROR, None)
+if error:
+    show_error(error)
+
+st.divider()
+st.subheader("Results")
+found = store.list_experiments()
+if not found:
+    st.info("No experiments yet. Pick a claim and press **Run the experiment**: its curves grow here.")
+else:
+    ids = [e.id for e in found]
+    watched = st.session_state.get(WATCH)
+    shown = st.selectbox(
+        "Experiment",
+        ids,
+        index=ids.index(watched) if watched in ids else 0,
+        format_func=lambda i: next(f"{e.title} · {e.id}" for e in found if e.id == i),
+        key="exp_shown",
+    )
+    chosen = next(e for e in found if e.id == shown)
+    running = store.state(chosen, store.run_infos(chosen)) == "running"
+    (_live if running else _still)(chosen.id)
+try_next(
+    "open Training to see every run of an experiment on its own, with its filters.", "pages/training.py", "Training"
+)
