@@ -46,6 +46,12 @@ def format_duration(seconds: float | None) -> str:
     return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st, 22nd."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def shape_text(shape: Sequence[int] | None) -> str:
     """(96, 55, 55) -> "96×55×55" (channels × height × width); None or () -> "–"."""
     return "×".join(str(n) for n in shape) if shape else MISSING

@@ -15,7 +15,7 @@ from alexnet.plots.smoothing import smooth
 from alexnet.plots.training import accuracy_figure, loss_figure, overlay_figure
 from alexnet.training import results
 from alexnet.units import format_duration
-from pages.parts import training_controls, training_results_view
+from pages.parts import training_controls, training_queue, training_results_view
 from pages.parts.shared import show_error, start_page
 from pages.parts.start_here import try_next
 
@@ -24,6 +24,7 @@ REFRESH_S = 2.0  # how often the live view re-reads the run directory
 LIVE_ERROR = "train_live_error"  # a Stop or Resume callback's error, shown by the live view's next run
 RESULTS_SHOWN = "train_results_shown"  # {run id: results files on screen}; the live view reruns the page when it grows
 STATE_COLORS = {
+    "queued": "violet",
     "running": "blue",
     "finished": "green",
     "stopped": "gray",
@@ -247,6 +248,10 @@ config = start_page(
 )
 
 _follow_link()  # before the Run box is drawn, and its message at the top where the link's effect shows
+try:
+    runs.advance_queue()  # a run whose trainer was killed started nobody after it: the queue moves on here
+except AlexNetError as queue_error:  # a bad ALEXNET_MAX_RUNS
+    show_error(queue_error)
 training_controls.controls(config)
 advice = st.container()  # filled last: the speed timing must not hold up the rest of the page
 going = runs.active_run()
@@ -256,13 +261,16 @@ st.button(
     key="train_start",
     on_click=training_controls.start,
     icon=":material/play_arrow:",
-    help="Only one run at a time: the CPU cores are shared.",
+    help="Runs train one at a time (the CPU cores are shared): a Start while one trains waits in the queue.",
 )
 error = st.session_state.pop("train_error", None)
 if error:
     show_error(error)
+if notice := st.session_state.pop("train_notice", None):
+    st.info(notice, icon=":material/schedule:")
 
 infos = runs.list_runs()
+training_queue.show(infos)
 if infos:
     _runs_view(infos, going)
 else:

@@ -75,8 +75,16 @@ def test_start_watch_and_stop_a_run(runs_dir):
     rerun_until(at, lambda at: any("train_loss_chart" in c.proto.id for c in at.get("plotly_chart")))
     assert any(p.label == "Loss (last step)" and p.value != "-" for p in at.metric)
 
-    at.button(key="train_start").click().run()  # a second start is refused while one is going
-    assert any("already going" in e.value for e in at.error)
+    at.button(key="train_start").click().run()  # a second start waits in the queue while one is going
+    assert not at.error, [e.value for e in at.error]
+    (queued,) = runs.queued_runs(runs_dir)
+    assert any(i.value.startswith("Queued: 1st in line; it starts when the run before it ends") for i in at.info)
+    assert any(h.value == "Queue" for h in at.subheader)
+    assert any(f"**1st** · `{queued.run_id}`" in m.value for m in at.markdown)
+    at.button(key=f"train_cancel_{queued.run_id}").click().run()  # Cancel takes it out, folder and all
+    assert runs.queued_runs(runs_dir) == [] and not queued.path.exists()
+    assert not any(h.value == "Queue" for h in at.subheader) and not at.exception
+    at.selectbox(key="train_watch").set_value(info.run_id).run()  # back to the running one
 
     at.button(key="train_stop").click().run()
     rerun_until(at, lambda at: any("stopped" in b for b in badges(at)))

@@ -171,12 +171,12 @@ def _press_start(root: str, barrier, results) -> None:
     barrier.wait()  # both processes leave here together, as two tabs' clicks would
     try:
         info = runs.start_run(TINY, TrainSettings(batch_size=16, epochs=100), directory=root)
-        results.put(("started", info.run_id))
+        results.put((info.state, info.run_id))
     except AlexNetError as error:
         results.put(("refused", error.message))
 
 
-def test_two_starts_at_the_same_moment_start_exactly_one_run(tmp_path):
+def test_two_starts_at_the_same_moment_start_exactly_one_run_and_queue_the_other(tmp_path):
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(2), context.Queue()
     racers = [context.Process(target=_press_start, args=(str(tmp_path), barrier, results)) for _ in range(2)]
@@ -186,9 +186,10 @@ def test_two_starts_at_the_same_moment_start_exactly_one_run(tmp_path):
         outcomes = sorted(results.get(timeout=120) for _ in racers)
         for racer in racers:
             racer.join(30)
-        assert [kind for kind, _ in outcomes] == ["refused", "started"], outcomes
-        assert "already going" in outcomes[0][1] and outcomes[1][1] in outcomes[0][1]  # told which run, and why
-        assert [info.run_id for info in runs.list_runs(tmp_path)] == [outcomes[1][1]]
+        assert [kind for kind, _ in outcomes] == ["queued", "running"], outcomes
+        assert sorted(info.run_id for info in runs.list_runs(tmp_path)) == sorted(run_id for _, run_id in outcomes)
+        assert [info.run_id for info in runs.queued_runs(tmp_path)] == [outcomes[0][1]]
+        runs.cancel_queued(outcomes[0][1], tmp_path)  # or the running one's end would start it
     finally:
         for info in runs.list_runs(tmp_path):
             runs.stop_run(info.path)

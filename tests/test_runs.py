@@ -188,8 +188,8 @@ def test_start_one_at_a_time_stop_and_resume(tmp_path):
     info = runs.start_run(TINY, settings, directory=tmp_path)
     try:
         assert info.state == "running" and info.pid
-        with pytest.raises(AlexNetError, match="already going"):
-            runs.start_run(TINY, settings, directory=tmp_path)
+        waiting = runs.start_run(TINY, settings, directory=tmp_path)  # a second start waits its turn
+        assert waiting.state == "queued" and runs.cancel_queued(waiting) and not waiting.path.exists()
         wait_for(lambda: len(runs.read_metrics(info.path).steps) >= 3)
         assert runs.stop_run(info.run_id, directory=tmp_path)
         wait_for(lambda: runs.get_run(info.path).state != "running")

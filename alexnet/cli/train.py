@@ -18,6 +18,7 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import ACTIVATIONS, PRESETS, AlexNetConfig, preset
 from alexnet.network.memory import BUDGET_ENV, apply_memory_budget
 from alexnet.network.shapes import layer_table
+from alexnet.runs import advance_queue
 from alexnet.training import environment, run_folder
 from alexnet.training.data import DATASETS
 from alexnet.training.distributed import Distributed
@@ -97,7 +98,19 @@ def network_and_settings(args: argparse.Namespace) -> tuple[AlexNetConfig, Train
 
 
 def run_from_args(args: argparse.Namespace) -> int:
-    """Run ``python -m alexnet train``; returns the exit status (0 finished or stopped, 1 otherwise)."""
+    """Run ``python -m alexnet train``; returns the exit status (0 finished or stopped, 1 otherwise).
+
+    However it ends (finished, stopped, failed, diverged, an error), the trainer then starts the
+    next queued run of its runs folder (``alexnet.runs.advance_queue``), on rank 0 only.
+    """
+    ended: list[Path] = []  # the run directory, once train_run has said which
+    try:
+        return _train(args, ended)
+    finally:
+        _advance_queue(args, ended)
+
+
+def _train(args: argparse.Namespace, ended: list[Path]) -> int:
     environment.tune_this_process()  # the allocator settings alexnet.runs gives its children, here too
     given = {name: getattr(args, name) for name in _SETTING_FLAGS if getattr(args, name, None) is not None}
     try:
@@ -123,6 +136,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         _mark_failed(args, f"{type(exc).__name__}: {exc}")
         raise
     if run_dir is not None:
+        ended.append(run_dir)
         status = run_folder.read_json(run_dir / run_folder.STATUS) or {}
         print(f"{state}: {status.get('message', '')} Run directory: {run_dir}", file=sys.stderr)
     return 0 if state in ("finished", "stopped") else 1
@@ -141,6 +155,20 @@ def _mark_failed(args: argparse.Namespace, message: str) -> None:
             path / run_folder.STATUS,
             old | {"state": "failed", "pid": os.getpid(), "message": message, "updated_at": time.time()},
         )
+
+
+def _advance_queue(args: argparse.Namespace, ended: list[Path]) -> None:
+    """Start the run waiting next, now that this one is over: its status is final (or failed) by
+    now, and its run id is passed as ``ending`` so that a status this trainer could not finish
+    writing never holds up the queue. A problem here is said, never raised: the run itself ended."""
+    if Distributed.from_env().rank != 0:
+        return
+    ending = ended[0].name if ended else args.run_id or args.resume
+    try:
+        for started in advance_queue(args.runs_dir, ending=ending):
+            print(f"started the next queued run: {started.run_id}", file=sys.stderr)
+    except Exception as exc:  # the trainer's exit status is its run's, not the queue's
+        print(f"warning: the next queued run was not started: {exc}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:

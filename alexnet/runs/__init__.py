@@ -8,7 +8,10 @@ directory, so a web page can watch a run, be reloaded, and find the run still th
 - ``catalog``: what each run is now and how far (``RunInfo``, ``get_run``, ``list_runs``, ``active_run``,
   ``progress``, ``logged_speed``).
 - ``curves``: its step and epoch records (``Metrics``, ``read_metrics``, ``metrics_csv``).
-- ``lifecycle``: ``start_run``, ``resume_run``, ``stop_run``, one run at a time.
+- ``lifecycle``: ``start_run``, ``resume_run``, ``stop_run``: a run starts now, or queues when
+  ``max_runs()`` already train (``ALEXNET_MAX_RUNS``, default 1).
+- ``queue``: the queue of runs waiting their turn, kept in the runs folder (``queued_runs``,
+  ``queue_position``, ``advance_queue``, ``cancel_queued``, ``max_runs``).
 - ``trainer_process``: the detached trainer process, its pid and the start lock.
 - ``weights``: a run's trained network (``load_run_model``, ``run_config``, ``run_classes``, ``checkpoint_stamp``).
 - ``table``: one plain row per run for the runs table (``table_rows``).
@@ -20,6 +23,7 @@ from alexnet.runs.catalog import Progress, RunInfo, active_run, get_run, list_ru
 from alexnet.runs.curves import Metrics, metrics_csv, read_metrics
 from alexnet.runs.lifecycle import resume_run, start_run, stop_run
 from alexnet.runs.paths import run_path, runs_dir
+from alexnet.runs.queue import advance_queue, cancel_queued, max_runs, queue_position, queued_runs
 from alexnet.runs.table import table_rows
 from alexnet.runs.weights import checkpoint_stamp, load_run_model, run_classes, run_config
 
@@ -28,13 +32,18 @@ __all__ = [
     "Progress",
     "RunInfo",
     "active_run",
+    "advance_queue",
+    "cancel_queued",
     "checkpoint_stamp",
     "get_run",
     "list_runs",
     "load_run_model",
     "logged_speed",
+    "max_runs",
     "metrics_csv",
     "progress",
+    "queue_position",
+    "queued_runs",
     "read_metrics",
     "resume_run",
     "run_classes",

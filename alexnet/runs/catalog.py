@@ -1,8 +1,9 @@
 """What the runs directory holds: one ``RunInfo`` per run (a dead process reported as interrupted), and how far it is.
 
-States: the trainer writes running, finished, stopped, failed or diverged. A run whose
-status still says running but whose process is gone (killed, machine restarted) is reported
-as ``interrupted``; it can be resumed from its last checkpoint.
+States: the trainer writes running, finished, stopped, failed or diverged; a run waiting its
+turn is ``queued`` (``alexnet.runs.queue``). A run whose status still says running but whose
+process is gone (killed, machine restarted) is reported as ``interrupted``; it can be resumed
+from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class RunInfo:
 
     run_id: str
     path: Path
-    state: str  # running, finished, stopped, failed, diverged, or interrupted (process gone)
+    state: str  # queued, running, finished, stopped, failed, diverged, or interrupted (process gone)
     message: str
     dataset: str
     step: int
@@ -44,6 +45,11 @@ class RunInfo:
     settings: dict[str, Any]  # TrainSettings as saved in config.json (empty when it cannot be read)
     network: dict[str, Any]  # AlexNetConfig.to_dict() of the trained network (empty likewise)
     problem: str | None = None  # what is wrong with the run's files, in plain words (None: nothing)
+    queued_at: float | None = None  # when it joined the queue (Unix seconds), while queued
+
+    @property
+    def queued(self) -> bool:
+        return self.state == "queued"
 
     @property
     def active(self) -> bool:
@@ -108,6 +114,7 @@ def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
         settings=asdict(config.settings) if config else {},
         network=config.network.to_dict() if config else {},
         problem=" ".join(problems) or None,
+        queued_at=status.queued_at if status and state == "queued" else None,
     )
 
 
@@ -136,9 +143,22 @@ def list_runs(directory: str | Path | None = None) -> list[RunInfo]:
     # folders whose names are not run ids (hidden, dotted, copied in by hand) are not runs
     names = [p.name for p in root.iterdir() if RUN_ID_PATTERN.fullmatch(p.name) and len(p.name) <= MAX_RUN_ID_LENGTH]
     runs = [
-        get_run(root / name) for name in names if (root / name).is_dir() and (root / name / run_folder.STATUS).exists()
-    ]
+        info
+        for name in names
+        if (root / name).is_dir() and (root / name / run_folder.STATUS).exists()
+        and (info := _still_there(root / name)) is not None
+    ]  # fmt: skip
     return sorted(runs, key=lambda r: (r.created_at, r.run_id), reverse=True)
+
+
+def _still_there(path: Path) -> RunInfo | None:
+    """``get_run(path)``, or None for a run removed while the folder was read (a queued run cancelled)."""
+    try:
+        return get_run(path)
+    except (AlexNetError, FileNotFoundError):
+        if path.is_dir():
+            raise
+        return None
 
 
 def active_run(directory: str | Path | None = None) -> RunInfo | None:

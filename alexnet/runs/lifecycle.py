@@ -1,5 +1,7 @@
-"""Starting, resuming and stopping runs: one run at a time, each a ``python -m alexnet train`` process.
+"""Starting, resuming and stopping runs, each a ``python -m alexnet train`` process.
 
+A run starts at once when fewer than ``queue.max_runs()`` train (default one: they would share
+the CPU cores), else it joins the queue (``alexnet.runs.queue``) and starts when a run ends.
 The process starts in its own session, so a page reload or a closed terminal does not stop it;
 ``alexnet.runs.trainer_process`` owns the operating-system side.
 """
@@ -10,7 +12,7 @@ import os
 import shutil
 import signal
 import time
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,8 @@ from alexnet.errors import AlexNetError, first_line
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.memory import check_training_memory
 from alexnet.network.shapes import layer_table
-from alexnet.runs import trainer_process
-from alexnet.runs.catalog import RunInfo, active_run, get_run
+from alexnet.runs import queue, trainer_process
+from alexnet.runs.catalog import RunInfo, get_run
 from alexnet.runs.paths import runs_dir
 from alexnet.training import run_folder
 from alexnet.training.settings import TrainSettings
@@ -31,29 +33,38 @@ def start_run(
     *,
     directory: str | Path | None = None,
     allow_parallel: bool = False,
+    max_runs: int | None = None,
 ) -> RunInfo:
-    """Launch ``python -m alexnet train`` on ``config`` in its own process; return the new run.
+    """Launch ``python -m alexnet train`` on ``config`` in its own process, or queue it; return the new run.
 
-    The process starts in its own session (a page reload or a closed terminal does not stop
-    it) and writes its output to ``train.log`` in the run directory.
+    The run directory is made at once. The process starts now if fewer than ``max_runs``
+    (``queue.max_runs()``: ``ALEXNET_MAX_RUNS``, default 1) train and nothing waits before it;
+    else the run is ``queued`` and starts when a run ends. It starts in its own session (a page
+    reload or a closed terminal does not stop it) and writes its output to ``train.log``.
+
+    Args:
+        allow_parallel: launch at once whatever else trains (tests, the command line).
+
+    Returns:
+        The run, in state ``running`` or ``queued`` (``queue.queue_position`` says where).
 
     Raises:
-        AlexNetError: the network cannot work, another run is going (one at a time unless
-            ``allow_parallel``), or bad settings.
+        AlexNetError: the network cannot work, or bad settings.
     """
     settings.check()
     layer_table(config)  # an impossible network is explained here, before a run directory exists
     check_training_memory(config, settings)
+    queue.max_runs(max_runs)  # a bad ALEXNET_MAX_RUNS is said before a run directory exists
     root = runs_dir(directory)
-    # check-then-start under one lock: two tabs pressing Start together start exactly one run
+    # check-then-start under one lock: two tabs pressing Start together start one run and queue the other
     try:
         with trainer_process.start_lock(root):
-            _one_at_a_time(root, allow_parallel)
             run_id = run_folder.new_run_id(root, settings.dataset)
             path = root / run_id
             path.mkdir(parents=True)
             try:
-                _write_and_launch(config, settings, path, root, run_id)
+                _write_run(config, settings, path, run_id)
+                queue.admit(path, None, allow_parallel=allow_parallel, limit=max_runs)
             except OSError:
                 shutil.rmtree(path, ignore_errors=True)  # no half-made run is left behind to list
                 raise
@@ -65,7 +76,8 @@ def start_run(
     return get_run(path)
 
 
-def _write_and_launch(config: AlexNetConfig, settings: TrainSettings, path: Path, root: Path, run_id: str) -> None:
+def _write_run(config: AlexNetConfig, settings: TrainSettings, path: Path, run_id: str) -> None:
+    """network.json and config.json: what the run will be, before its trainer runs (now or queued)."""
     config.save(path / run_folder.NETWORK)
     # what the run will be, readable at once; the trainer rewrites it with the dataset's facts
     preliminary = {
@@ -75,40 +87,31 @@ def _write_and_launch(config: AlexNetConfig, settings: TrainSettings, path: Path
         "training": asdict(settings),
     }
     run_folder.write_json(path / run_folder.CONFIG, preliminary)
-    args = ["--config", str(path / run_folder.NETWORK), "--run-id", run_id]
-    for field in fields(TrainSettings):
-        value = getattr(settings, field.name)
-        if value is None or value is False:
-            continue
-        flag = "--" + field.name.replace("_", "-")
-        args += [flag] if value is True else [flag, str(value)]
-    trainer_process.launch(path, root, args, "starting")
 
 
 def resume_run(
-    run: str | Path, *, directory: str | Path | None = None, allow_parallel: bool = False, **overrides: Any
+    run: str | Path,
+    *,
+    directory: str | Path | None = None,
+    allow_parallel: bool = False,
+    max_runs: int | None = None,
+    **overrides: Any,
 ) -> RunInfo:
-    """Continue ``run`` from its checkpoint in a new process; ``overrides`` (e.g. ``epochs=20``)
-    change its saved training settings.
+    """Continue ``run`` from its checkpoint in a new process, now or when its turn in the queue
+    comes (as ``start_run``); ``overrides`` (e.g. ``epochs=20``) change its saved training settings.
 
     Raises:
-        AlexNetError: the run is still going, has no checkpoint, or another run is going.
+        AlexNetError: the run is still going or already queued, or has no checkpoint.
     """
     info = get_run(run, directory)
-    if info.active:
-        raise AlexNetError(f"Run {info.run_id} is still running.", fix="stop it first.")
+    _refuse_twice(info)
     if not info.has_checkpoint:
         raise AlexNetError(f"Run {info.run_id} has no checkpoint to resume from.", fix="start a new run.")
-    args = ["--resume", info.run_id]
-    for name, value in overrides.items():
-        if value is not None:
-            args += ["--" + name.replace("_", "-"), str(value)]
+    wanted = {name: value for name, value in overrides.items() if value is not None}
     try:
         with trainer_process.start_lock(info.path.parent):
-            _one_at_a_time(info.path.parent, allow_parallel)
-            if get_run(info.path).active:  # another tab resumed it a moment ago
-                raise AlexNetError(f"Run {info.run_id} is already running again.", fix="watch it in the live view.")
-            trainer_process.launch(info.path, info.path.parent, args, "resuming")
+            _refuse_twice(get_run(info.path), again=True)  # another tab resumed it a moment ago
+            queue.admit(info.path, wanted, allow_parallel=allow_parallel, limit=max_runs)
     except OSError as exc:
         raise AlexNetError(
             f"Run {info.run_id} could not be resumed: {exc.strerror or first_line(exc)}.",
@@ -117,10 +120,21 @@ def resume_run(
     return get_run(info.path)
 
 
+def _refuse_twice(info: RunInfo, *, again: bool = False) -> None:
+    if info.active:
+        said = "already running again" if again else "still running"
+        raise AlexNetError(f"Run {info.run_id} is {said}.", fix="watch it in the live view, or stop it first.")
+    if info.queued:
+        raise AlexNetError(f"Run {info.run_id} is already in the queue.", fix="it starts when the run before it ends.")
+
+
 def stop_run(run: str | Path, directory: str | Path | None = None) -> bool:
     """Ask a running trainer to stop (SIGTERM): it finishes its step, saves a checkpoint and
-    marks itself stopped. Returns whether there was a process to signal."""
+    marks itself stopped; a queued run leaves the queue (``queue.cancel_queued``). Returns
+    whether there was a process to signal or a queued run to cancel."""
     info = get_run(run, directory)
+    if info.queued:
+        return queue.cancel_queued(info)
     if not info.active or not info.pid:
         return False
     try:
@@ -133,15 +147,3 @@ def stop_run(run: str | Path, directory: str | Path | None = None) -> bool:
             fix=f"stop it as that user (kill {info.pid}), or from the terminal that started it.",
         ) from exc
     return True
-
-
-def _one_at_a_time(root: Path, allow_parallel: bool) -> None:
-    if allow_parallel:
-        return
-    going = active_run(root)
-    if going:
-        where = f"step {going.step} of {going.total_steps}" if going.total_steps else going.message
-        raise AlexNetError(
-            f"A run is already going ({going.run_id}, {where}).",
-            fix="wait for it to finish or stop it: two runs at once would share the same CPU cores.",
-        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from alexnet.units import format_duration
+from alexnet.units import format_duration, ordinal
 
 if TYPE_CHECKING:
     from alexnet.runs.catalog import RunInfo
@@ -25,14 +25,22 @@ def _optimizer_cell(info: RunInfo) -> str:
     return f"{info.settings['optimizer']} lr {info.settings['lr']:g}, {info.settings['precision']}"
 
 
+def _positions(infos: list[RunInfo]) -> dict[str, int]:
+    """{run id: place in the queue, 1 first} of the queued runs among ``infos`` (oldest first, as the queue)."""
+    queued = sorted((i for i in infos if i.queued), key=lambda i: (i.queued_at or i.updated_at, i.run_id))
+    return {info.run_id: n for n, info in enumerate(queued, 1)}
+
+
 def table_rows(infos: list[RunInfo]) -> list[dict[str, Any]]:
-    """One plain row per run for a table: state, dataset, network, optimizer, best accuracy, duration."""
+    """One plain row per run for a table: state ("queued, 2nd" while waiting), dataset, network, optimizer,
+    best accuracy, duration."""
     rows = []
+    places = _positions(infos)
     for info in infos:
         rows.append(
             {
                 "run": info.run_id,
-                "state": info.state,
+                "state": f"queued, {ordinal(places[info.run_id])}" if info.run_id in places else info.state,
                 "dataset": info.dataset,
                 "network": _network_cell(info),
                 "optimizer": _optimizer_cell(info),

@@ -22,6 +22,10 @@ from alexnet.training.environment import trainer_env
 
 STARTING_GRACE_S = 30.0  # a status without a pid (just launched) counts as running this long
 LOCK_FILE = ".start.lock"  # in the runs directory; a dot name is never a run id
+# torchrun's process-group settings: a trainer of rank 0 that starts the next queued run must not
+# hand them on, or the new single trainer would wait for a second process that never comes
+TORCHRUN_ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "GROUP_WORLD_SIZE",
+                "ROLE_RANK", "ROLE_WORLD_SIZE", "ROLE_NAME", "MASTER_ADDR", "MASTER_PORT")  # fmt: skip
 
 
 @contextmanager
@@ -49,7 +53,8 @@ def launch(path: Path, root: Path, args: list[str], message: str) -> None:
         {"state": "running", "pid": None, "message": message, "updated_at": time.time()} | keep,
     )
     # allocator settings and thread counts for a fast trainer (alexnet.training.environment)
-    env = trainer_env(dict(os.environ, PYTHONUNBUFFERED="1"))
+    base = {k: v for k, v in os.environ.items() if k not in TORCHRUN_ENV and not k.startswith("TORCHELASTIC_")}
+    env = trainer_env(dict(base, PYTHONUNBUFFERED="1"))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(run_folder.REPO_ROOT), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "alexnet", "train", *args, "--runs-dir", str(root), "--no-progress"]
     with (path / run_folder.LOG).open("a") as log:

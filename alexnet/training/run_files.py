@@ -131,6 +131,7 @@ class RunStatus:
     step: int
     total_steps: int | None
     epoch: float
+    queued_at: float | None = None  # when a queued run joined the queue (``alexnet.runs.queue``)
 
 
 def read_status(run_dir: Path) -> RunStatus | None:
@@ -155,6 +156,7 @@ def read_status(run_dir: Path) -> RunStatus | None:
         step=get("step", lambda v: _whole(v) and v >= 0, "a step count", 0),
         total_steps=get("total_steps", lambda v: _whole(v) and v >= 0, "a step count", None),
         epoch=float(get("epoch", lambda v: _number(v) and v >= 0, "a number of epochs", 0.0)),
+        queued_at=get("queued_at", _number, "a time in seconds", None),
     )
 
 

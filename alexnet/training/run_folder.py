@@ -10,6 +10,7 @@ One folder per run, under the runs directory (``ALEXNET_RUNS_DIR``, else ``<repo
                         {"kind": "epoch", "step", "epoch", "train_loss", "val_loss", "val_accuracy", "elapsed"}
                         {"kind": "resume", "step", "elapsed"}  (training restarted from a checkpoint)
         status.json     {"state", "pid", "message", "updated_at", "step", "total_steps", ...}, replaced atomically
+                        (a queued run's also says "queued_at" and how to launch it: ``alexnet.runs.queue``)
         checkpoint.pt   model, optimizer, step, epoch, elapsed seconds, RNG state; replaced atomically
         train.log       the trainer's own output, when started by ``alexnet.runs``
 
@@ -38,7 +39,8 @@ CHECKPOINT = "checkpoint.pt"
 LOG = "train.log"
 RUNS_DIR_ENV = "ALEXNET_RUNS_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-STATES = ("running", "finished", "stopped", "failed", "diverged")
+# "queued": written by ``alexnet.runs.queue`` for a run that waits its turn; the trainer writes the rest
+STATES = ("queued", "running", "finished", "stopped", "failed", "diverged")
 
 
 def default_runs_dir() -> Path:

@@ -16,7 +16,7 @@ from alexnet.training.run import OPTIMIZERS, PRECISIONS, TrainSettings, auto_pre
 from alexnet.training.settings import default_settings
 from alexnet.training.speed import TrainingSpeed, epoch_seconds_at, measure_training_speed
 from alexnet.units import format_duration
-from pages.parts import warmup
+from pages.parts import training_queue, warmup
 from pages.parts.shared import current_config, use_preset
 
 SLOW_EPOCH_S = 60  # above this, suggest the small 32 px preset
@@ -73,7 +73,8 @@ def _differs(key: str, defaults: dict[str, float | int]) -> None:
 
 
 def start() -> None:
-    """Start button: launch the trainer on the current configuration with the chosen settings."""
+    """Start button: launch the trainer on the current configuration with the chosen settings, or
+    queue it while another run trains (the page then says its place in line)."""
     state = st.session_state
     try:
         settings = TrainSettings.for_optimizer(
@@ -93,6 +94,8 @@ def start() -> None:
         state.train_error = error
         return
     state.train_watch = info.run_id
+    if info.queued:
+        state.train_notice = training_queue.waiting_text(info, runs.list_runs())
 
 
 def controls(config: AlexNetConfig) -> None:
