@@ -324,3 +324,17 @@ def test_the_papers_recipe_fills_the_boxes_and_the_run_records_it(runs_dir, quic
     assert at.number_input(key="train_batch_size").value == 32
     assert at.number_input(key="train_epochs").value == 1
 
+
+def test_a_run_at_chance_is_said_not_to_learn_on_the_page(runs_dir, quick_timing):
+    _, path = train_run(PRESETS["cifar"], TrainSettings(max_steps=2), runs_dir=runs_dir, progress=False)
+    at = training_page()
+    assert not any("does not learn" in w.value for w in at.warning)
+    stuck = {"kind": "epoch", "step": 2, "epoch": 1.0, "train_loss": 2.30, "val_loss": 2.30, "val_accuracy": 0.1}
+    with (path / "metrics.jsonl").open("a") as metrics:  # as if its validation were still at chance
+        metrics.write(json.dumps(stuck) + "\n")
+    at.run()
+    (warning,) = [w.value for w in at.warning if "does not learn" in w.value]
+    assert (
+        warning.startswith("After 1 epoch (2 steps) the training loss is still 2.30")
+        and "Nothing was changed" in warning
+    )

@@ -151,3 +151,38 @@ def test_the_command_line_offers_the_papers_init_and_schedule():
         "adamw",
     )
     assert not math.isnan(settings.lr)
+
+
+def records(loss: float, accuracy: float, epochs: int = 3, steps_per_epoch: int = 12) -> tuple[list, list]:
+    steps = [{"kind": "step", "step": s, "loss": loss} for s in range(1, epochs * steps_per_epoch + 1)]
+    last = {"kind": "epoch", "step": epochs * steps_per_epoch, "epoch": float(epochs), "train_loss": loss}
+    return steps, [last | {"val_accuracy": accuracy}]
+
+
+def test_a_run_at_chance_is_said_plainly_not_to_learn():
+    from alexnet.training.learning_check import not_learning
+
+    said = not_learning(*records(2.31, 0.11), 10, recipe="paper")
+    assert said == (
+        "After 3 epochs (36 steps) the training loss is still 2.31, chance for 10 classes (ln 10 = 2.30), and "
+        "validation accuracy 11% is chance (10%): this network does not learn with these settings in this many "
+        "steps. The paper trained 90 epochs of 1.2 M images; try more epochs, or today's default recipe. "
+        "Nothing was changed for you."
+    )
+    assert "another learning rate" in not_learning(*records(2.25, 0.14), 10)  # 14% <= 1.5 x 10%, 2.25 within 5%
+    steps, epochs = records(2.30, 0.1)
+    del epochs[0]["train_loss"]  # an older record: the last steps' losses stand in
+    assert not_learning(steps, epochs, 10) is not None
+
+
+def test_a_run_that_learns_or_has_not_validated_yet_is_left_alone():
+    from alexnet.training.learning_check import not_learning
+
+    assert not_learning(*records(2.30, 0.16), 10) is None  # above 1.5 x chance: learning has begun
+    assert not_learning(*records(2.15, 0.11), 10) is None  # the loss moved more than 5 % from ln 10
+    assert not_learning(*records(0.4, 0.9), 10) is None
+    steps, _ = records(2.30, 0.1)
+    assert not_learning(steps, [], 10) is None  # no validated epoch yet
+    _, early = records(2.30, 0.1)
+    early[0]["epoch"] = 0.5  # validated where max_steps ended, mid-epoch: too early to say
+    assert not_learning(steps, early, 10) is None
