@@ -14,6 +14,7 @@ from alexnet.errors import AlexNetError
 from alexnet.plots.smoothing import smooth
 from alexnet.plots.training import accuracy_figure, loss_figure, overlay_figure
 from alexnet.training import results
+from alexnet.training.learning_check import not_learning
 from alexnet.units import format_duration
 from pages.parts import training_controls, training_queue, training_results_view
 from pages.parts.shared import show_error, start_page
@@ -78,6 +79,9 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
     b.metric("Best validation accuracy", "-" if info.best_accuracy is None else f"{info.best_accuracy:.1%}")
     c.metric("Images / second", "-" if progress.images_per_sec is None else f"{progress.images_per_sec:,.0f}")
     d.metric("Training time", format_duration(info.duration_s))
+    classes = int(info.network.get("num_classes", 0))
+    if stuck := not_learning(metrics.steps, metrics.epochs, classes, recipe=info.settings.get("recipe")):
+        st.warning(stuck, icon=":material/trending_flat:")  # said, never acted on: the settings stay the learner's
 
     if (error := st.session_state.pop(LIVE_ERROR, None)) is not None:
         show_error(error)  # from a Stop or Resume callback

@@ -295,3 +295,54 @@ def test_the_page_says_what_auto_precision_runs_on_this_cpu(runs_dir, monkeypatc
     assert any(c.startswith(expected) for c in captions), captions
     at.selectbox(key="train_precision").set_value("fp32").run()
     assert not any(c.value.startswith("auto runs") for c in at.caption)  # only said while auto is picked
+
+
+def test_the_papers_recipe_fills_the_boxes_and_the_run_records_it(runs_dir, quick_timing):
+    at = training_page()
+    at.selectbox(key="preset").set_value("cifar").run()
+    at.number_input(key="edit_input_size").set_value(16).run()
+    at.radio(key="train_recipe").set_value("paper").run()
+    assert not at.exception
+    assert at.number_input(key="train_lr").value == pytest.approx(0.01)
+    assert at.number_input(key="train_batch_size").value == 128
+    assert at.number_input(key="train_momentum").value == pytest.approx(0.9)
+    assert at.number_input(key="train_weight_decay").value == pytest.approx(5e-4)
+    assert at.selectbox(key="train_optimizer").value == "sgd"
+    assert not any("Your value" in c.value for c in at.caption)
+    at.number_input(key="train_epochs").set_value(1)
+    at.button(key="train_start").click().run()
+    assert not at.error, [e.value for e in at.error]
+    (info,) = runs.list_runs(runs_dir)
+    deadline = time.monotonic() + 60
+    while not (info.path / "config.json").is_file():  # the trainer writes it once it starts
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    saved = json.loads((info.path / "config.json").read_text())["training"]
+    assert (saved["recipe"], saved["schedule"], saved["init"], saved["warmup_steps"]) == (
+        "paper",
+        "plateau",
+        "paper",
+        0,
+    )
+    assert (saved["optimizer"], saved["lr"], saved["batch_size"], saved["epochs"]) == ("sgd", 0.01, 128, 1)
+    runs.stop_run(info.path)
+    at.radio(key="train_recipe").set_value("default").run()  # back: the untouched boxes follow, the epochs stay
+    assert at.selectbox(key="train_optimizer").value == "adamw"
+    assert at.number_input(key="train_lr").value == pytest.approx(2e-3)
+    assert at.number_input(key="train_batch_size").value == 32
+    assert at.number_input(key="train_epochs").value == 1
+
+
+def test_a_run_at_chance_is_said_not_to_learn_on_the_page(runs_dir, quick_timing):
+    _, path = train_run(PRESETS["cifar"], TrainSettings(max_steps=2), runs_dir=runs_dir, progress=False)
+    at = training_page()
+    assert not any("does not learn" in w.value for w in at.warning)
+    stuck = {"kind": "epoch", "step": 2, "epoch": 1.0, "train_loss": 2.30, "val_loss": 2.30, "val_accuracy": 0.1}
+    with (path / "metrics.jsonl").open("a") as metrics:  # as if its validation were still at chance
+        metrics.write(json.dumps(stuck) + "\n")
+    at.run()
+    (warning,) = [w.value for w in at.warning if "does not learn" in w.value]
+    assert (
+        warning.startswith("After 1 epoch (2 steps) the training loss is still 2.30")
+        and "Nothing was changed" in warning
+    )

@@ -37,7 +37,27 @@ def test_two_processes_share_the_epoch_and_only_rank_0_writes(tmp_path):
     steps = runs.read_metrics(run_dir).steps
     assert [r["step"] for r in steps] == [1, 2, 3, 4]  # rank 1 wrote nothing: no duplicates
     assert all(0 < r["loss"] < 10 for r in steps)  # the mean over both processes, a real number
+    assert all(0 <= r["accuracy"] <= 1 for r in steps)  # right answers over both processes' 32 images
     # the checkpoint holds the bare model's weights (no DistributedDataParallel "module." prefix)
     model = build_model(AlexNetConfig.from_dict(config["network"]))
     model.load_state_dict(run_files.load_checkpoint(run_dir)["model"])
     assert torch.isfinite(model.classifier[-1].weight).all()
+
+
+def test_two_processes_train_the_papers_recipe_through_epoch_ends(tmp_path):
+    """The plateau schedule under torchrun: rank 0 validates, and every process takes its lr decision
+    (a process that did not would hang the next all-reduce, or train at another rate)."""
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    command += ["-m", "alexnet", "train", "--preset", "cifar", "--input-size", "16", "--recipe", "paper"]
+    command += ["--max-steps", "13", "--device", "cpu", "--runs-dir", str(tmp_path), "--run-id", "ddp", "--no-progress"]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_dir = tmp_path / "ddp"
+    assert json.loads((run_dir / run_folder.CONFIG).read_text())["steps_per_epoch"] == 6  # ceil(1438 / 2 / 128)
+    steps = runs.read_metrics(run_dir).steps
+    assert [r["step"] for r in steps] == list(range(1, 14)) and all(0 <= r["accuracy"] <= 1 for r in steps)
+    # validated at both epoch ends, and where max_steps ended (no epoch end: the plateau does not count it)
+    assert [r["step"] for r in runs.read_metrics(run_dir).epochs] == [6, 12, 13]
+    divisions = run_files.load_checkpoint(run_dir)["plateau"]["divisions"]
+    assert steps[-1]["lr"] == steps[0]["lr"] * 0.1**divisions  # rank 0's decision, which both processes trained at

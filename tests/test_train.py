@@ -82,7 +82,7 @@ def test_the_run_directory_holds_config_metrics_status_and_checkpoint(tmp_path):
     records = list(run_files.read_metrics(run_dir).records)
     step_records = [r for r in records if r["kind"] == "step"]
     assert [r["step"] for r in step_records] == list(range(2, 45, 2))  # every second step
-    assert set(step_records[0]) == {"kind", "step", "epoch", "loss", "lr", "images_per_sec", "elapsed"}
+    assert set(step_records[0]) == {"kind", "step", "epoch", "loss", "accuracy", "lr", "images_per_sec", "elapsed"}
     # the lr a step used: 3e-4 scaled by the warm-up and cosine schedule (step 2 is the 0-based step 1)
     assert step_records[0]["images_per_sec"] > 0
     assert [r["lr"] for r in step_records] == pytest.approx(

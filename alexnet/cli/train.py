@@ -1,6 +1,7 @@
 """``python -m alexnet train``: its options and its entry point.
 
 python -m alexnet train --preset cifar --dataset digits --epochs 10
+python -m alexnet train --preset cifar --recipe paper --epochs 3 --batch-size 64
 torchrun --nproc_per_node=2 -m alexnet train --preset cifar --dataset digits
 """
 
@@ -24,7 +25,16 @@ from alexnet.training.data import DATASETS
 from alexnet.training.distributed import Distributed
 from alexnet.training.run import train_run
 from alexnet.training.run_id import resolve_run_dir
-from alexnet.training.settings import DEVICES, INITS, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings, default_settings
+from alexnet.training.settings import (
+    DEVICES,
+    INITS,
+    OPTIMIZERS,
+    PRECISIONS,
+    RECIPES,
+    SCHEDULES,
+    TrainSettings,
+    recipe_settings,
+)
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +53,16 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--data-dir", metavar="DIR", help="cifar10: folder holding cifar-10-batches-py; folder: images")
     data.add_argument("--download", action="store_true", default=None, help="cifar10: download it if missing")
 
-    train = parser.add_argument_group("training")
+    train = parser.add_argument_group(
+        "training", "the defaults named are today's recipe's; --recipe paper changes them"
+    )
+    train.add_argument(
+        "--recipe",
+        choices=list(RECIPES),
+        help="where the settings start: "
+        + "; ".join(f"{name}: {text}" for name, text in RECIPES.items())
+        + ". The options below override it. Default: default",
+    )
     train.add_argument("--epochs", type=int, help="default: 10")
     train.add_argument("--batch-size", type=int, help="default: 32")
     train.add_argument("--optimizer", choices=list(OPTIMIZERS), help="default: adamw")
@@ -53,10 +72,20 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--momentum", type=float, help="sgd only; default 0.9")
     train.add_argument("--weight-decay", type=float, help="default: 0.01 (adamw), 5e-4 (sgd)")
     train.add_argument("--precision", choices=PRECISIONS, help="default: auto (bf16 where native, else fp32)")
-    train.add_argument("--schedule", choices=SCHEDULES, help="learning rate after warm-up; default: cosine")
+    train.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        help="learning rate after warm-up; default: cosine; plateau: divided by 10 when the validation error "
+        "stops improving (the paper's)",
+    )
+    train.add_argument(
+        "--plateau-patience", type=int, metavar="EPOCHS", help="plateau: epochs without improvement first; default 1"
+    )
     train.add_argument("--warmup-steps", type=int, help="steps of linear lr warm-up; default: 5")
     train.add_argument("--device", choices=DEVICES, help="default: auto (cuda if available)")
-    train.add_argument("--init", choices=INITS, help="weight initialisation; default: kaiming")
+    train.add_argument(
+        "--init", choices=INITS, help="weight initialisation; default: kaiming; paper: N(0, 0.01^2), some biases 1"
+    )
     train.add_argument("--seed", type=int, help="default: 0")
     train.add_argument("--max-steps", type=int, help="stop after this many steps in all")
     train.add_argument("--log-every", type=int, help="steps between metrics lines; default 1")
@@ -75,12 +104,13 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-_SETTING_FLAGS = tuple(f.name for f in fields(TrainSettings))
+# "recipe" is no override: it picks the defaults (a resumed run keeps the recipe it started from)
+_SETTING_FLAGS = tuple(f.name for f in fields(TrainSettings) if f.name != "recipe")
 
 
 def network_and_settings(args: argparse.Namespace) -> tuple[AlexNetConfig, TrainSettings]:
     """The network and settings a new run of ``python -m alexnet train`` gets from ``args``: the
-    options given, and ``default_settings`` (as on the Training page) for the rest.
+    options given, and ``recipe_settings`` of ``--recipe`` (as on the Training page) for the rest.
 
     Raises:
         AlexNetError: a network that cannot work, explained before a run directory exists.
@@ -94,7 +124,7 @@ def network_and_settings(args: argparse.Namespace) -> tuple[AlexNetConfig, Train
         config = replace(config, activation=args.activation)
     layer_table(config)
     given = {name: getattr(args, name) for name in _SETTING_FLAGS if getattr(args, name, None) is not None}
-    return config, default_settings(config, given.get("optimizer", "adamw"), **given)
+    return config, recipe_settings(config, args.recipe or "default", **given)
 
 
 def run_from_args(args: argparse.Namespace) -> int:

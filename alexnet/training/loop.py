@@ -34,8 +34,9 @@ class Trainer:
     """Minimises cross-entropy over a dataset; everything else happens in callbacks.
 
     Callbacks receive the trainer and read its state: ``step`` (steps done), ``epoch`` (epochs
-    done, fractional), ``loss`` (this step's loss, averaged over processes), ``images`` (images
-    in this step, all processes), ``epoch_losses`` (losses of the current epoch).
+    done, fractional), ``loss`` (this step's loss, averaged over processes), ``accuracy`` (this
+    step's batch accuracy in [0, 1]: argmax of the logits == label, over all processes' images),
+    ``images`` (images in this step, all processes), ``epoch_losses`` (losses of the current epoch).
     Set ``stop_requested`` (e.g. from a signal handler) to stop after the current step.
     """
 
@@ -68,6 +69,7 @@ class Trainer:
         self.callbacks: dict[str, list[Callback]] = defaultdict(list)
         self.step = 0
         self.loss = math.nan
+        self.accuracy = math.nan
         self.images = 0
         self.epoch_losses: list[float] = []
         self.stop_requested = False
@@ -144,7 +146,8 @@ class Trainer:
                 loss.backward()
                 self.optimizer.step()
                 self.step += 1
-                self.loss, stop = self._agree(loss.detach(), len(labels))
+                correct = (logits.detach().argmax(1) == labels).sum()  # stays on the device: no sync here
+                self.loss, self.accuracy, stop = self._agree(loss.detach(), correct, len(labels))
                 if not math.isfinite(self.loss):
                     raise Diverged(f"the loss became {self.loss} at step {self.step}")
                 self.epoch_losses.append(self.loss)
@@ -157,17 +160,21 @@ class Trainer:
                 self._trigger("on_epoch_end")
         return "finished"
 
-    def _agree(self, loss: torch.Tensor, batch: int) -> tuple[float, bool]:
-        """(mean loss over processes, whether any process was asked to stop): every process
-        then makes the same decision, or one would wait forever for the others' gradients."""
+    def _agree(self, loss: torch.Tensor, correct: torch.Tensor, batch: int) -> tuple[float, float, bool]:
+        """(mean loss over processes, accuracy over all their images, whether any process was asked
+        to stop): every process then makes the same decision, or one would wait forever for the
+        others' gradients. Loss and right answers come back to the CPU together: one sync a step."""
         if self.world_size == 1:
             self.images = batch
-            return loss.item(), self.stop_requested
-        shared = torch.stack([loss.float() * batch, torch.tensor(float(batch), device=loss.device)])
-        shared = torch.cat([shared, torch.tensor([float(self.stop_requested)], device=loss.device)])
+            mean_loss, right = torch.stack([loss.float(), correct.float()]).tolist()
+            return mean_loss, right / batch, self.stop_requested
+        flag = float(self.stop_requested)
+        shared = torch.stack([loss.float() * batch, correct.float(), torch.tensor(float(batch), device=loss.device)])
+        shared = torch.cat([shared, torch.tensor([flag], device=loss.device)])
         torch.distributed.all_reduce(shared)
-        self.images = int(shared[1].item())
-        return (shared[0] / shared[1]).item(), bool(shared[2].item() > 0)
+        total_loss, right, images, stop = shared.tolist()
+        self.images = int(images)
+        return total_loss / images, right / images, stop > 0
 
 
 @torch.no_grad()
@@ -193,10 +200,25 @@ def init_weights(model: nn.Module, scheme: str, *, nonlinearity: str = "relu") -
     signal's scale through the activations: gain^2 = 2 for ``nonlinearity="relu"``, (5/3)^2 for
     ``"tanh"`` (``torch.nn.init.calculate_gain``). The last layer gets N(0, 0.01^2), the paper's
     init, so the first predictions are near-uniform (loss ln 10 = 2.30 for ten classes, not a
-    confident guess). ``torch`` keeps PyTorch's default, whose smaller weights leave SGD stuck near 2.30."""
+    confident guess). ``torch`` keeps PyTorch's default, whose smaller weights leave SGD stuck near 2.30.
+
+    ``paper``: the paper's (Krizhevsky et al. 2012, section 5): every weight ~ N(0, 0.01^2); bias 1
+    in the 2nd, 4th and 5th convolutions and in the hidden fully connected layers, "to accelerate
+    the early stages of learning by providing the ReLUs with positive inputs"; bias 0 in the 1st and
+    3rd convolutions and in the last layer. A network of fewer than five convolutions gets 1 in
+    those of the 2nd, 4th and 5th that it has."""
     if scheme == "torch":
         return
     layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    if scheme == "paper":
+        convs = [m for m in layers if isinstance(m, nn.Conv2d)]
+        positive = [convs[i] for i in (1, 3, 4) if i < len(convs)]
+        positive += [m for m in layers[:-1] if isinstance(m, nn.Linear)]  # the hidden ones
+        for layer in layers:
+            nn.init.normal_(layer.weight, std=0.01)
+            if layer.bias is not None:
+                nn.init.constant_(layer.bias, 1.0 if any(layer is p for p in positive) else 0.0)
+        return
     for layer in layers:
         nn.init.kaiming_normal_(layer.weight, nonlinearity=nonlinearity)
         nn.init.zeros_(layer.bias)

@@ -20,6 +20,7 @@ from alexnet.network.config import AlexNetConfig
 from alexnet.training import run_folder
 from alexnet.training.distributed import Distributed
 from alexnet.training.loop import Trainer, evaluate
+from alexnet.training.schedule import Plateau
 from alexnet.training.settings import TrainSettings
 
 
@@ -85,21 +86,29 @@ class RunRecorder:
         if self.metrics:
             self.metrics.write(record)
 
-    def checkpoint(self, model: nn.Module, optimizer: torch.optim.Optimizer, trainer: Trainer, elapsed: float) -> None:
+    def checkpoint(
+        self,
+        model: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        trainer: Trainer,
+        elapsed: float,
+        plateau: Plateau | None = None,
+    ) -> None:
+        """Save what a resumed run needs; ``plateau``: the schedule's state, so it resumes at the divided lr."""
         if not self.active:
             return
         rng = {"torch": torch.get_rng_state()}
-        run_folder.save_checkpoint(
-            self.run_dir / run_folder.CHECKPOINT,
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "step": trainer.step,
-                "epoch": trainer.epoch,
-                "elapsed": elapsed,
-                "rng": rng,
-            },
-        )
+        state = {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "step": trainer.step,
+            "epoch": trainer.epoch,
+            "elapsed": elapsed,
+            "rng": rng,
+        }
+        if plateau is not None:
+            state["plateau"] = plateau.state_dict()
+        run_folder.save_checkpoint(self.run_dir / run_folder.CHECKPOINT, state)
 
     def close(self) -> None:
         if self.metrics:
@@ -107,7 +116,8 @@ class RunRecorder:
 
 
 class RunLogger:
-    """The callbacks: metrics lines, status, validation, checkpoints and the progress bar."""
+    """The callbacks: metrics lines, status, validation, checkpoints and the progress bar; and,
+    for the plateau schedule, ``plateau`` updated with each epoch's validation error (rank 0)."""
 
     def __init__(
         self,
@@ -119,11 +129,12 @@ class RunLogger:
         device: torch.device,
         progress: bool,
         elapsed_before: float,
+        plateau: Plateau | None = None,
     ) -> None:
         from tqdm import tqdm
 
         self.settings, self.recorder, self.model, self.val, self.device = settings, recorder, model, val, device
-        self.optimizer = trainer.optimizer
+        self.optimizer, self.plateau = trainer.optimizer, plateau
         self.started = time.perf_counter()
         self.elapsed_before = elapsed_before  # training seconds before a resume
         self.window_start, self.window_images = self.started, 0
@@ -147,6 +158,7 @@ class RunLogger:
                     "step": trainer.step,
                     "epoch": round(trainer.epoch, 4),
                     "loss": trainer.loss,
+                    "accuracy": trainer.accuracy,  # this step's batch, in [0, 1]
                     "lr": self.optimizer.param_groups[0]["lr"],
                     "images_per_sec": self.window_images / max(now - self.window_start, 1e-9),
                     "elapsed": round(self.elapsed(), 3),
@@ -155,19 +167,25 @@ class RunLogger:
             self.window_start, self.window_images = now, 0
         self.recorder.status("running", "training", trainer, force=False)
         if trainer.step % self.settings.checkpoint_every == 0:
-            self.recorder.checkpoint(self.model, self.optimizer, trainer, self.elapsed())
+            self.recorder.checkpoint(self.model, self.optimizer, trainer, self.elapsed(), self.plateau)
 
     def on_epoch_end(self, trainer: Trainer) -> None:
         if self.recorder.active:
-            self.validate(trainer)
-            self.recorder.checkpoint(self.model, self.optimizer, trainer, self.elapsed())
+            accuracy = self.validate(trainer)
+            if self.plateau is not None and self.plateau.update(1.0 - accuracy):
+                self.bar.write(
+                    f"epoch {trainer.epoch:.2f}: the validation error stopped improving; the learning rate is "
+                    f"divided by 10 (now {self.plateau.factor:g} of its peak)"
+                )
+            self.recorder.checkpoint(self.model, self.optimizer, trainer, self.elapsed(), self.plateau)
 
     def restart_speed_window(self, trainer: Trainer) -> None:
         """Validation and other epoch-end work is not training speed: images/s counts from here.
         ``train_run`` registers it as the last epoch-end callback, after this logger's and the hooks'."""
         self.window_start, self.window_images = time.perf_counter(), 0
 
-    def validate(self, trainer: Trainer) -> None:
+    def validate(self, trainer: Trainer) -> float:
+        """Evaluate on the validation set and write an epoch record; returns the accuracy in [0, 1]."""
         val_loss, val_accuracy = evaluate(self.model, self.val, batch_size=self.settings.batch_size, device=self.device)
         losses = trainer.epoch_losses
         record = {
@@ -184,6 +202,7 @@ class RunLogger:
             f"epoch {trainer.epoch:.2f}: train loss {record['train_loss'] or math.nan:.4f}, "
             f"val loss {val_loss:.4f}, val accuracy {val_accuracy:.1%}"
         )
+        return val_accuracy
 
     def close(self) -> None:
         self.bar.close()

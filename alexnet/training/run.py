@@ -55,6 +55,7 @@ from alexnet.training.loop import (
 from alexnet.training.recorder import RunLogger, RunRecorder
 from alexnet.training.results import record_results
 from alexnet.training.run_id import resolve_run_dir
+from alexnet.training.schedule import Plateau
 from alexnet.training.settings import (
     DEVICES,
     INITS,
@@ -206,6 +207,9 @@ def _train(
         torch.set_rng_state(checkpoint["rng"]["torch"])
     else:
         torch.manual_seed(settings.seed + dist.rank)  # dropout masks differ between processes
+    plateau = Plateau(settings.plateau_patience) if settings.schedule == "plateau" else None
+    if plateau is not None and checkpoint and "plateau" in checkpoint:
+        plateau.load_state_dict(checkpoint["plateau"])  # resumes at the lr it had reached
     trainer = Trainer(
         dist.wrap(model),
         data.train,
@@ -218,7 +222,7 @@ def _train(
         max_steps=settings.max_steps,
         rank=dist.rank,
         world_size=dist.world_size,
-        lr_factor=settings.lr_factor,
+        lr_factor=_lr_factor(settings, plateau),
         channels_last=channels_last,
     )
     trainer.step = checkpoint["step"] if checkpoint else 0
@@ -237,7 +241,9 @@ def _train(
     recorder.start(config, settings, data.describe(), trainer, dist, notes, checkpoint, mode)
     stop_listening = _install_stop_handlers(trainer)
     elapsed = checkpoint["elapsed"] if checkpoint else 0.0
-    log = RunLogger(trainer, settings, recorder, model, data.val, device, progress and dist.rank == 0, elapsed)
+    log = RunLogger(trainer, settings, recorder, model, data.val, device, progress and dist.rank == 0, elapsed, plateau)
+    if plateau is not None and dist.world_size > 1:  # rank 0 validates: the others take its decision
+        trainer.add_callback("on_epoch_end", lambda _: plateau.load_state_dict(dist.broadcast(plateau.state_dict())))
     context = RunContext(
         config, settings, run_dir, model, optimizer, data, device, trainer, recorder, dist.rank, dist.world_size
     )
@@ -253,10 +259,17 @@ def _train(
         stop_listening()
     if dist.rank == 0 and trainer.step % trainer.steps_per_epoch != 0 and state == "finished":
         log.validate(trainer)  # max_steps ended mid-epoch: still report a validation accuracy
-    recorder.checkpoint(model, optimizer, trainer, log.elapsed())
+    recorder.checkpoint(model, optimizer, trainer, log.elapsed(), plateau)
     done = f"{trainer.step} of {trainer.total_steps} steps"
     recorder.status(state, f"Stopped after {done}." if state == "stopped" else f"Finished: {done}.", trainer)
     return state
+
+
+def _lr_factor(settings: TrainSettings, plateau: Plateau | None) -> Callable[[int, int], float]:
+    """The lr of a step as a fraction of the peak: ``settings.lr_factor``, times 0.1^k on a plateau schedule."""
+    if plateau is None:
+        return settings.lr_factor
+    return lambda step, total: settings.lr_factor(step, total) * plateau.factor
 
 
 def _optimizer(model: nn.Module, settings: TrainSettings) -> torch.optim.Optimizer:

@@ -34,7 +34,17 @@ from alexnet.training.settings import TrainSettings
 
 FIX = "start a new run; this file was damaged or written by another program."
 CHECKPOINT_KEYS = ("model", "optimizer", "step")  # what every checkpoint of ``RunRecorder`` holds
-METRIC_NUMBERS = ("epoch", "elapsed", "loss", "lr", "images_per_sec", "train_loss", "val_loss", "val_accuracy")
+METRIC_NUMBERS = (
+    "epoch",
+    "elapsed",
+    "loss",
+    "accuracy",
+    "lr",
+    "images_per_sec",
+    "train_loss",
+    "val_loss",
+    "val_accuracy",
+)
 METRICS_CACHE_RUNS = 16  # metrics files kept parsed in a process (a few KB to a few MB each)
 
 

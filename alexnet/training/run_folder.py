@@ -6,12 +6,13 @@ One folder per run, under the runs directory (``ALEXNET_RUNS_DIR``, else ``<repo
         config.json     network and training settings, dataset facts, step counts
         network.json    the network alone (loadable with ``--config``)
         metrics.jsonl   append-only; one JSON object per line, flushed as written:
-                        {"kind": "step", "step", "epoch", "loss", "lr", "images_per_sec", "elapsed"}
+                        {"kind": "step", "step", "epoch", "loss", "accuracy", "lr", "images_per_sec", "elapsed"}
                         {"kind": "epoch", "step", "epoch", "train_loss", "val_loss", "val_accuracy", "elapsed"}
                         {"kind": "resume", "step", "elapsed"}  (training restarted from a checkpoint)
         status.json     {"state", "pid", "message", "updated_at", "step", "total_steps", ...}, replaced atomically
                         (a queued run's also says "queued_at" and how to launch it: ``alexnet.runs.queue``)
-        checkpoint.pt   model, optimizer, step, epoch, elapsed seconds, RNG state; replaced atomically
+        checkpoint.pt   model, optimizer, step, epoch, elapsed seconds, RNG state, and the plateau
+                        schedule's state ("plateau") when it has one; replaced atomically
         train.log       the trainer's own output, when started by ``alexnet.runs``
 
 This module writes them; ``alexnet.training.run_files`` is the one reader. Writers replace

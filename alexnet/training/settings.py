@@ -34,11 +34,30 @@ OPTIMIZERS: dict[str, dict[str, float]] = {
 # digits, 40 steps of 32 at 227 px, loss 2.78 -> 2.28 at 2e-3 against 2.32 -> 0.42 at 3e-4.
 SMALL_NETWORK_PARAMS = 10_000_000
 SMALL_NETWORK_ADAMW_LR = 2e-3
-INITS = ("kaiming", "torch")
+INITS = ("kaiming", "torch", "paper")  # alexnet.training.loop.init_weights
 # auto: bf16 autocast where the device runs bf16 natively (CUDA, CPUs with AVX512-BF16 or AMX), else fp32
 PRECISIONS = ("auto", "fp32", "bf16")
-SCHEDULES = ("cosine", "constant")
+SCHEDULES = ("cosine", "constant", "plateau")  # plateau: alexnet.training.schedule.Plateau
 DEVICES = ("auto", "cpu", "cuda")
+# Named starting points for a run: each a one-line description, and the settings it changes from
+# today's default (``default_settings``). The paper's are those of Krizhevsky et al. 2012, section 5.
+RECIPES: dict[str, str] = {
+    "default": "Today's default (AdamW, warm-up + cosine)",
+    "paper": "The paper's (SGD 0.01, momentum 0.9, ÷10 on plateau, N(0, 0.01²) init, batch 128)",
+}
+RECIPE_CHANGES: dict[str, dict[str, Any]] = {
+    "default": {},
+    "paper": {
+        "optimizer": "sgd",
+        "lr": 0.01,
+        "momentum": 0.9,
+        "weight_decay": 5e-4,
+        "schedule": "plateau",  # "divided by 10 when the validation error rate stopped improving"
+        "warmup_steps": 0,  # the paper warms nothing up
+        "init": "paper",
+        "batch_size": 128,
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -54,12 +73,15 @@ class TrainSettings:
     lr: float = OPTIMIZERS["adamw"]["lr"]  # peak learning rate (see schedule)
     momentum: float = 0.0  # sgd only
     weight_decay: float = OPTIMIZERS["adamw"]["weight_decay"]
-    schedule: str = "cosine"  # cosine: lr falls from its peak to 0 at the last step; constant: stays
+    schedule: str = "cosine"  # cosine: lr falls from its peak to 0 at the last step; constant: stays;
+    # plateau: divided by 10 each time the validation error stops improving (alexnet.training.schedule)
+    plateau_patience: int = 1  # plateau only: epochs without improvement before the lr is divided
     warmup_steps: int = 5  # lr rises linearly from 0 over these first steps
     precision: str = "auto"  # bf16: autocast the forward pass to bfloat16; auto: bf16 where native
     device: str = "auto"  # auto: cuda when available, else cpu
     init: str = "kaiming"  # kaiming: He et al. 2015 normal init; torch: PyTorch's default
     seed: int = 0  # weights, dropout and the order of the images
+    recipe: str = "default"  # the named recipe (RECIPES) the run started from; its values may be changed
     max_steps: int | None = None  # stop early after this many steps in all (tests, quick looks)
     log_every: int = 1  # steps between metrics lines
     checkpoint_every: int = 200  # steps between checkpoints (also at every epoch end and at the end)
@@ -94,6 +116,7 @@ class TrainSettings:
             ("schedule", self.schedule, SCHEDULES),
             ("device", self.device, DEVICES),
             ("init", self.init, INITS),
+            ("recipe", self.recipe, tuple(RECIPES)),
         ]:
             if value not in allowed:
                 raise AlexNetError(f"Unknown {name} {value!r}.", fix=f"choose one of {', '.join(allowed)}.")
@@ -101,6 +124,11 @@ class TrainSettings:
             raise AlexNetError("Epochs, batch size, log and checkpoint intervals must be at least 1.")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise AlexNetError(f"The learning rate must be a positive number, not {self.lr}.")
+        if self.plateau_patience < 1:
+            raise AlexNetError(
+                f"The plateau patience must be at least 1 epoch, not {self.plateau_patience}.",
+                fix="use 1 to divide the learning rate after the first epoch without improvement.",
+            )
         if self.warmup_steps < 0:
             raise AlexNetError(f"Warm-up steps cannot be negative ({self.warmup_steps}).", fix="use 0 for none.")
 
@@ -110,11 +138,13 @@ class TrainSettings:
         warm-up (step < W):  (step + 1) / (W + 1)
         cosine, after it:    0.5 * (1 + cos(pi * (step - W) / (total_steps - W)))
         constant, after it:  1
+        plateau, after it:   1 here; the run multiplies it by 0.1^k, k the times the validation
+                             error stopped improving (``alexnet.training.schedule.Plateau``)
         """
         warmup = self.warmup_steps
         if step < warmup:
             return (step + 1) / (warmup + 1)
-        if self.schedule == "constant" or total_steps <= warmup:
+        if self.schedule in ("constant", "plateau") or total_steps <= warmup:
             return 1.0
         return 0.5 * (1.0 + math.cos(math.pi * min(step - warmup, total_steps - warmup) / (total_steps - warmup)))
 
@@ -134,3 +164,21 @@ def default_settings(config: AlexNetConfig, optimizer: str = "adamw", /, **chang
     ``optimizer``'s momentum and weight decay, the peak lr ``default_lr(optimizer, config)``, the
     dataclass's defaults for the rest, then ``changes`` (what the user gave)."""
     return TrainSettings.for_optimizer(optimizer, **({"lr": default_lr(optimizer, config)} | changes))
+
+
+def recipe_settings(config: AlexNetConfig, recipe: str = "default", /, **changes: Any) -> TrainSettings:
+    """The settings a run of ``config`` starts from under the named ``recipe`` (``RECIPES``):
+    ``default_settings`` with the recipe's values, then ``changes`` (what the user gave). Given
+    another optimizer than the recipe's, the run gets that optimizer's own lr, momentum and weight
+    decay (``default_settings``), and the recipe's other values (schedule, init, batch size).
+
+    Raises:
+        AlexNetError: an unknown recipe.
+    """
+    if recipe not in RECIPES:
+        raise AlexNetError(f"There is no recipe {recipe!r}.", fix=f"choose one of {', '.join(RECIPES)}.")
+    own = dict(RECIPE_CHANGES[recipe])
+    optimizer = changes.pop("optimizer", own.pop("optimizer", "adamw"))
+    if optimizer != RECIPE_CHANGES[recipe].get("optimizer", "adamw"):
+        own = {k: v for k, v in own.items() if k not in ("lr", "momentum", "weight_decay")}
+    return default_settings(config, optimizer, **(own | {"recipe": recipe} | changes))

@@ -1,5 +1,5 @@
-"""The Training page's "New run" box: dataset, epochs, batch, precision and optimizer, and the
-speed advice beneath it. Widgets keep their values in ``st.session_state`` under ``train_*`` keys;
+"""The Training page's "New run" box: recipe, dataset, epochs, batch, precision and optimizer, and
+the speed advice beneath it. Widgets keep their values in ``st.session_state`` under ``train_*`` keys;
 ``start`` (the Start button's callback) turns them into ``TrainSettings`` and launches the run.
 """
 
@@ -12,8 +12,8 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
 from alexnet.network.shapes import analyze
 from alexnet.training.data import CIFAR_FOLDER, DATASETS, DEFAULT_DATA_DIR, train_images, val_images
-from alexnet.training.run import OPTIMIZERS, PRECISIONS, TrainSettings, auto_precision_note, resolve_device
-from alexnet.training.settings import default_settings
+from alexnet.training.run import OPTIMIZERS, PRECISIONS, auto_precision_note, resolve_device
+from alexnet.training.settings import RECIPES, recipe_settings
 from alexnet.training.speed import TrainingSpeed, epoch_seconds_at, measure_training_speed
 from alexnet.units import format_duration
 from pages.parts import training_queue, warmup
@@ -27,7 +27,7 @@ DATASET_HELP = {
     "folder": "Your own images: a folder with one sub-folder per class.",
 }
 DIR_KEYS = {"cifar10": "train_cifar_dir", "folder": "train_folder_dir"}  # each dataset's own path widget
-# The boxes that start from default_settings(network, optimizer), as the command line does
+# The boxes that start from recipe_settings(network, recipe, optimizer=...), as the command line does
 DEFAULTED = {
     "train_epochs": "epochs",
     "train_batch_size": "batch_size",
@@ -39,30 +39,34 @@ APPLIED = "train_defaults_applied"  # the defaults last written into those boxes
 KEPT = "train_kept_values"  # their values, kept while another page is shown (Streamlit forgets widgets)
 
 
-def page_defaults(config: AlexNetConfig, optimizer: str) -> dict[str, float | int]:
-    """What each defaulted box starts from: ``default_settings``, the command line's own defaults."""
-    settings = default_settings(config, optimizer)
+def page_defaults(config: AlexNetConfig, optimizer: str, recipe: str = "default") -> dict[str, float | int]:
+    """What each defaulted box starts from: ``recipe_settings``, the command line's own defaults."""
+    settings = recipe_settings(config, recipe, optimizer=optimizer)
     return {key: getattr(settings, name) for key, name in DEFAULTED.items()}
 
 
 def _follow_defaults(config: AlexNetConfig) -> dict[str, float | int]:
-    """Write this network's and optimizer's defaults into every box the learner has not typed in.
+    """Write this network's, recipe's and optimizer's defaults into every box the learner has not typed in.
 
-    A box that still shows the default written last follows the new one (a preset, network or
-    optimizer change); a value of the learner's own is kept. Returns the defaults now in force.
+    A box that still shows the default written last follows the new one (a preset, network, recipe
+    or optimizer change); a value of the learner's own is kept. The optimizer follows the recipe
+    the same way, then the numbers follow both. Returns the defaults now in force.
     """
     state = st.session_state
     kept = state.get(KEPT, {})
-    for key in ("train_optimizer", *DEFAULTED):
+    for key in ("train_recipe", "train_optimizer", *DEFAULTED):
         if key not in state and key in kept:
             state[key] = kept[key]  # back from another page
-    state.setdefault("train_optimizer", "adamw")
-    defaults = page_defaults(config, state.train_optimizer)
+    state.setdefault("train_recipe", "default")
     applied = state.get(APPLIED, {})
+    optimizer = recipe_settings(config, state.train_recipe).optimizer
+    if "train_optimizer" not in state or state.train_optimizer == applied.get("train_optimizer"):
+        state.train_optimizer = optimizer
+    defaults = page_defaults(config, state.train_optimizer, state.train_recipe)
     for key, value in defaults.items():
         if key not in state or state[key] == applied.get(key):
             state[key] = value
-    state[APPLIED] = defaults
+    state[APPLIED] = defaults | {"train_optimizer": optimizer}
     return defaults
 
 
@@ -77,8 +81,11 @@ def start() -> None:
     queue it while another run trains (the page then says its place in line)."""
     state = st.session_state
     try:
-        settings = TrainSettings.for_optimizer(
-            state.train_optimizer,
+        # the recipe brings what has no box here (schedule, warm-up, init); the boxes bring the rest
+        settings = recipe_settings(
+            current_config(),
+            state.train_recipe,
+            optimizer=state.train_optimizer,
             dataset=state.train_dataset,
             data_dir=state.get(DIR_KEYS[state.train_dataset]) or None if state.train_dataset in DIR_KEYS else None,
             download=bool(state.get("train_download")),
@@ -102,6 +109,16 @@ def controls(config: AlexNetConfig) -> None:
     """The New-run box for ``config``: every number starts from the command line's defaults."""
     defaults = _follow_defaults(config)
     st.subheader("New run")
+    st.radio(
+        "Recipe",
+        list(RECIPES),
+        format_func=RECIPES.get,
+        key="train_recipe",
+        horizontal=True,
+        help="Where the numbers below start. The paper's also divides the learning rate by 10 each time the "
+        "validation error stops improving, with no warm-up, and draws every weight from N(0, 0.01²) with some "
+        "biases 1 (Krizhevsky et al. 2012, section 5). Numbers you type are kept.",
+    )
     left, middle, right = st.columns(3)
     with left:
         dataset = st.selectbox("Dataset", DATASETS, key="train_dataset", help=DATASET_HELP["digits"])
@@ -144,8 +161,9 @@ def controls(config: AlexNetConfig) -> None:
             max_value=10.0,
             format="%g",
             key="train_lr",
-            help="The peak rate: it rises over the first steps, then falls to 0 (cosine). AdamW's default "
-            "is 2e-3 for a network under 10 M parameters and 3e-4 above, as on the command line.",
+            help="The peak rate. Today's recipe: it rises over the first steps, then falls to 0 (cosine); "
+            "AdamW's default is 2e-3 for a network under 10 M parameters and 3e-4 above, as on the command "
+            "line. The paper's: divided by 10 each time the validation error stops improving.",
         )
         _differs("train_lr", defaults)
         st.number_input(
@@ -166,7 +184,7 @@ def controls(config: AlexNetConfig) -> None:
             key="train_weight_decay",
         )
         _differs("train_weight_decay", defaults)
-    st.session_state[KEPT] = {key: st.session_state[key] for key in ("train_optimizer", *DEFAULTED)}
+    st.session_state[KEPT] = {key: st.session_state[key] for key in ("train_recipe", "train_optimizer", *DEFAULTED)}
 
 
 @st.cache_resource(show_spinner=False)
