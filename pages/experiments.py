@@ -83,15 +83,15 @@ def _plan(config: AlexNetConfig) -> Experiment | None:
         return None
 
 
-def _describe(plan: Experiment, estimate: st.delta_generator.DeltaGenerator) -> None:
+def _describe(plan: Experiment) -> None:
     a, b = plan.labels
     s = plan.settings
     st.markdown(
         f"**{plan.runs_count} runs**: A = *{a}* and B = *{b}*, {len(plan.seeds)} seeds each "
-        f"(seeds {', '.join(map(str, plan.seeds))}), {s.epochs} epochs of the {s.dataset} at batch {s.batch_size}, "
+        f"(seeds {', '.join(map(str, plan.seeds))}), {_epochs(s.epochs)} of the {s.dataset} at batch {s.batch_size}, "
         f"{s.optimizer} at lr {s.lr:g}. Everything else is your network as the sidebar and Architecture page have it."
     )
-    with estimate:
+    with st.container():
         try:
             found = training_controls.epoch_estimate(
                 plan.networks[0], s.dataset, s.batch_size, runs.list_runs(), busy=runs.active_run() is not None
@@ -105,9 +105,13 @@ def _describe(plan: Experiment, estimate: st.delta_generator.DeltaGenerator) -> 
         seconds, how = found
         total = plan.runs_count * (s.epochs * seconds + STARTUP_S)
         st.caption(
-            f"About **{format_duration(total)}** in all: {plan.runs_count} runs × ({s.epochs} epochs × "
+            f"About **{format_duration(total)}** in all: {plan.runs_count} runs × ({_epochs(s.epochs)} × "
             f"{format_duration(seconds)} + {STARTUP_S:.0f} s to start), at {how}."
         )
+
+
+def _epochs(n: int) -> str:
+    return f"{n} epoch{'s' if n != 1 else ''}"
 
 
 def _start(plan: Experiment) -> None:
@@ -169,15 +173,17 @@ def _view(experiment_id: str, *, was_running: bool) -> None:
         help="Continues stopped runs from their checkpoints and queues the rest.",
     )
     result = experiment_result(experiment)
-    threshold = ERROR_THRESHOLD
-    st.plotly_chart(
-        experiment_figure(result.loss, result.train_error, result.val_error, experiment.labels, threshold=threshold),
-        key="exp_curves",
+    figure = experiment_figure(
+        result.loss, result.train_error, result.val_error, experiment.labels, threshold=ERROR_THRESHOLD
     )
-    st.caption(
-        "Each line is the mean over the seeds, its band the range from the lowest to the highest seed. "
-        f"The dashed line is {threshold:.0%} training error, the paper's Figure 1 line."
-    )
+    if figure["data"]:
+        st.plotly_chart(figure, key="exp_curves")
+        st.caption(
+            "Each line is the mean over the seeds, its band the range from the lowest to the highest seed. "
+            f"The dashed line is {ERROR_THRESHOLD:.0%} training error, the paper's Figure 1 line."
+        )
+    else:
+        st.caption("The curves appear here once the first run has logged its first steps.")
     _table(result)
 
 
@@ -222,7 +228,7 @@ config = start_page(
 st.subheader("New experiment")
 plan = _plan(config)
 if plan is not None:
-    _describe(plan, estimate := st.empty())
+    _describe(plan)
     st.button(
         "Run the experiment", type="primary", key="exp_run", on_click=_start, args=(plan,), icon=":material/science:"
     )

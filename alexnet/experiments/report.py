@@ -64,8 +64,9 @@ def format_table(result: ExperimentResult) -> str:
     e = result.experiment
     s = e.settings
     head = (
-        f"{e.title} ({e.claim}): {s.dataset}, {s.epochs} epochs, batch {s.batch_size}, {s.optimizer} lr {s.lr:g}, "
-        f"seeds {', '.join(map(str, e.seeds))}; A = {e.labels[0]}, B = {e.labels[1]}"
+        f"{e.title} ({e.claim}): {s.dataset}, {s.epochs} epoch{'s' if s.epochs != 1 else ''}, recipe {s.recipe}, "
+        f"batch {s.batch_size}, {s.optimizer} lr {s.lr:g}, seeds {', '.join(map(str, e.seeds))}; "
+        f"A = {e.labels[0]}, B = {e.labels[1]}"
     )
     columns = list(rows[0]) if rows else list(COLUMNS)
     widths = [max(len(c), *(len(r[c]) for r in rows)) for c in columns]

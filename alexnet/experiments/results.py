@@ -32,8 +32,8 @@ class MeasureRow:
     def ours(self) -> float | None:
         """The two means compared as the paper compares them (``Measure.form``): a ratio or A - B."""
         a, b = (s.mean for s in self.summaries)
-        if not (self.values[0] and self.values[1]):
-            return None
+        if not (self.values[0] and self.values[1]) or not any(m.reached for v in self.values for m in v):
+            return None  # nothing yet, or two lower bounds: no ratio to give
         if self.measure.form == "A-B":
             return a - b
         numerator, denominator = (b, a) if self.measure.form == "B/A" else (a, b)
@@ -133,7 +133,8 @@ def experiment_result(experiment: Experiment, directory: str | Path | None = Non
             )
             for v in (0, 1)
         )
-        decided = verdict([x.value for x in values[0]], [x.value for x in values[1]], m.expect)
+        reached = any(x.reached for variant in values for x in variant)
+        decided = verdict([x.value for x in values[0]], [x.value for x in values[1]], m.expect, reached=reached)
         rows.append(MeasureRow(m, values, decided))  # type: ignore[arg-type]
     return ExperimentResult(
         experiment,

@@ -20,13 +20,15 @@ from dataclasses import dataclass
 
 ALPHA = 0.05
 HOLDS, REVERSED, SPREAD, TOO_FEW = "holds here", "reversed here", "within the seeds' spread", "too few runs to tell"
+NOT_REACHED = "no run got there: train for more epochs"
 RULE = (
     f"Verdict: Welch's t-test on the per-seed values of A and B (unequal variances, two-sided). "
     f"p < {ALPHA:g}: the difference is beyond the seeds' spread, and the claim **holds here** if A is on the "
     f"side the paper says, **reversed here** if not; p ≥ {ALPHA:g}: **within the seeds' spread**. "
     "It needs 2 finished runs per variant; with only 2 it decides little (about one degree of freedom), "
     "so 3 or more seeds are the default. A run that never reached 25 % training error counts as its last "
-    "step (marked ≥): the test then treats a lower bound as a value."
+    "step (marked ≥): the test then treats a lower bound as a value; when no run of either variant got there, "
+    "there is nothing to compare."
 )
 
 
@@ -64,14 +66,20 @@ def welch_p(a: Sequence[float], b: Sequence[float]) -> float:
     return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
 
 
-def verdict(a: Sequence[float], b: Sequence[float], expect: str | None, alpha: float = ALPHA) -> Verdict:
+def verdict(
+    a: Sequence[float], b: Sequence[float], expect: str | None, alpha: float = ALPHA, *, reached: bool = True
+) -> Verdict:
     """The verdict on per-seed values ``a`` (the paper's choice) and ``b``.
 
     ``expect`` is "lower" or "higher" (A's side if the claim holds); None for a comparison without a
     claim, whose verdict names the variant that is lower ("A lower here") or says it is within the spread.
+    ``reached=False``: every value is a lower bound (no run of either variant crossed the line), so
+    nothing is compared.
     """
     if len(a) < 2 or len(b) < 2:
         return Verdict(TOO_FEW, None)
+    if not reached:
+        return Verdict(NOT_REACHED, None)
     p = welch_p(a, b)
     if not p < alpha:
         return Verdict(SPREAD, p)
