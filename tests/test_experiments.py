@@ -159,3 +159,38 @@ def test_a_tiny_experiment_end_to_end_writes_the_same_numbers_it_prints(tmp_path
     configs = [json.loads((tmp_path / "runs" / rid / "config.json").read_text()) for rid in saved.run_ids[1]]
     assert [c["network"]["activation"] for c in configs] == ["tanh", "tanh"]
     assert [c["training"]["seed"] for c in configs] == [0, 1]
+
+
+def _wait(condition, timeout: float = 120.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.5)
+
+
+def test_an_experiment_queues_its_runs_stops_and_resumes_as_one(tmp_path):
+    from alexnet import runs
+    from alexnet.experiments import store
+
+    experiment = store.start(plan("dropout", TINY, TrainSettings(epochs=50, log_every=5), 2), tmp_path)
+    infos = store.run_infos(experiment, tmp_path)
+    assert sorted(i.state for v in infos for i in v) == ["queued", "queued", "queued", "running"]
+    first = infos[0][0]
+    assert store.load(experiment.id, tmp_path).run_ids == experiment.run_ids  # a reload reads the same file
+    _wait(lambda: runs.get_run(first.run_id, tmp_path).step > 0)
+
+    store.stop(experiment, tmp_path)
+    _wait(lambda: runs.get_run(first.run_id, tmp_path).state == "stopped")
+    stopped = store.load(experiment.id, tmp_path)
+    assert stopped.run_ids[0][0] == first.run_id  # the run that trained stays, with its checkpoint
+    assert stopped.run_ids[1] == (None, None) and stopped.run_ids[0][1] is None  # the waiting ones are gone
+    assert not runs.queued_runs(tmp_path) and store.state(stopped, store.run_infos(stopped, tmp_path)) == "stopped"
+
+    resumed = store.resume(stopped, tmp_path)
+    infos = store.run_infos(resumed, tmp_path)
+    assert infos[0][0].run_id == first.run_id and infos[0][0].state in ("running", "queued")
+    assert all(i is not None for v in infos for i in v) and store.state(resumed, infos) == "running"
+    store.stop(resumed, tmp_path)
+    _wait(lambda: not any(i.active for i in runs.list_runs(tmp_path)))

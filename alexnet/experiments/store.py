@@ -247,14 +247,15 @@ def stop(experiment: Experiment, directory: str | Path | None = None) -> Experim
     """
     with _one_writer(directory):
         experiment = load(experiment.id, directory)
+        # the waiting runs first: a trainer that ends on the Stop starts the next one in the queue
         for variant, seed_index in experiment.slots():
             info = _info(experiment.run_ids[variant][seed_index], directory)
-            if info is None:
-                continue
-            if info.state == "queued" and runs.cancel_queued(info.run_id, directory):
-                if not info.has_checkpoint:
-                    experiment = save(with_run(experiment, variant, seed_index, None), directory)
-            elif info.active:
+            cancelled = info is not None and info.state == "queued" and runs.cancel_queued(info.run_id, directory)
+            if cancelled and not info.has_checkpoint:  # a queued resume goes back to stopped, and stays
+                experiment = save(with_run(experiment, variant, seed_index, None), directory)
+        for variant, seed_index in experiment.slots():
+            info = _info(experiment.run_ids[variant][seed_index], directory)
+            if info is not None and info.active:
                 runs.stop_run(info.run_id, directory)
     return experiment
 
