@@ -2,7 +2,7 @@
 
 Layers, lowest first; a module may import its own layer and the ones below, never above:
 
-    errors, units  <-  network  <-  plots, inspect  <-  training  <-  runs  <-  bench  <-  cli
+    errors, units  <-  network  <-  plots, inspect  <-  training  <-  runs  <-  bench, experiments  <-  cli
 
 ``plots`` draws arrays and shape tables only, so it sits beside ``inspect`` and imports neither.
 Pages and ``app.py`` sit above the library; the library never imports them or Streamlit.
@@ -26,6 +26,7 @@ LAYERS = {
     "training": 3,
     "runs": 4,
     "bench": 5,
+    "experiments": 5,  # the paper's claims as runs: plans them, queues them, reads them back
     "cli": 6,
     "__main__": 7,
     "__init__": 7,  # the package's face re-exports from below
