@@ -208,6 +208,13 @@ def _run_list(experiment: Experiment, infos: tuple[list[runs.RunInfo | None], ..
 
 
 def _table(result: ExperimentResult) -> None:
+    if result.stuck:
+        which = ", ".join(f"{label} seed {seed}" for label, seed, _ in result.stuck)
+        finished = sum(result.finished)
+        st.warning(
+            f"**{len(result.stuck)} of {finished} finished runs did not learn** ({which}). {result.stuck[0][2]}",
+            icon=":material/trending_flat:",
+        )
     rows = table_rows(result)
     columns = list(rows[0])
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]

@@ -151,7 +151,9 @@ def test_a_tiny_experiment_end_to_end_writes_the_same_numbers_it_prints(tmp_path
     steps, val = written["measures"]
     assert steps["key"] == "steps_to_error" and len(steps["per_seed"][0]) == len(steps["per_seed"][1]) == 2
     assert all(0 <= e <= 1 for seeds in val["per_seed"] for e in seeds)
-    assert steps["verdict"] in (verdict.HOLDS, verdict.REVERSED, verdict.SPREAD)
+    reached = any(r for seeds in steps["reached"] for r in seeds)
+    decided = (verdict.HOLDS, verdict.REVERSED, verdict.SPREAD) if reached else (verdict.NOT_REACHED,)
+    assert steps["verdict"] in decided
     assert steps["verdict"] in printed and "Welch" in printed
     # the experiment's file names its four runs, which trained the two networks with seeds 0 and 1
     saved = load(written["experiment"], tmp_path / "runs")
@@ -194,3 +196,30 @@ def test_an_experiment_queues_its_runs_stops_and_resumes_as_one(tmp_path):
     assert all(i is not None for v in infos for i in v) and store.state(resumed, infos) == "running"
     store.stop(resumed, tmp_path)
     _wait(lambda: not any(i.active for i in runs.list_runs(tmp_path)))
+
+
+def test_under_the_papers_recipe_a_short_experiment_says_plainly_that_nothing_learned(tmp_path):
+    from alexnet.cli.main import main
+
+    network = tmp_path / "tiny.json"
+    TINY.save(network)
+    out = tmp_path / "out.json"
+    argv = [
+        "experiment",
+        "relu-vs-tanh",
+        "--config",
+        str(network),
+        "--seeds",
+        "2",
+        "--epochs",
+        "1",
+        "--recipe",
+        "paper",
+    ]
+    assert main([*argv, "--runs-dir", str(tmp_path / "runs"), "--json", str(out), "--no-progress"]) == 0
+    written = json.loads(out.read_text())
+    assert written["settings"]["optimizer"] == "sgd" and written["settings"]["batch_size"] == 128
+    steps = written["measures"][0]
+    assert steps["reached"] == [[False, False], [False, False]] and steps["verdict"] == verdict.NOT_REACHED
+    assert steps["ours"] is None  # two lower bounds give no ratio
+    assert len(written["did_not_learn"]) == 4 and "chance" in written["did_not_learn"][0]["why"]

@@ -13,6 +13,7 @@ from alexnet.experiments.claims import Measure
 from alexnet.experiments.measures import RunMeasure, measure, moving_average, training_error
 from alexnet.experiments.store import Experiment, run_infos
 from alexnet.experiments.verdict import RULE, Summary, Verdict, verdict
+from alexnet.training.learning_check import not_learning
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class ExperimentResult:
     loss: tuple[Band, Band]  # moving-average training loss by step
     train_error: tuple[Band, Band]  # moving-average training error by step
     val_error: tuple[Band, Band]  # validation error by epoch
+    stuck: tuple[tuple[str, int, str], ...] = ()  # (variant, seed, why) of each finished run that did not learn
     rule: str = RULE
 
     @property
@@ -94,6 +96,7 @@ class ExperimentResult:
                 }
                 for row in self.rows
             ],
+            "did_not_learn": [{"variant": v, "seed": seed, "why": why} for v, seed, why in self.stuck],
             "rule": self.rule,
         }
 
@@ -136,6 +139,18 @@ def experiment_result(experiment: Experiment, directory: str | Path | None = Non
         reached = any(x.reached for variant in values for x in variant)
         decided = verdict([x.value for x in values[0]], [x.value for x in values[1]], m.expect, reached=reached)
         rows.append(MeasureRow(m, values, decided))  # type: ignore[arg-type]
+    stuck = tuple(
+        (experiment.labels[v], experiment.seeds[i], why)
+        for v in (0, 1)
+        for i, (info, (steps, epochs)) in enumerate(zip(infos[v], records[v], strict=True))
+        if info is not None
+        and info.state == "finished"
+        and (
+            why := not_learning(
+                steps, epochs, int(info.network.get("num_classes", 0)), recipe=info.settings.get("recipe")
+            )
+        )
+    )
     return ExperimentResult(
         experiment,
         states,  # type: ignore[arg-type]
@@ -143,6 +158,7 @@ def experiment_result(experiment: Experiment, directory: str | Path | None = Non
         loss=_bands(records, _loss_curve),
         train_error=_bands(records, training_error),
         val_error=_bands(records, _val_curve),
+        stuck=stuck,
     )
 
 
