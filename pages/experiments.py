@@ -22,10 +22,12 @@ from alexnet.training.data import DATASETS
 from alexnet.training.settings import RECIPES, recipe_settings
 from alexnet.units import format_duration
 from pages.parts import training_controls
-from pages.parts.shared import show_error, start_page
+from pages.parts.shared import show_error, start_page, use_preset
 from pages.parts.start_here import try_next
 
 REFRESH_S = 2.0
+LONG_S = 15 * 60  # above this, suggest the small network
+FAST_PRESET = "cifar"
 STARTUP_S = 6.0  # a trainer process imports torch and loads the data before its first step
 WATCH = "exp_watch"  # the experiment shown below
 ERROR = "exp_error"  # a button's error, shown on the next run
@@ -104,10 +106,20 @@ def _describe(plan: Experiment) -> None:
             return
         seconds, how = found
         total = plan.runs_count * (s.epochs * seconds + STARTUP_S)
-        st.caption(
+        text = (
             f"About **{format_duration(total)}** in all: {plan.runs_count} runs × ({_epochs(s.epochs)} × "
             f"{format_duration(seconds)} + {STARTUP_S:.0f} s to start), at {how}."
         )
+        if total <= LONG_S or plan.networks[0] == PRESETS[FAST_PRESET]:
+            st.caption(text)
+            return
+        label = PRESET_LABELS[FAST_PRESET]
+        st.warning(
+            f"{text} The **{label}** network runs it in a few minutes: the paper made its claims on "
+            "small CIFAR-10 networks too.",
+            icon=":material/speed:",
+        )
+        st.button(f"Use the {label} network", on_click=use_preset, args=(FAST_PRESET,), key="exp_use_fast")
 
 
 def _epochs(n: int) -> str:

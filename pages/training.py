@@ -68,6 +68,8 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
         st.caption(info.message)
     if info.problem and info.problem not in info.message:  # a broken status.json is the message already
         st.warning(info.problem, icon=":material/warning:")
+    if info.queued:
+        return  # nothing trained yet: the Queue section above says its place and wait
     eta = f" · about {format_duration(progress.eta_s)} left" if progress.eta_s is not None else ""
     of_epochs = f" of {progress.epochs}" if progress.epochs else ""  # unknown when config.json is unreadable
     st.progress(

@@ -13,6 +13,7 @@ from alexnet import runs
 from alexnet.experiments import store
 from alexnet.experiments.verdict import HOLDS, REVERSED, SPREAD
 from alexnet.network.config import PRESETS
+from pages.parts import training_controls
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -20,6 +21,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 @pytest.fixture
 def runs_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path))
+    training_controls._speeds().clear()  # shared by the server's sessions: other tests' timings are not this machine's
     yield tmp_path
     for experiment in store.list_experiments(tmp_path):
         store.stop(experiment, tmp_path)
@@ -101,3 +103,12 @@ def test_run_an_experiment_and_see_bands_table_and_verdict(runs_dir):
     assert "Steps to 25 % training error" in table and "tanh needs 6x the steps" in table
     assert any(label in table for label in (HOLDS, REVERSED, SPREAD))
     assert any("Welch" in c.value for c in at.caption)
+
+
+def test_a_long_experiment_offers_the_small_network(runs_dir):
+    at = experiments_page()  # the paper's 227 px network: minutes per epoch on two cores
+    warning = next((w.value for w in at.warning if "in all" in w.value), "")
+    assert "small AlexNet, 32 px (cifar)" in warning, [w.value for w in at.warning] + [c.value for c in at.caption]
+    at.button(key="exp_use_fast").click().run()
+    assert at.session_state["config"] == PRESETS["cifar"]
+    assert not any("in all" in w.value for w in at.warning)  # its own estimate is a caption: no warning

@@ -100,7 +100,8 @@ def start() -> None:
     except AlexNetError as error:
         state.train_error = error
         return
-    state.train_watch = info.run_id
+    if not info.queued or "train_watch" not in state:  # a queued run has nothing to watch yet: stay on the running one
+        state.train_watch = info.run_id
     if info.queued:
         state.train_notice = training_queue.waiting_text(info, runs.list_runs())
 
