@@ -38,6 +38,16 @@ RECIPE_LABELS = {
 CLAIM_LABELS = {name: f"{c.title} ({c.section})" for name, c in CLAIMS.items()} | {
     A_VS_B: "A vs B: my network against a preset or a saved configuration"
 }
+ACTIONS = (  # (action, label, icon, the state it acts in, what it does)
+    ("stop", "Stop", ":material/stop:", "running", "Stops the run that trains and takes the rest out of the queue."),
+    (
+        "resume",
+        "Resume",
+        ":material/play_arrow:",
+        "stopped",
+        "Continues stopped runs from their checkpoints and queues the rest.",
+    ),
+)
 STATE_ICONS = {"finished": "✓", "running": "▶", "queued": "⏳", "not started": "·", "stopped": "■"}
 
 
@@ -165,25 +175,16 @@ def _view(experiment_id: str, *, was_running: bool) -> None:
     if (now == "running") != was_running:
         st.rerun(scope="app")  # started or ended: switch between the live and the still view
     _run_list(experiment, infos)
-    stop, resume, _ = st.columns([1, 1, 4])
-    stop.button(
-        "Stop",
-        key="exp_stop",
-        on_click=_act,
-        args=("stop", experiment.id),
-        disabled=now != "running",
-        icon=":material/stop:",
-        help="Stops the run that trains and takes the rest out of the queue.",
-    )
-    resume.button(
-        "Resume",
-        key="exp_resume",
-        on_click=_act,
-        args=("resume", experiment.id),
-        disabled=now != "stopped",
-        icon=":material/play_arrow:",
-        help="Continues stopped runs from their checkpoints and queues the rest.",
-    )
+    for column, (action, label, icon, allowed, what) in zip(st.columns([1, 1, 4])[:2], ACTIONS, strict=True):
+        column.button(
+            label,
+            key=f"exp_{action}",
+            on_click=_act,
+            args=(action, experiment.id),
+            disabled=now != allowed,
+            icon=icon,
+            help=what,
+        )
     result = experiment_result(experiment)
     figure = experiment_figure(
         result.loss, result.train_error, result.val_error, experiment.labels, threshold=ERROR_THRESHOLD

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
 import pytest
+from app_support import open_page, rerun_until
 from streamlit.testing.v1 import AppTest
 
 from alexnet import runs
@@ -14,8 +13,6 @@ from alexnet.experiments import store
 from alexnet.experiments.verdict import HOLDS, REVERSED, SPREAD
 from alexnet.network.config import PRESETS
 from pages.parts import training_controls
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture
@@ -30,23 +27,9 @@ def runs_dir(tmp_path, monkeypatch):
 
 
 def experiments_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    at.switch_page("pages/experiments.py")
-    at.run()
+    at = open_page("pages/experiments.py", timeout=90)
     assert not at.exception, at.exception
     return at
-
-
-def rerun_until(at: AppTest, condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        at.run()
-        assert not at.exception, at.exception
-        if condition(at):
-            return
-        assert time.monotonic() < deadline, [m.value for m in at.markdown] + [c.value for c in at.caption]
-        time.sleep(1.0)
 
 
 def small_network(at: AppTest) -> None:

@@ -6,10 +6,10 @@ import base64
 import json
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
+from app_support import open_page, rerun_until
 from streamlit.testing.v1 import AppTest
 
 from alexnet import runs
@@ -22,8 +22,6 @@ from alexnet.training.settings import OPTIMIZERS, TrainSettings
 from alexnet.training.speed import TrainingSpeed
 from pages.parts import training_controls, training_results_view
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
 
 @pytest.fixture
 def runs_dir(tmp_path, monkeypatch):
@@ -34,26 +32,11 @@ def runs_dir(tmp_path, monkeypatch):
 
 
 def training_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/training.py")
-    at.run()
-    return at
+    return open_page("pages/training.py")
 
 
 def badges(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if "-badge[" in m.value]
-
-
-def rerun_until(at: AppTest, condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        at.run()
-        assert not at.exception, at.exception
-        if condition(at):
-            return
-        assert time.monotonic() < deadline, [m.value for m in at.markdown]
-        time.sleep(0.5)
 
 
 def test_start_watch_and_stop_a_run(runs_dir):

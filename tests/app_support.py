@@ -1,0 +1,32 @@
+"""What the AppTest tests share: the app opened on one page, and reruns until a condition holds."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_page(script: str, timeout: float = 60) -> AppTest:
+    """The app, run once through app.py, then switched to ``script`` (e.g. "pages/training.py")."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()
+    at.switch_page(script)
+    at.run()
+    return at
+
+
+def rerun_until(at: AppTest, condition: Callable[[AppTest], bool], timeout: float = 60.0) -> None:
+    """Rerun the page every half second until ``condition(at)``; fail with the page's text after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        at.run()
+        assert not at.exception, at.exception
+        if condition(at):
+            return
+        assert time.monotonic() < deadline, [m.value for m in at.markdown] + [c.value for c in at.caption]
+        time.sleep(0.5)
