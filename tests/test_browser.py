@@ -44,6 +44,7 @@ PAGE_CONTENT = {
     "Summary": ".st-key-cost_chart .js-plotly-plot",
     "Activations": ".st-key-act_grid .js-plotly-plot",
     "Training": ".st-key-train_start button",
+    "Experiments": ".st-key-exp_claim",
 }
 TRAIN_EPOCHS = 20  # more than the test waits for: the run must still be going when Stop is pressed
 TRAIN_BATCH = 16  # small batches: many short steps, so the curve grows between two looks

@@ -219,6 +219,13 @@ def test_training_results_show_the_runs_confusion_matrix_and_filters(
                 .textContent.trim() === 'epoch 0'""",
             timeout=app.timeout_ms,
         )
+        # the slider's label moves before plotly swaps the frame's picture in: wait for the picture
+        # (it stays the last epoch's, and this times out, if training had not changed the filters)
+        app.page.wait_for_function(
+            """last => document.querySelector('.st-key-results_filters .js-plotly-plot').data[0].source !== last""",
+            arg=last,
+            timeout=app.timeout_ms,
+        )
         first = image_source(app, "results_filters")
         assert first != last  # training changed the filters
         if width == WIDTHS[-1]:

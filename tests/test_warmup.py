@@ -35,7 +35,7 @@ at.run()
 (warming,) = [t for t in threading.enumerate() if t.name == "alexnet-warm-up"]  # app.py started it
 warming.join(timeout=240)
 assert not warming.is_alive()
-for page in ("pages/summary.py", "pages/activations.py", "pages/training.py"):
+for page in ("pages/summary.py", "pages/activations.py", "pages/training.py", "pages/experiments.py"):
     before = set(sys.modules)
     at.switch_page(page)
     at.run()
@@ -47,7 +47,7 @@ for page in ("pages/summary.py", "pages/activations.py", "pages/training.py"):
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=400, check=True
     ).stdout
     lines = [line.split() for line in out.splitlines() if line.startswith("pages/")]
-    assert len(lines) == 3, out
+    assert len(lines) == 4, out
     for page, *new in lines:
         heavy = [name for name in new if name != "-" and not name.startswith(ALLOWED_NEW)]
         assert not heavy, f"{page}'s first visit imported {heavy} after the warm-up"

@@ -46,6 +46,11 @@ WARM_MODULES = (
     "alexnet.training.settings",
     "alexnet.training.run",  # the Training page: the optimizers, precisions and the device they resolve to
     "alexnet.training.speed",  # and the time an epoch takes
+    "alexnet.training.learning_check",  # and whether a run learned
+    "alexnet.experiments.store",  # the Experiments page: claims, runs, results and their table
+    "alexnet.experiments.results",
+    "alexnet.experiments.report",
+    "alexnet.plots.experiment",
     "alexnet.training.data",
     "alexnet.inspect.images",
     "alexnet.inspect.gradcam",
