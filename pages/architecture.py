@@ -3,61 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from alexnet.inspect.tables import agreement_text, input_ranges_text, shape_rows
 from alexnet.network import link
 from alexnet.network.config import ACTIVATIONS, AlexNetConfig
 from alexnet.network.edit import LIMITS, with_hidden_count
-from alexnet.network.receptive import uneven_pool_note
-from alexnet.network.shapes import MAX_INPUT_SIZE, ShapeReport, analyze, working_input_sizes
-from alexnet.plots.architecture import network_figure
+from alexnet.network.shapes import ShapeReport, analyze
 from alexnet.units import format_count, format_mult_adds, shape_text
 from pages.parts import config_tabs, warmup
+from pages.parts.architecture_views import drawing, input_sizes, show_layer_table
 from pages.parts.arithmetic_view import show_arithmetic, show_whatif
 from pages.parts.block_editor import block_summary, blocks_editor
-from pages.parts.layer_table import show_table
-from pages.parts.shared import CONFIG_KEY, PRESET_KEY, current_preset, set_config, show_error, start_page
+from pages.parts.shared import (
+    CONFIG_KEY,
+    PRESET_KEY,
+    current_preset,
+    set_config,
+    show_error,
+    start_page,
+)
 from pages.parts.start_here import try_next
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
 
 # How often a table drawn before PyTorch had loaded looks again (PyTorch loads 2-4 s after a server's
 # first page is asked for; pages.parts.warmup).
 POLL_S = 0.5
-CHECKING = (
-    ":material/hourglass_top: Checking with PyTorch… The shapes below are the formula's; PyTorch is still loading, "
-    "and its forward pass fills in the **Agree** column as soon as it can."
-)
 URL_CHECKED_KEY = "url_checked"
 ACTIVATION_LABELS = {"relu": "ReLU: max(0, x)", "tanh": "tanh: into (-1, 1)"}
-
-
-@st.cache_data(max_entries=512, show_spinner=False)
-def real_shapes(config: AlexNetConfig) -> dict[str, tuple[int, ...]]:
-    """Shapes from a real forward pass on the meta device; for a failing network, of the part that runs.
-
-    Call it once ``warmup.torch_ready()``: the import is here, not at the top, so that the page
-    draws everything else while PyTorch loads in the background.
-    """
-    from alexnet.inspect.probe import analyze_and_probe
-
-    return analyze_and_probe(config)[1]
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def drawing(config: AlexNetConfig) -> go.Figure:
-    """The network drawn (0.1 s of plotly objects); shared read-only (st.plotly_chart serialises a copy)."""
-    report = analyze(config)
-    return network_figure(report.layers, failed=report.error.layer if report.error else None)
-
-
-@st.cache_data(max_entries=512, show_spinner=False)
-def input_sizes(config: AlexNetConfig) -> str:
-    return input_ranges_text(working_input_sizes(config), MAX_INPUT_SIZE)
 
 
 def load_from_link() -> None:
@@ -156,36 +128,6 @@ def show_overview(config: AlexNetConfig, report: ShapeReport, preset: AlexNetCon
         row.metric(label, fmt(value), delta=delta, delta_color="off", width="content")
 
 
-def show_layer_table(config: AlexNetConfig, report: ShapeReport, preset: AlexNetConfig, preset_name: str) -> bool:
-    """The layer table with its PyTorch check; returns whether that check is still to come.
-
-    Before PyTorch has loaded the check column says "…", and the page ends with
-    ``look_for_torch``, which reruns it once PyTorch is there.
-    """
-    base = analyze(preset)
-    if not warmup.torch_ready():
-        st.caption(CHECKING)
-        show_table(shape_rows(report, None, pending=True, preset=base), preset_name, pending=True)
-        return True
-    rows = shape_rows(report, real_shapes(config), preset=base)
-    st.caption(agreement_text(rows) + _changed_text(rows, preset_name))
-    show_table(rows, preset_name)
-    note = uneven_pool_note(report.layers)
-    if note:
-        st.caption(note)
-    return False
-
-
-def _changed_text(rows: list[dict], preset_name: str) -> str:
-    changed = [row["layer"] for row in rows if row["changed"]]
-    if not changed:
-        return ""
-    return (
-        f" Shaded: the {len(changed)} layer{'s' if len(changed) > 1 else ''} whose output differs from the "
-        f"**{preset_name}** preset's; **Was ({preset_name})** gives that preset's shape ({preset_name} → yours)."
-    )
-
-
 @st.fragment(run_every=POLL_S)
 def look_for_torch() -> None:
     """Every ``POLL_S``, a run of this fragment alone: once PyTorch has loaded, the whole page.
@@ -247,7 +189,7 @@ show_arithmetic(config, report)
 st.subheader("The network")
 st.plotly_chart(drawing(config), config={"displayModeBar": False}, key="network_drawing")
 st.subheader("Layer by layer")
-pytorch_pending = show_layer_table(config, report, preset, preset_name)
+pytorch_pending = show_layer_table(config, preset, preset_name)
 try_next(
     "see each layer's parameters, mult-adds and memory on Summary, or push a real image through this "
     "network on Activations.",

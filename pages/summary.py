@@ -11,7 +11,7 @@ from alexnet.inspect.tables import receptive_rows, summary_rows
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.receptive import uneven_pool_note
 from alexnet.network.shapes import analyze
-from alexnet.plots.architecture import cost_figure, receptive_field_figure
+from alexnet.plots.costs import cost_figure, receptive_field_figure
 from alexnet.units import format_bytes, format_count, format_mult_adds
 from pages.parts.shared import show_error, start_page
 from pages.parts.start_here import try_next

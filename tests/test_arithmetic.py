@@ -14,7 +14,8 @@ from alexnet.network.output_size import coverage
 from alexnet.network.shapes import analyze
 from alexnet.network.whatif import sweep, sweep_values
 from alexnet.network.window import FULL_BELOW, MAX_FRAMES, axis_geometry
-from alexnet.plots.arithmetic import arithmetic_figure, whatif_figure
+from alexnet.plots.arithmetic import arithmetic_figure
+from alexnet.plots.whatif import whatif_figure
 
 blocks = st.builds(
     BlockConfig,
@@ -152,8 +153,9 @@ def traces(figure):
     return {trace.name: trace for trace in figure.data}
 
 
-# each example builds a whole plotly figure with its animation frames (about 0.2 s): the CI profile's 2000
-# would take minutes; the geometry itself is checked at the full count above
+# each example builds the figure's dict (milliseconds) and then checks it as plotly graph objects, with its
+# animation frames (about 0.2 s): the CI profile's 2000 would take minutes; the geometry itself is checked
+# at the full count above
 @settings(max_examples=min(300, settings().max_examples))
 @given(configs)
 def test_the_figure_draws_the_geometry(config):
@@ -161,7 +163,7 @@ def test_the_figure_draws_the_geometry(config):
     assume(layers)
     _, size, kernel, stride, padding = layers[-1]
     geometry = axis_geometry(size, kernel, stride, padding)
-    figure = arithmetic_figure(geometry)
+    figure = arithmetic_figure(geometry).figure()  # the dict, validated by plotly
     drawn = traces(figure)
     shown = geometry.shown_cells()
     _, dropped, _, skipped = brute_force(size, kernel, stride, padding)
@@ -203,7 +205,7 @@ def test_whatif_marks_the_values_that_break_the_network():
     points = sweep(small, 0, "kernel_size")
     broken = [p.value for p in points if p.failed_layer]
     assert broken and 11 not in broken and 15 in broken
-    figure = whatif_figure(points, "kernel K", 11)
+    figure = whatif_figure(points, "kernel K", 11).figure()  # the dict, validated by plotly
     crosses = [t for t in figure.data if t.name == "breaks the network"]
     assert sorted(crosses[0].x) == broken
     assert 96 in sweep_values("out_channels", 96) and 100 in sweep_values("out_channels", 100)
@@ -216,7 +218,7 @@ def test_whatif_marks_the_values_that_break_the_network():
 def test_window_bars_stay_above_the_output_row(size, kernel, stride, padding):
     """conv2 at K = 7, S = 1, P = 0 once drew its last window over output cells 17-20."""
     geometry = axis_geometry(size, kernel, stride, padding)
-    drawn = traces(arithmetic_figure(geometry))
+    drawn = traces(arithmetic_figure(geometry).figure())
     windows, outputs = drawn[f"window (K = {kernel})"], drawn["output cells"]
     output_top = outputs.base[0] + outputs.y[0]
     assert min(b for b in windows.base) > output_top
@@ -229,3 +231,26 @@ def test_window_bars_stay_above_the_output_row(size, kernel, stride, padding):
         assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))
     # the numbers keep their size: plotly would shrink them to the width of a cell
     assert outputs.constraintext == "none" and outputs.textfont.size >= 12
+
+
+def test_figures_are_sent_as_built_and_are_valid_plotly():
+    """A FigureSpec hands st.plotly_chart its dict as it is: no copy, no check on every rerun; the dict
+    is still a valid figure, and the same one plotly's graph objects make of it."""
+    from plotly.tools import return_figure_from_figure_or_data
+
+    from alexnet.plots.architecture import network_figure
+    from alexnet.plots.spec import FigureSpec
+
+    geometry = axis_geometry(227, 11, 4, 0)
+    figures = [
+        arithmetic_figure(geometry),
+        whatif_figure(sweep(PRESETS["paper"], 0, "stride"), "stride S", 4),
+        network_figure(analyze(PRESETS["paper"]).layers),
+    ]
+    for figure in figures:
+        assert isinstance(figure, FigureSpec)
+        sent = return_figure_from_figure_or_data(figure, validate_figure=True)  # what st.plotly_chart does
+        assert sent is figure.to_dict()
+        checked = figure.figure().to_dict()  # raises on anything plotly does not know
+        assert checked["data"] == sent["data"] and checked.get("frames", []) == sent.get("frames", [])
+    assert len(figures[0].to_dict()["frames"]) == 55  # conv1's 55 positions play in the browser

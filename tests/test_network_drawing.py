@@ -13,6 +13,6 @@ from alexnet.plots.architecture import network_figure
 
 @pytest.mark.parametrize(("activation", "label"), [("relu", "convolution (+ReLU)"), ("tanh", "convolution (+tanh)")])
 def test_the_legend_names_the_activation(activation, label):
-    figure = network_figure(analyze(replace(PRESETS["cifar"], activation=activation)).layers)
+    figure = network_figure(analyze(replace(PRESETS["cifar"], activation=activation)).layers).figure()
     legend = [trace.name for trace in figure.data if trace.showlegend]
     assert label in legend and "max-pool" in legend

@@ -20,6 +20,10 @@ from pages.parts.start_here import start_here_box
 DEFAULT_PRESET = "paper"
 CONFIG_KEY = "config"
 PRESET_KEY = "preset"
+# For st.cache_* functions that take a configuration: its repr names every field exactly, and is
+# hashed in microseconds where Streamlit's own hasher walked the dataclass in 2.6 ms, five times a
+# slider step (issue 17's profile).
+CONFIG_HASH = {AlexNetConfig: repr}
 
 
 def current_config() -> AlexNetConfig:

@@ -58,6 +58,7 @@ WARM_MODULES = (
     "alexnet.network.receptive",
     "alexnet.training.results",
     "alexnet.plots.smoothing",
+    "alexnet.plots.costs",  # the Summary page's charts
     "alexnet.plots.activations",
     "alexnet.plots.prediction",
     "alexnet.plots.gradcam",
