@@ -292,3 +292,19 @@ def test_the_block_summary_says_which_map_is_after_the_pool():
     conv2, conv3 = lines[3], lines[4]
     assert conv2.endswith("| 256×21×21 →\u00a0pool\u00a010×10 |")
     assert conv3.endswith("| 384×10×10 |")  # no pool: the one map
+
+
+def test_the_arithmetic_and_whatif_pickers_redraw_their_views():
+    """The two pickers live in fragments (issue 17: a widget one view reads reruns that view alone); each
+    still redraws its own figure, and nothing else is lost."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    drawn_before = len(at.get("plotly_chart"))
+    at.selectbox(key="arch_arith_layer").set_value("pool1").run()
+    assert not at.exception
+    title = json.loads(next(c for c in at.get("plotly_chart") if "arith_figure" in c.proto.id).proto.spec)
+    assert "(55 − 3 + 2·0) / 2" in title["layout"]["title"]["text"]  # pool1: 3x3/2 over conv1's 55
+    at.selectbox(key="arch_whatif").set_value("kernel_size").run()
+    assert not at.exception and len(at.get("plotly_chart")) == drawn_before

@@ -45,8 +45,11 @@ def _geometry_numbers(config: AlexNetConfig, layer: LayerShape) -> tuple[int, in
     return (layer.in_shape[1], *layer_window(config, layer))
 
 
+@st.fragment
 def show_arithmetic(config: AlexNetConfig, report: ShapeReport) -> None:
-    """A layer picker, the formula with its numbers and the sliding-window figure along one axis."""
+    """A layer picker, the formula with its numbers and the sliding-window figure along one axis.
+
+    A fragment: picking another layer reruns this view alone, not the page."""
     layers = {layer.name: layer for layer in report.layers if layer.kind in ("conv", "pool")}
     if not layers:
         st.caption("No convolution or pool can be computed yet: see the error above.")
@@ -89,8 +92,11 @@ def show_arithmetic(config: AlexNetConfig, report: ShapeReport) -> None:
     )
 
 
+@st.fragment
 def show_whatif(config: AlexNetConfig, number: int) -> None:
-    """What each value of one of block ``number``'s hyperparameters would give (no forward pass)."""
+    """What each value of one of block ``number``'s hyperparameters would give (no forward pass).
+
+    A fragment: choosing another hyperparameter reruns this chart alone, not the page."""
     field = st.selectbox(
         f"What if conv{number}'s … were",
         list(SWEEPABLE),
