@@ -40,53 +40,39 @@ switch under 1 s on a first visit and under 0.5 s on a later one, a slider step 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-from tests.browser_support import (  # noqa: E402
-    App,
-    ServerDied,
-    StreamlitServer,
-    _healthy,
-    _kill_group,
-    chromium_browser,
-    find_chromium,
-    free_port,
-    server_command,
+from benchmarks.browser_timing import (
+    ARCHITECTURE_ELEMENTS,
+    OPEN_TIMEOUT_S,
+    REPO_ROOT,
+    SETTLED_JS,
+    SLIDER_KEY,
+    SLIDER_VALUE_JS,
+    STATE_JS,
+    STEP_TIMEOUT_S,
+    VIEWPORT,
+    cpu_model,
+    environment,
+    load_average,
+    machine_line,
+    probe_script,
+    serve,
+    verdict,
 )
+from tests.browser_support import App, chromium_browser, find_chromium, server_command
+
+__all__ = ["cpu_model", "server_command"]  # kept here for tests/test_bench_pages.py
 
 PAGES = ("Summary", "Activations", "Training", "Architecture")
 THINK_S = 8.0  # a new user reads the first page before switching (pages.parts.warmup starts 3 s in)
-OPEN_TIMEOUT_S = 180.0  # one cold start on a busy 2-core machine took 42 s; generous but bounded
-STEP_TIMEOUT_S = 60.0  # one switch or slider step
-SLIDER_KEY = "edit_input_size"
-CHECKING_TEXT = "checking with pytorch"  # matched in lower case: the PyTorch column is still pending
-VIEWPORT = {"width": 1400, "height": 900}
 
-# (name, CSS selector, least number visible): what "every analytic element drawn" means on the
-# Architecture page as it renders with the paper preset (checked against a DOM dump and a screenshot).
-ARCHITECTURE_ELEMENTS = (
-    ("metrics", '[data-testid="stMetric"]', 5),
-    ("sliders", '[data-testid="stSlider"]', 9),  # input size + the picked block's eight
-    ("block table", '[data-testid="stMarkdownContainer"] table', 1),
-    ("layer table", '[data-testid="stDataFrame"] canvas', 1),
-    ("what-if chart", ".st-key-whatif_chart .js-plotly-plot .main-svg", 1),
-    ("arithmetic figure", ".st-key-arith_figure .js-plotly-plot .main-svg", 1),
-    ("network drawing", ".st-key-network_drawing .js-plotly-plot .main-svg", 1),
-)
 BLANK_ELEMENTS = (
     ("title", '[data-testid="stHeading"] h1', 1),
     ("line", '[data-testid="stMarkdown"]', 1),
@@ -99,61 +85,8 @@ st.title("Blank")
 st.write("One line of text, nothing else.")
 '''
 
-# Installed in every new document before its own scripts. Once per animation frame it records when
-# each element first became visible, when all had ("drawn") and when the page was also quiet
-# ("settled"), then stops. ``window.__bench.quiet()`` is the same predicate for the switches.
-PROBE_JS = """
-(config => {
-  const marks = {elements: {}};
-  const contains = node => (node.textContent || "").toLowerCase().includes(config.checking);
-  const checkingShown = () => {
-    if (!document.body || !contains(document.body)) return false;
-    const stack = [document.body];  // down to the innermost elements that hold the words
-    while (stack.length) {
-      const element = stack.pop();
-      const inner = [...element.children].filter(contains);
-      if (inner.length) stack.push(...inner);
-      else if (element.checkVisibility()) return true;
-    }
-    return false;
-  };
-  const quiet = (checking = checkingShown()) => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const status = document.querySelector('[data-testid="stStatusWidget"]');
-    return !!app && app.getAttribute("data-test-script-state") === "notRunning"
-      && app.getAttribute("data-test-connection-state") === "CONNECTED"
-      && (!status || status.classList.contains("StatusWidget-exit"))  // fading out counts as gone
-      && !document.querySelector('[data-stale="true"], [data-testid="stSpinner"], [data-testid="stSkeleton"]')
-      && !checking;
-  };
-  const visible = selector => [...document.querySelectorAll(selector)].filter(e => e.checkVisibility()).length;
-  const counts = () => Object.fromEntries(config.elements.map(([name, selector]) => [name, visible(selector)]));
-  const tick = () => {
-    const now = performance.now();
-    let drawn = true;
-    for (const [name, selector, least] of config.elements) {
-      if (visible(selector) >= least) marks.elements[name] ??= now;
-      else drawn = false;
-    }
-    const checking = checkingShown();
-    if (checking) { marks.checking_first ??= now; marks.checking_last = now; }
-    if (drawn) marks.drawn ??= now;
-    if (drawn && quiet(checking)) marks.settled = now;
-    else requestAnimationFrame(tick);
-  };
-  window.__bench = {marks, quiet, counts};
-  requestAnimationFrame(tick);
-})
-"""
-
 
 # --- pure parts (tests/test_bench_pages.py) -----------------------------------------------------
-
-
-def probe_script(elements: tuple[tuple[str, str, int], ...]) -> str:
-    """The init script that times the page's elements (``PROBE_JS`` applied to its settings)."""
-    config = {"elements": [list(element) for element in elements], "checking": CHECKING_TEXT}
-    return f"{PROBE_JS.strip()}({json.dumps(config)});"
 
 
 def write_blank_app(directory: Path) -> Path:
@@ -162,15 +95,6 @@ def write_blank_app(directory: Path) -> Path:
     shutil.copyfile(REPO_ROOT / ".streamlit" / "config.toml", directory / ".streamlit" / "config.toml")
     (directory / "app.py").write_text(BLANK_APP)
     return directory
-
-
-def cpu_model(cpuinfo: str) -> str:
-    """The first "model name" in /proc/cpuinfo's text ("unknown" if there is none)."""
-    for line in cpuinfo.splitlines():
-        name, _, value = line.partition(":")
-        if name.strip() == "model name":
-            return value.strip()
-    return "unknown"
 
 
 def _median(values: list[float]) -> float | None:
@@ -240,10 +164,6 @@ def _seconds(values: list[float]) -> str:
     return " ".join(f"{v:.2f}" for v in values)
 
 
-def _verdict(met: bool | None) -> str:
-    return {True: "met", False: "MISSED", None: "-"}[met]
-
-
 def format_table(starts: list[dict], summary: dict) -> str:
     """The printed result: one row per timing, its median, each start's value, ratio and target."""
     blank = [s for s in starts if s["kind"] == "blank"]
@@ -265,8 +185,8 @@ def format_table(starts: list[dict], summary: dict) -> str:
         median = _median(values) if median is None else median
         shown = "       -" if median is None else f"{median:6.2f} s"
         times = f"{ratio:7.2f}" if ratio is not None else " " * 7
-        verdict = f" {_verdict(verdicts.get(of))}" if of else ""
-        lines.append(f"{label:<44} {shown}  {_seconds(values):<20} {times}  {target}{verdict}".rstrip())
+        judged = f" {verdict(verdicts.get(of))}" if of else ""
+        lines.append(f"{label:<44} {shown}  {_seconds(values):<20} {times}  {target}{judged}".rstrip())
 
     row("blank app: open -> title and line drawn", [s["first_paint_s"] for s in blank])
     row("blank app: open -> complete (the baseline)", [s["filled_s"] for s in blank], ratio=1.0)
@@ -306,47 +226,14 @@ def format_table(starts: list[dict], summary: dict) -> str:
 # --- the browser ----------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def serve(directory: Path, runs_dir: Path) -> Iterator[tuple[StreamlitServer, float]]:
-    """``streamlit run app.py`` in ``directory`` on 127.0.0.1 and a free port, until the block ends.
-
-    Yields the server and its launch time (``time.monotonic()``) once its health check answers;
-    its process group is killed afterwards.
-    """
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = runs_dir / f"server-{port}.log"
-    env = dict(os.environ, ALEXNET_RUNS_DIR=str(runs_dir), PYTHONUNBUFFERED="1")
-    launched = time.monotonic()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            server_command(port), cwd=directory, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    server = StreamlitServer(url=url, process=process, log_path=log_path, runs_dir=runs_dir)
-    try:
-        while not _healthy(url):
-            server.check_alive()
-            if time.monotonic() - launched > OPEN_TIMEOUT_S:
-                raise ServerDied(f"{directory}: no answer on {url}/_stcore/health. Its output:\n{server.log()}")
-            time.sleep(0.05)
-        yield server, launched
-    finally:
-        _kill_group(process)
-
-
 def open_timed(app: App, elements: tuple[tuple[str, str, int], ...], timeout_s: float) -> dict:
     """Open the app's address in its fresh tab and wait until the probe saw it settle; its marks (ms)."""
     page = app.page
     page.goto(app.url, wait_until="commit", timeout=timeout_s * 1000)
     try:
-        settled = "() => window.__bench?.marks.settled !== undefined"
-        page.wait_for_function(settled, polling=100, timeout=timeout_s * 1000)
+        page.wait_for_function(SETTLED_JS, polling=100, timeout=timeout_s * 1000)
     except Exception as error:
-        state = page.evaluate(
-            """() => ({marks: window.__bench?.marks, visible: window.__bench?.counts(),
-                quiet: window.__bench?.quiet(),
-                script: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')})"""
-        )
+        state = page.evaluate(STATE_JS)
         wanted = {name: least for name, _, least in elements}
         raise RuntimeError(
             f"{app.url} did not settle in {timeout_s:g} s: {state} (wanted at least {wanted}); "
@@ -374,11 +261,8 @@ def timed_step(app: App, action, ready_js: str, arg: object = None) -> float:
 
 CURRENT_PAGE_JS = """title => [...document.querySelectorAll('[data-testid="stSidebarNavLink"]')]
     .some(a => a.innerText.includes(title) && a.getAttribute('aria-current') === 'page')"""
-SLIDER_MOVED_JS = """([key, value, before]) => {
-    const thumb = document.querySelector(`.st-key-${key} input[type="range"], .st-key-${key} [role="slider"]`);
-    const shown = thumb && Number(thumb.value ?? thumb.getAttribute('aria-valuenow'));
-    return shown === value && document.querySelector('[data-testid="stMain"]').textContent !== before;
-}"""
+SLIDER_MOVED_JS = f"""([key, value, before]) => ({SLIDER_VALUE_JS})(key) === value
+    && document.querySelector('[data-testid="stMain"]').textContent !== before"""
 MAIN_TEXT_JS = "() => document.querySelector('[data-testid=\"stMain\"]').textContent"
 
 
@@ -433,35 +317,6 @@ def one_start(browser, kind: str, directory: Path, runs_dir: Path, args: argpars
     return result
 
 
-def environment() -> dict:
-    """The machine: CPU model, torch's CPU capability (asked of a child: torch stays out of this
-    process), cores and versions."""
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        cpuinfo = ""
-    ask = "import torch; print(torch.__version__, torch.backends.cpu.get_cpu_capability())"
-    try:
-        answer = subprocess.run([sys.executable, "-c", ask], capture_output=True, text=True, timeout=120, check=True)
-        torch_version, capability = answer.stdout.split()
-    except (OSError, subprocess.SubprocessError, ValueError):
-        torch_version, capability = "unknown", "unknown"
-    from importlib.metadata import version
-
-    return {
-        "cpu_model": cpu_model(cpuinfo) if cpuinfo else platform.processor() or "unknown",
-        "cpu_capability": capability,
-        "torch": torch_version,
-        "streamlit": version("streamlit"),
-        "cores": os.cpu_count(),
-        "usable_cores": len(os.sched_getaffinity(0)),
-    }
-
-
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="alternating starts of each app (default 3)")
@@ -483,11 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         print("no Chromium found (see README: make chromium)", file=sys.stderr)
         return 1
     machine = environment()
-    load_start = _load()
-    print(
-        f"CPU: {machine['cpu_model']} ({machine['usable_cores']} of {machine['cores']} cores usable), "
-        f"torch {machine['torch']} CPU capability {machine['cpu_capability']}, streamlit {machine['streamlit']}"
-    )
+    load_start = load_average()
+    print(machine_line(machine))
     print(f"load average at start: {' '.join(map(str, load_start))}", flush=True)
     starts: list[dict] = []
     with (
@@ -507,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"complete {start['filled_s']:.2f} s",
                     flush=True,
                 )
-    load_end = _load()
+    load_end = load_average()
     summary = summarise(starts, args.think)
     print()
     print(format_table(starts, summary))
