@@ -295,8 +295,7 @@ def test_the_block_summary_says_which_map_is_after_the_pool():
 
 
 def test_the_arithmetic_and_whatif_pickers_redraw_their_views():
-    """The two pickers live in fragments (issue 17: a widget one view reads reruns that view alone); each
-    still redraws its own figure, and nothing else is lost."""
+    """Each picker redraws its own figure from the cached ones, and the page keeps everything else."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=60)

@@ -45,11 +45,12 @@ def _geometry_numbers(config: AlexNetConfig, layer: LayerShape) -> tuple[int, in
     return (layer.in_shape[1], *layer_window(config, layer))
 
 
-@st.fragment
 def show_arithmetic(config: AlexNetConfig, report: ShapeReport) -> None:
     """A layer picker, the formula with its numbers and the sliding-window figure along one axis.
 
-    A fragment: picking another layer reruns this view alone, not the page."""
+    Not a fragment: tried as one (with the what-if chart), a slider step of the whole page cost
+    the server 85 ms instead of 57-68 and the browser 0.96-1.1 s to settle instead of 0.73-0.84
+    (benchmarks/bench_load.py, one learner), and a picker here is pressed far less than a slider."""
     layers = {layer.name: layer for layer in report.layers if layer.kind in ("conv", "pool")}
     if not layers:
         st.caption("No convolution or pool can be computed yet: see the error above.")
@@ -92,11 +93,8 @@ def show_arithmetic(config: AlexNetConfig, report: ShapeReport) -> None:
     )
 
 
-@st.fragment
 def show_whatif(config: AlexNetConfig, number: int) -> None:
-    """What each value of one of block ``number``'s hyperparameters would give (no forward pass).
-
-    A fragment: choosing another hyperparameter reruns this chart alone, not the page."""
+    """What each value of one of block ``number``'s hyperparameters would give (no forward pass)."""
     field = st.selectbox(
         f"What if conv{number}'s … were",
         list(SWEEPABLE),
