@@ -75,6 +75,7 @@ from benchmarks.browser_timing import (
     probe_script,
     serve,
     verdict,
+    write_record,
 )
 from tests.browser_support import CHROMIUM_ARGS, SLIDER_THUMB, App, find_chromium
 
@@ -517,14 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(summary, spread))
     print(f"load average at end: {' '.join(map(str, load_end))}")
     if args.json:
-        record = {
-            "machine": machine,
-            "load_average": {"start": load_start, "end": load_end},
-            "args": dict(vars(args), json=str(args.json)),
-            "rounds": rounds,
-            "summary": summary,
-        }
-        args.json.write_text(json.dumps(record, indent=2))
+        write_record(args.json, machine, (load_start, load_end), args, rounds=rounds, summary=summary)
     return 0
 
 

@@ -40,7 +40,6 @@ switch under 1 s on a first visit and under 0.5 s on a later one, a slider step 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import sys
@@ -65,6 +64,7 @@ from benchmarks.browser_timing import (
     probe_script,
     serve,
     verdict,
+    write_record,
 )
 from tests.browser_support import App, chromium_browser, find_chromium, server_command
 
@@ -368,14 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     if errors:
         print(f"exceptions on the pages: {errors}")
     if args.json:
-        record = {
-            "machine": machine,
-            "load_average": {"start": load_start, "end": load_end},
-            "args": dict(vars(args), json=str(args.json)),
-            "starts": starts,
-            "summary": summary,
-        }
-        args.json.write_text(json.dumps(record, indent=2))
+        write_record(args.json, machine, (load_start, load_end), args, starts=starts, summary=summary)
     return 0
 
 

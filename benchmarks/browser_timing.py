@@ -188,3 +188,17 @@ def machine_line(machine: dict) -> str:
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def write_record(
+    path: Path, machine: dict, load: tuple[list[float], list[float]], args: object, **measured: object
+) -> None:
+    """A benchmark's ``--json`` file: the machine, the load average at start and end, the arguments and
+    what was measured (each keyword a top-level key)."""
+    record = {
+        "machine": machine,
+        "load_average": {"start": load[0], "end": load[1]},
+        "args": dict(vars(args), json=str(path)),
+        **measured,
+    }
+    path.write_text(json.dumps(record, indent=2))
