@@ -13,7 +13,7 @@ from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.experiments import store
 from alexnet.experiments.claims import A_VS_B, CLAIMS, ERROR_THRESHOLD
-from alexnet.experiments.report import table_rows
+from alexnet.experiments.report import format_markdown, not_learned_text
 from alexnet.experiments.results import ExperimentResult, experiment_result
 from alexnet.experiments.store import Experiment
 from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
@@ -221,18 +221,9 @@ def _run_list(experiment: Experiment, infos: tuple[list[runs.RunInfo | None], ..
 
 
 def _table(result: ExperimentResult) -> None:
-    if result.stuck:
-        which = ", ".join(f"{label} seed {seed}" for label, seed, _ in result.stuck)
-        finished = sum(result.finished)
-        st.warning(
-            f"**{len(result.stuck)} of {finished} finished runs did not learn** ({which}). {result.stuck[0][2]}",
-            icon=":material/trending_flat:",
-        )
-    rows = table_rows(result)
-    columns = list(rows[0])
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(row[c] for c in columns) + " |" for row in rows]
-    st.markdown("\n".join(lines))
+    if stuck := not_learned_text(result):
+        st.warning(stuck, icon=":material/trending_flat:")
+    st.markdown(format_markdown(result))
     finished = result.finished
     if min(finished) < len(result.experiment.seeds):
         st.caption(f"Counted so far: the finished runs ({finished[0]} of A, {finished[1]} of B).")

@@ -14,8 +14,9 @@ the paper compared it with), that differ in one field and nothing else (``Claim.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from alexnet.errors import AlexNetError
 from alexnet.network.config import AlexNetConfig, BlockConfig
@@ -103,12 +104,14 @@ def _groups(config: AlexNetConfig) -> tuple[AlexNetConfig, AlexNetConfig]:
     return _blocks(config, where, groups=2), _blocks(config, where, groups=1)
 
 
-def _blocks(config: AlexNetConfig, indices: object, **changes: object) -> AlexNetConfig:
+def _blocks(config: AlexNetConfig, indices: Iterable[int], **changes: Any) -> AlexNetConfig:
     return _per_block(config, indices, lambda b: replace(b, **changes))
 
 
-def _per_block(config: AlexNetConfig, indices: object, change: Callable[[BlockConfig], BlockConfig]) -> AlexNetConfig:
-    chosen = set(indices)  # type: ignore[call-overload]
+def _per_block(
+    config: AlexNetConfig, indices: Iterable[int], change: Callable[[BlockConfig], BlockConfig]
+) -> AlexNetConfig:
+    chosen = set(indices)
     return replace(config, blocks=tuple(change(b) if i in chosen else b for i, b in enumerate(config.blocks)))
 
 

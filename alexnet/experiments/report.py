@@ -58,6 +58,24 @@ def table_rows(result: ExperimentResult) -> list[dict[str, str]]:
     ]
 
 
+def format_markdown(result: ExperimentResult) -> str:
+    """``table_rows`` as a Markdown table (the Experiments page's)."""
+    rows = table_rows(result)
+    columns = list(rows[0]) if rows else list(COLUMNS)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    return "\n".join(lines + ["| " + " | ".join(row[c] for c in columns) + " |" for row in rows])
+
+
+def not_learned_text(result: ExperimentResult) -> str | None:
+    """Which finished runs did not learn, and the learning check's sentence for the first; None if all did."""
+    if not result.stuck:
+        return None
+    which = ", ".join(f"{label} seed {seed}" for label, seed, _ in result.stuck)
+    return (
+        f"**{len(result.stuck)} of {sum(result.finished)} finished runs did not learn** ({which}). {result.stuck[0][2]}"
+    )
+
+
 def format_table(result: ExperimentResult) -> str:
     """``table_rows`` as aligned plain text, under a line that says what was run."""
     rows = table_rows(result)

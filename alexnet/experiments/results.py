@@ -157,7 +157,7 @@ def experiment_result(experiment: Experiment, directory: str | Path | None = Non
         tuple(rows),
         loss=_bands(records, _loss_curve),
         train_error=_bands(records, training_error),
-        val_error=_bands(records, _val_curve),
+        val_error=_bands(records, _val_curve, by_epoch=True),
         stuck=stuck,
     )
 
@@ -180,11 +180,14 @@ def _val_curve(epochs: list[dict]) -> tuple[list[float], list[float]]:
 
 
 def _bands(
-    records: list[list[tuple[list[dict], list[dict]]]], curve: Callable[[list[dict]], tuple[list, list[float]]]
+    records: list[list[tuple[list[dict], list[dict]]]],
+    curve: Callable[[list[dict]], tuple[list, list[float]]],
+    *,
+    by_epoch: bool = False,
 ) -> tuple[Band, Band]:
-    by_epoch = curve is _val_curve
+    """Each variant's band of ``curve`` over its runs' step records (or epoch records, ``by_epoch``)."""
     out = []
     for variant in records:
-        curves = [curve(epochs if by_epoch else steps) for steps, epochs in variant if (epochs if by_epoch else steps)]
-        out.append(band([c for c in curves if c[0]]))
+        curves = [curve(epochs if by_epoch else steps) for steps, epochs in variant]
+        out.append(band([c for c in curves if c[0]]))  # a run with nothing logged yet draws nothing
     return out[0], out[1]
