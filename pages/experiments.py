@@ -175,8 +175,9 @@ def _view(experiment_id: str, *, was_running: bool) -> None:
     if (now == "running") != was_running:
         st.rerun(scope="app")  # started or ended: switch between the live and the still view
     _run_list(experiment, infos)
-    for column, (action, label, icon, allowed, what) in zip(st.columns([1, 1, 4])[:2], ACTIONS, strict=True):
-        column.button(
+    row = st.container(horizontal=True)  # buttons as wide as their labels: in 1/6 columns "Resume" was cut at 1024 px
+    for action, label, icon, allowed, what in ACTIONS:
+        row.button(
             label,
             key=f"exp_{action}",
             on_click=_act,
@@ -184,6 +185,7 @@ def _view(experiment_id: str, *, was_running: bool) -> None:
             disabled=now != allowed,
             icon=icon,
             help=what,
+            width="content",
         )
     result = experiment_result(experiment)
     figure = experiment_figure(

@@ -64,6 +64,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Buttons whose label is cut ("Archit…"): the label's text is wider than the room it has.
+CUT_BUTTONS = """() => [...document.querySelectorAll('[data-testid="stMain"] button')]
+    .filter(b => b.getBoundingClientRect().width > 0)
+    .flatMap(b => [...b.querySelectorAll('p, span')].filter(t => t.scrollWidth > t.clientWidth + 1)
+        .map(() => b.innerText.trim()))"""
+
+
 class ServerDied(RuntimeError):
     """The Streamlit server exited or never became healthy; the message holds its output."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from browser_support import App, chromium_browser, explain_failure, served
+from browser_support import CUT_BUTTONS, App, chromium_browser, explain_failure, served
 
 from alexnet.experiments import store
 from alexnet.experiments.verdict import HOLDS, REVERSED, SPREAD
@@ -65,3 +65,6 @@ def test_a_learner_runs_relu_against_tanh(chromium, tmp_path_factory) -> None:
             box, main = table.bounding_box(), page.locator('[data-testid="stMain"]').bounding_box()
             assert box["x"] + box["width"] <= main["x"] + main["width"] + 1, "the table stays inside the page"
             app.screenshot("experiments-result")
+            page.set_viewport_size({"width": 1024, "height": 900})  # beside the sidebar, the narrowest page
+            page.wait_for_timeout(500)
+            assert page.evaluate(CUT_BUTTONS) == []  # Stop and Resume keep their whole labels

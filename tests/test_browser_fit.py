@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from browser_support import App, StreamlitServer, chromium_browser, explain_failure, served
+from browser_support import CUT_BUTTONS, App, StreamlitServer, chromium_browser, explain_failure, served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -84,11 +84,6 @@ def overlap(a: dict, b: dict) -> bool:
     )
 
 
-# Buttons whose label is cut ("Archit…"): the label's text is wider than the room it has.
-CUT_BUTTONS = """() => [...document.querySelectorAll('[data-testid="stMain"] button')]
-    .filter(b => b.getBoundingClientRect().width > 0)
-    .flatMap(b => [...b.querySelectorAll('p, span')].filter(t => t.scrollWidth > t.clientWidth + 1)
-        .map(() => b.innerText.trim()))"""
 
 
 def assert_within_columns(items: list[dict], width: int) -> None:
