@@ -78,13 +78,9 @@ def network_figure(
         height: figure height in pixels; by default, what keeps the drawing's proportions at ``width``.
         width: the width in pixels the figure is expected to get (it still stretches to its container).
     """
-    data: list[dict[str, Any]] = []
     boxes = _layout(layers)
     activation = next((row.kind for row in layers if row.kind in ACTIVATIONS and row.kind != "relu"), "ReLU")
-    seen: set[str] = set()
-    for box in boxes:
-        data += _draw_box(box, LEGEND[box.kind].format(activation=activation), show_legend=box.kind not in seen)
-        seen.add(box.kind)
+    data = _draw_faces(boxes, activation)
     data += _draw_kernels(boxes)
     annotations = _draw_labels(boxes)
     end = max((b.x + b.length + b.width * SLANT[0] for b in boxes), default=0.0)
@@ -102,10 +98,12 @@ def network_figure(
     if not boxes:
         annotations.append({"x": 0, "y": 0, "text": "nothing to draw", "showarrow": False})
     x_range, y_range = (-6, end + 2), (-9, FACE_HEIGHT + 6)  # room for labels left and below
+    px_per_unit = (width - 2 * EDGE_PX) / (x_range[1] - x_range[0])
     if height is None:
         # equal units on both axes, so the page height follows the network's length; plus the lower label row
-        drawing = (width - 2 * EDGE_PX) * (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])
+        drawing = px_per_unit * (y_range[1] - y_range[0])
         height = round(min(480, max(260, 40 + drawing))) + LABEL_ROW_PX
+    data.append(_hover_points(boxes, px_per_unit))
     layout = {
         "annotations": annotations,
         "xaxis": {"visible": False, "range": list(x_range)},
@@ -197,39 +195,74 @@ def _shade(color: str, amount: float) -> str:
     return "#" + "".join(f"{v:02x}" for v in mix)
 
 
-def _draw_box(box: _Box, name: str, *, show_legend: bool) -> list[dict[str, Any]]:
-    """The box's three visible faces, one filled trace each."""
+def _faces(box: _Box) -> tuple[tuple[list[float], list[float], str], ...]:
+    """The box's three visible faces as (xs, ys, fill colour): front, top and side."""
     color = COLORS[box.kind]
     dx, dy = box.width * SLANT[0], box.width * SLANT[1]
     x0, x1, h = box.x, box.x + box.length, box.height
-    faces = (
+    return (
         ([x0, x1, x1, x0], [0, 0, h, h], color),  # front: channels x height
         ([x0, x1, x1 + dx, x0 + dx], [h, h, h + dy, h + dy], _shade(color, 0.45)),  # top: channels x width
         ([x1, x1 + dx, x1 + dx, x1], [0, dy, h + dy, h], _shade(color, -0.25)),  # side: the H x W map
     )
-    return [
-        {
-            "type": "scatter",
-            "x": [*xs, xs[0]],
-            "y": [*ys, ys[0]],
-            "fill": "toself",
-            "fillcolor": fill,
-            "mode": "lines",
-            "line": {"color": _shade(color, -0.45), "width": 1},
-            "name": name,
-            "legendgroup": box.kind,
-            "showlegend": show_legend and i == 0,
-            "hoveron": "fills",
-            "text": box.hover,
-            "hoverinfo": "text",
-        }
-        for i, (xs, ys, fill) in enumerate(faces)
-    ]
+
+
+def _draw_faces(boxes: Sequence[_Box], activation: str) -> list[dict[str, Any]]:
+    """Every box's three faces, one filled trace per colour (at most 18, whatever the depth).
+
+    A face of its own trace each was 3 traces a box, 40 for the paper network: redrawing them took
+    plotly.js in the learner's browser 0.1 s a slider step, a third of it for the trace count alone.
+    One trace holds many polygons, ``None`` between them: ``fill="toself"`` closes each on its own.
+    The front face's trace of each kind carries the legend entry; hover is ``_hover_points``'.
+    """
+    traces: dict[str, dict[str, Any]] = {}
+    for box in boxes:
+        for index, (xs, ys, fill) in enumerate(_faces(box)):
+            if fill not in traces:
+                traces[fill] = {
+                    "type": "scatter", "x": [], "y": [], "fill": "toself", "fillcolor": fill, "mode": "lines",
+                    "line": {"color": _shade(COLORS[box.kind], -0.45), "width": 1},
+                    "name": LEGEND[box.kind].format(activation=activation), "legendgroup": box.kind,
+                    "showlegend": index == 0, "hoverinfo": "skip",
+                }  # fmt: skip
+            trace = traces[fill]
+            trace["x"] += [*xs, xs[0], None]
+            trace["y"] += [*ys, ys[0], None]
+    return list(traces.values())
+
+
+def _hover_points(boxes: Sequence[_Box], px_per_unit: float) -> dict[str, Any]:
+    """One invisible square per box over its front face, carrying the box's hover text.
+
+    Merged face traces can show only one text each; these markers show each box's own. A marker's
+    size is in pixels: the face's smaller side at ``px_per_unit`` (at least 12 px), and plotly
+    answers within 20 px of a marker, so the whole box answers.
+    """
+    return {
+        "type": "scatter", "mode": "markers", "showlegend": False, "name": "",
+        "x": [box.x + box.length / 2 for box in boxes],
+        "y": [box.height / 2 for box in boxes],
+        "marker": {
+            "symbol": "square", "opacity": 0,
+            "size": [max(12, round(min(box.length, box.height) * px_per_unit)) for box in boxes],
+        },
+        "hovertext": [box.hover for box in boxes], "hoverinfo": "text",
+    }  # fmt: skip
 
 
 def _draw_kernels(boxes: list[_Box]) -> list[dict[str, Any]]:
-    """The paper's cue: each conv's window drawn on the map it slides over, with lines to its output."""
-    traces: list[dict[str, Any]] = []
+    """The paper's cue: each conv's window drawn on the map it slides over, with lines to its output.
+
+    Two traces for all the convs (the windows, then the dotted lines), ``None`` between the parts.
+    """
+    windows: dict[str, Any] = {
+        "type": "scatter", "x": [], "y": [], "fill": "toself", "fillcolor": "rgba(255,255,255,0.6)",
+        "mode": "lines", "line": {"color": "#222", "width": 1.2}, "hoverinfo": "skip", "showlegend": False,
+    }  # fmt: skip
+    lines: dict[str, Any] = {
+        "type": "scatter", "x": [], "y": [], "mode": "lines",
+        "line": {"color": "#222", "width": 0.8, "dash": "dot"}, "hoverinfo": "skip", "showlegend": False,
+    }  # fmt: skip
     for before, after in itertools.pairwise(boxes):
         if after.kind != "conv" or after.kernel is None or len(before.shape) != 3:
             continue
@@ -242,22 +275,15 @@ def _draw_kernels(boxes: list[_Box]) -> list[dict[str, Any]]:
         cy = (before.height - fh) / 2 + (before.width - fw) / 2 * SLANT[1]
         xs = [cx, cx + fw * SLANT[0], cx + fw * SLANT[0], cx, cx]
         ys = [cy, cy + fw * SLANT[1], cy + fw * SLANT[1] + fh, cy + fh, cy]
-        traces.append({
-            "type": "scatter", "x": xs, "y": ys, "fill": "toself", "fillcolor": "rgba(255,255,255,0.6)",
-            "mode": "lines", "line": {"color": "#222", "width": 1.2}, "hoverinfo": "skip", "showlegend": False,
-        })  # fmt: skip
+        windows["x"] += [*xs, None]
+        windows["y"] += [*ys, None]
         # lines from the window's corners to one pixel of the output map
         tx = after.x + after.length * 0.5 + after.width * SLANT[0] * 0.5
         ty = after.height * 0.5 + after.width * SLANT[1] * 0.5
-        lx, ly = [], []
         for px, py in zip(xs[:4], ys[:4], strict=True):
-            lx += [px, tx, None]
-            ly += [py, ty, None]
-        traces.append({
-            "type": "scatter", "x": lx, "y": ly, "mode": "lines",
-            "line": {"color": "#222", "width": 0.8, "dash": "dot"}, "hoverinfo": "skip", "showlegend": False,
-        })  # fmt: skip
-    return traces
+            lines["x"] += [px, tx, None]
+            lines["y"] += [py, ty, None]
+    return [windows, lines] if windows["x"] else []
 
 
 def _draw_labels(boxes: list[_Box]) -> list[dict[str, Any]]:
