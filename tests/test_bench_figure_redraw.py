@@ -33,3 +33,24 @@ def test_one_trace_per_face_is_the_earlier_drawing(size):
     assert sorted(t["name"] for t in faces if t["showlegend"]) == sorted(
         t["name"] for t in spec["data"] if t.get("showlegend")
     )
+
+
+def test_the_browser_profile_counts_each_node_s_own_samples():
+    """profile_browser_step adds up the sampling profiler's time deltas by script file and function."""
+    from benchmarks.profile_browser_step import self_times
+
+    def frame(name: str, url: str, line: int) -> dict:
+        return {"functionName": name, "url": url, "lineNumber": line}
+
+    cpu_profile = {
+        "nodes": [
+            {"id": 1, "callFrame": frame("(root)", "", -1)},
+            {"id": 2, "callFrame": frame("react", "http://127.0.0.1/static/js/PlotlyChart.abc.js", 8)},
+            {"id": 3, "callFrame": frame("(idle)", "", -1)},
+        ],
+        "samples": [2, 3, 2, 2],
+        "timeDeltas": [100, 900, 200, 300],
+    }
+    by_file, by_function = self_times(cpu_profile)
+    assert by_file == {"PlotlyChart.abc.js": 600, "(idle)": 900}
+    assert by_function["react PlotlyChart.abc.js:8"] == 600
