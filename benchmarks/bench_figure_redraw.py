@@ -4,8 +4,14 @@ plotly figures redrawn in headless Chromium, the network drawing beside the form
 A step of the input-size slider (227 -> 228 px on the paper network) changes all three figures:
 the convolution arithmetic of conv1 (``sliding_window_figure``), the network drawing (``drawing``)
 and the what-if chart of conv1's stride (``sweep_figure``). This benchmark builds each for both
-sizes with the same builders the page uses and times ``Plotly.react`` from one to the other, the
-redraw ``st.plotly_chart`` asks of plotly.js when a rerun sends a changed figure.
+sizes with the same builders the page uses and redraws one from the other in two ways:
+
+- **new plot**, what ``st.plotly_chart`` does in Streamlit 1.67: the figure's JSON is part of the
+  element's id, so a changed figure is a new element and its chart is mounted afresh (the old
+  plot purged and removed, ``Plotly.newPlot`` into a new ``div``; ``profile_browser_step`` counts
+  the page's charts replaced by new nodes in a step);
+- **react**: ``Plotly.react`` on the same ``div``, the update in place a chart that stayed mounted
+  would get.
 
 Side by side, in the same browser and run, the network drawing is also drawn in its earlier form,
 rebuilt from today's by a transformation that changes nothing else: **one trace per face**, every
@@ -15,8 +21,8 @@ merged by colour (49 traces for the paper network instead of 18). (Thinning the 
 figure's 55 play-slider labels to round numbers was tried the same way and measured no faster:
 it was left as it is.)
 
-Per figure and form it prints the median wall time of one redraw (``Plotly.react`` until the next
-animation frame has run, ``--redraws`` of them alternating between the two sizes, in ``ROUNDS``
+Per figure, form and way it prints the median wall time of one redraw (until the next
+animation frame after it has run, ``--redraws`` of them alternating between the two sizes, in ``ROUNDS``
 turns with the other forms after one unmeasured pass) and the median over the turns of the
 main thread's busy time per redraw (Chrome's ``TaskDuration``: script, style, layout and paint),
 and the ratio of the earlier form to today's. plotly.js here is the copy in the ``plotly`` Python
@@ -54,13 +60,22 @@ ROUNDS = 5  # each form measured this many times, in turn with the others
 CHART_WIDTH_PX = 1000  # about the page's main column at a 1400 px window
 
 # one redraw: Plotly.react, then wait for the next animation frame to have run (style, layout, paint)
-REDRAWS_JS = """async ([first, second, count]) => {
-    const element = document.getElementById('chart');
+REDRAWS_JS = """async ([first, second, count, fresh]) => {
+    const box = document.getElementById('charts');
+    let element = box.firstElementChild;
     Plotly.purge(element);
     const draw = async spec => {
         const started = performance.now();
-        await Plotly.react(element, {data: spec.data, layout: spec.layout, frames: spec.frames || [],
-                                     config: {displayModeBar: false}});
+        const figure = {data: spec.data, layout: spec.layout, frames: spec.frames || [],
+                        config: {displayModeBar: false}};
+        if (fresh) {  // as st.plotly_chart does: the old chart unmounted, a new one drawn from nothing
+            Plotly.purge(element);
+            element.remove();
+            element = box.appendChild(document.createElement('div'));
+            await Plotly.newPlot(element, figure);
+        } else {
+            await Plotly.react(element, figure);  // the same chart, updated in place
+        }
         await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
         return performance.now() - started;
     };
@@ -137,6 +152,9 @@ def one_trace_per_face(spec: Spec) -> Spec:
 
 
 EARLIER = {"network drawing": ("one trace per face", one_trace_per_face)}
+# how a changed figure is redrawn: "new plot" is what st.plotly_chart does (the figure is part of the
+# element's id, so a changed figure is a new element, mounted afresh); "react" updates one plot in place
+METHODS = {"new plot": True, "react": False}
 
 
 def measure(redraws: int) -> list[dict[str, Any]]:
@@ -153,7 +171,7 @@ def measure(redraws: int) -> list[dict[str, Any]]:
         try:
             context = browser.new_context(viewport=VIEWPORT)
             page = context.new_page()
-            page.set_content(f"<div id='chart' style='width:{CHART_WIDTH_PX}px'></div>")
+            page.set_content(f"<div id='charts' style='width:{CHART_WIDTH_PX}px'><div></div></div>")
             page.add_script_tag(path=str(PLOTLY_JS))
             cdp = context.new_cdp_session(page)
             cdp.send("Performance.enable")
@@ -172,19 +190,21 @@ def measure(redraws: int) -> list[dict[str, Any]]:
             }  # fmt: skip
             for variants in forms.values():
                 for _, a, b in variants:
-                    page.evaluate(REDRAWS_JS, [a, b, 2])
-            measured: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+                    for fresh in (True, False):
+                        page.evaluate(REDRAWS_JS, [a, b, 2, fresh])
+            measured: dict[tuple[str, str, str], tuple[list[float], list[float]]] = {}
             for _ in range(ROUNDS):
                 for name, variants in forms.items():
                     for form, a, b in variants:
-                        times, busy = measured.setdefault((name, form), ([], []))
-                        before = busy_s()
-                        times += page.evaluate(REDRAWS_JS, [a, b, redraws])
-                        busy.append((busy_s() - before) * 1000 / (redraws + 2))
-            for (name, form), (times, busy) in measured.items():
+                        for method, fresh in METHODS.items():
+                            times, busy = measured.setdefault((name, form, method), ([], []))
+                            before = busy_s()
+                            times += page.evaluate(REDRAWS_JS, [a, b, redraws, fresh])
+                            busy.append((busy_s() - before) * 1000 / (redraws + 2))
+            for (name, form, method), (times, busy) in measured.items():
                 traces = len(next(b for f, _, b in forms[name] if f == form)["data"])
                 rows.append({
-                    "figure": name, "form": form, "traces": traces,
+                    "figure": name, "form": form, "method": method, "traces": traces,
                     "median_ms": statistics.median(times), "busy_ms": statistics.median(busy),
                 })  # fmt: skip
         finally:
@@ -204,21 +224,28 @@ def main() -> None:
     print(f"plotly.js {plotly.__version__} (the plotly package's copy), chart {CHART_WIDTH_PX} px wide, "
           f"paper network {SIZES[0]} -> {SIZES[1]} px, {args.redraws} redraws each")  # fmt: skip
     rows = measure(args.redraws)
-    print(f"\n{'figure':<24}{'form':<22}{'traces':>7}{'median ms':>11}{'busy ms':>9}{'x today':>9}")
-    print("-" * 82)
-    today = {row["figure"]: row for row in rows if row["form"] == "as sent"}
+    print(f"\n{'figure':<24}{'form':<22}{'traces':>7}{'redrawn by':>12}{'median ms':>11}{'busy ms':>9}{'x today':>9}")
+    print("-" * 94)
+    today = {(row["figure"], row["method"]): row for row in rows if row["form"] == "as sent"}
     for row in rows:
-        ratio = row["busy_ms"] / today[row["figure"]]["busy_ms"]
+        ratio = row["busy_ms"] / today[row["figure"], row["method"]]["busy_ms"]
         row["busy_vs_today"] = ratio
-        print(f"{row['figure']:<24}{row['form']:<22}{row['traces']:>7}{row['median_ms']:>11.1f}"
+        print(f"{row['figure']:<24}{row['form']:<22}{row['traces']:>7}{row['method']:>12}{row['median_ms']:>11.1f}"
               f"{row['busy_ms']:>9.1f}{ratio:>9.2f}")  # fmt: skip
-    total_now = sum(row["busy_ms"] for row in today.values())
-    total_before = sum(
-        next((r for r in rows if r["figure"] == name and r["form"] != "as sent"), today[name])["busy_ms"]
-        for name in today
-    )
-    print(f"\nall three figures, busy ms per slider step: {total_now:.0f} today, "
-          f"{total_before:.0f} with the earlier drawing ({total_before / total_now:.2f}x)")  # fmt: skip
+    print()
+    totals = {}
+    for method in METHODS:
+        now = sum(row["busy_ms"] for (_, m), row in today.items() if m == method)
+        before = sum(
+            next((r for r in rows if r["figure"] == name and r["method"] == method and r["form"] != "as sent"),
+                 today[name, method])["busy_ms"]
+            for name, m in today if m == method
+        )  # fmt: skip
+        totals[method] = now
+        print(f"all three figures, {method}: busy {now:.0f} ms per slider step today, "
+              f"{before:.0f} with the earlier drawing ({before / now:.2f}x)")  # fmt: skip
+    ratio = totals["new plot"] / totals["react"]
+    print(f"a new plot (st.plotly_chart) / an update in place (Plotly.react): {ratio:.2f}x")
     end_load = load_average()
     print(f"load average at end: {' '.join(map(str, end_load))}")
     if args.json:

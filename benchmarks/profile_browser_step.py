@@ -7,7 +7,9 @@ page's JavaScript sampling profiler (Chrome DevTools' ``Profiler`` domain, a sam
 input-size slider's arrow keys ``--steps`` times (right, left, ...), each time waiting for the
 run to finish, the page to go idle and then ``SETTLE_S`` more, and stops.
 
-Printed per step: the main thread's busy time (``TaskDuration``) and the part of it that was
+Printed per step: how many of the page's plotly charts were drawn as new DOM nodes (a chart whose
+figure changed is a new element to Streamlit, mounted afresh, not updated in place); the main
+thread's busy time (``TaskDuration``) and the part of it that was
 script, layout and style; the profile's samples by script file (Streamlit's frontend is split into
 chunks named after what they hold: ``PlotlyChart``, ``react-dom``, ``emotion-styled`` ...), and the
 functions that took the most time themselves. ``(program)`` is the browser's own native work
@@ -32,6 +34,10 @@ from tests.browser_support import App, chromium_browser, find_chromium, streamli
 SAMPLE_US = 200  # the profiler's sampling interval
 SETTLE_S = 1.2  # after the page went idle: plotly.js and the grid finish drawing
 MAX_STEPS = 20
+# every plotly chart's node marked before a step; after it, the charts without the mark are new nodes
+MARK_CHARTS_JS = """() => { const charts = document.querySelectorAll('.js-plotly-plot');
+    charts.forEach(chart => { chart.dataset.seen = '1'; }); return charts.length; }"""
+NEW_CHARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(c => !c.dataset.seen).length"""
 COUNTERS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
 
 
@@ -51,10 +57,13 @@ def profile(steps: int) -> tuple[dict, list[dict[str, float]]]:
         app.open()
         app.wait_for_pytorch_column()
 
-        def step(index: int) -> None:
+        def step(index: int) -> dict[str, int]:
+            """One slider step; the page's plotly charts before it, and how many are new nodes after it."""
+            charts = page.evaluate(MARK_CHARTS_JS)
             key = "ArrowRight" if index % 2 == 0 else "ArrowLeft"
             app.rerun_after(lambda: app.slider_thumb(SLIDER_KEY).press(key))
             page.wait_for_timeout(SETTLE_S * 1000)
+            return {"charts": charts, "charts_replaced": page.evaluate(NEW_CHARTS_JS)}
 
         for index in range(2):  # unmeasured: the first steps compile what later ones reuse
             step(index)
@@ -70,11 +79,12 @@ def profile(steps: int) -> tuple[dict, list[dict[str, float]]]:
         per_step = []
         for index in range(steps):
             before, started = counters(), time.monotonic()
-            step(index)
+            charts = step(index)
             after = counters()
             per_step.append(
                 {name: 1000 * (after[name] - before[name]) for name in COUNTERS}
                 | {"wall_ms": 1000 * (time.monotonic() - started)}
+                | charts
             )
         return cdp.send("Profiler.stop")["profile"], per_step
 
@@ -106,6 +116,11 @@ def main() -> None:
         f"per step (median of {args.steps}, profiler on): main thread busy {medians['TaskDuration']:.0f} ms, of it "
         f"script {medians['ScriptDuration']:.0f}, layout {medians['LayoutDuration']:.0f}, "
         f"style {medians['RecalcStyleDuration']:.0f}; key to idle plus {SETTLE_S} s: {medians['wall_ms']:.0f} ms"
+    )
+    replaced = [step["charts_replaced"] for step in per_step]
+    print(
+        f"plotly charts on the page: {per_step[0]['charts']}; drawn as new nodes in a step: "
+        f"{min(replaced)}-{max(replaced)} (st.plotly_chart mounts a changed figure afresh)"
     )
     by_file, by_function = self_times(cpu_profile)
     busy = sum(us for name, us in by_file.items() if name != "(idle)")
