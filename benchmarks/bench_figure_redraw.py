@@ -59,7 +59,8 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 ROUNDS = 5  # each form measured this many times, in turn with the others
 CHART_WIDTH_PX = 1000  # about the page's main column at a 1400 px window
 
-# one redraw: Plotly.react, then wait for the next animation frame to have run (style, layout, paint)
+# one redraw (a new plot in a new div, or Plotly.react on the same one), then wait for the next
+# animation frame to have run (style, layout, paint)
 REDRAWS_JS = """async ([first, second, count, fresh]) => {
     const box = document.getElementById('charts');
     let element = box.firstElementChild;

@@ -210,8 +210,9 @@ def _faces(box: _Box) -> tuple[tuple[list[float], list[float], str], ...]:
 def _draw_faces(boxes: Sequence[_Box], activation: str) -> list[dict[str, Any]]:
     """Every box's three faces, one filled trace per colour (at most 18, whatever the depth).
 
-    A face of its own trace each was 3 traces a box, 40 for the paper network: redrawing them took
-    plotly.js in the learner's browser 0.1 s a slider step, a third of it for the trace count alone.
+    A face of its own trace each was 3 traces a box, 39 for the paper network (49 with the convs'
+    windows): redrawing that took plotly.js in the learner's browser 1.5x as long as these 18 traces
+    (``benchmarks/bench_figure_redraw.py``: 115 against 73 ms on a Zen 3).
     One trace holds many polygons, ``None`` between them: ``fill="toself"`` closes each on its own.
     The front face's trace of each kind carries the legend entry; hover is ``_hover_points``'.
     """
