@@ -15,6 +15,7 @@ from pages.parts import config_tabs, warmup
 from pages.parts.architecture_views import drawing, input_sizes, show_layer_table
 from pages.parts.arithmetic_view import show_arithmetic, show_whatif
 from pages.parts.block_editor import block_summary, blocks_editor
+from pages.parts.mounted_chart import mounted_chart
 from pages.parts.shared import (
     CONFIG_KEY,
     PRESET_KEY,
@@ -187,7 +188,7 @@ with files_tab:
 st.subheader("Convolution arithmetic")
 show_arithmetic(config, report)
 st.subheader("The network")
-st.plotly_chart(drawing(config), config={"displayModeBar": False}, key="network_drawing")
+mounted_chart(drawing(config), config={"displayModeBar": False}, key="network_drawing")
 st.subheader("Layer by layer")
 pytorch_pending = show_layer_table(config, preset, preset_name)
 try_next(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,16 @@ def open_page(script: str, timeout: float = 60) -> AppTest:
     at.switch_page(script)
     at.run()
     return at
+
+
+def mounted_charts(at: AppTest) -> dict[str, dict]:
+    """The charts ``pages.parts.mounted_chart`` drew, by key: what each sent (``{"figure", "config"}``)."""
+    charts = {}
+    for element in at.get("bidi_component"):
+        if element.proto.component_name == "alexnet_mounted_chart":
+            key = element.proto.id.rsplit("-", 1)[-1]  # a keyed element's id ends with "-<key>"
+            charts[key] = json.loads(element.proto.bytes)
+    return charts
 
 
 def rerun_until(at: AppTest, condition: Callable[[AppTest], bool], timeout: float = 60.0) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
+from app_support import mounted_charts
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -71,7 +72,9 @@ def test_editing_a_block_updates_the_table_and_the_diff(at):
     settings = next(frame.value for frame in at.dataframe if "setting" in frame.value.columns)
     assert list(settings["setting"]) == ["block 1 kernel size", "block 2 stride"]
     assert list(settings["yours"]) == ["7", "2"]
-    assert at.get("plotly_chart")  # the drawing is still there
+    drawing = mounted_charts(at)["network_drawing"]["figure"]  # the drawing is still there, of this network
+    hovers = [str(text) for trace in drawing["data"] for text in trace.get("hovertext", [])]
+    assert any(text.startswith("<b>conv1") and "96×56×56" in text for text in hovers), hovers
     assert decode(at.query_params) == ("paper", expected)  # the page's link rebuilds this network
 
 
@@ -241,6 +244,7 @@ WITHOUT_TORCH = f"""
 import json, sys
 from streamlit.testing.v1 import AppTest
 from pages.parts import warmup
+from tests.app_support import mounted_charts
 warmup.start_warm_up = lambda *args, **kwargs: None  # nothing loads PyTorch behind the page's back
 at = AppTest.from_file({APP!r}, default_timeout=120).run()
 assert not at.exception, [e.value for e in at.exception]
@@ -249,7 +253,7 @@ first = dict(
     torch="torch" in sys.modules,
     captions=[caption.value for caption in at.caption],
     metrics=[metric.label for metric in at.metric],
-    charts=[chart.proto.id for chart in at.get("plotly_chart")],
+    charts=sorted(mounted_charts(at)),
     analytic=list(table["output (analytic)"]),
     pytorch=sorted(set(table["output (PyTorch)"])),
 )
@@ -276,7 +280,7 @@ def test_the_page_draws_everything_analytic_before_torch_and_fills_in_after():
     assert first["pytorch"] == [PENDING]
     assert any("Checking with PyTorch…" in caption for caption in first["captions"])
     assert {"Input", "Parameters", "Mult-adds"} <= set(first["metrics"])
-    assert len(first["charts"]) >= 3  # the what-if chart, the arithmetic figure, the drawing
+    assert first["charts"] == ["arith_figure", "network_drawing", "whatif_chart"]
     assert then["pytorch"] == [shape_text(layer.out_shape) for layer in paper.layers]
     assert f"agrees with the formula on all {len(paper.layers)} layers." in " ".join(then["captions"])
     assert not any("Checking with PyTorch" in caption for caption in then["captions"])
@@ -300,10 +304,12 @@ def test_the_arithmetic_and_whatif_pickers_redraw_their_views():
 
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    drawn_before = len(at.get("plotly_chart"))
+    drawn_before = mounted_charts(at)
     at.selectbox(key="arch_arith_layer").set_value("pool1").run()
     assert not at.exception
-    title = json.loads(next(c for c in at.get("plotly_chart") if "arith_figure" in c.proto.id).proto.spec)
-    assert "(55 − 3 + 2·0) / 2" in title["layout"]["title"]["text"]  # pool1: 3x3/2 over conv1's 55
+    title = mounted_charts(at)["arith_figure"]["figure"]["layout"]["title"]["text"]
+    assert "(55 − 3 + 2·0) / 2" in title  # pool1: 3x3/2 over conv1's 55
     at.selectbox(key="arch_whatif").set_value("kernel_size").run()
-    assert not at.exception and len(at.get("plotly_chart")) == drawn_before
+    drawn = mounted_charts(at)
+    assert not at.exception and drawn.keys() == drawn_before.keys()
+    assert drawn["whatif_chart"] != drawn_before["whatif_chart"]  # the kernel size's sweep, not the stride's

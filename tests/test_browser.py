@@ -13,10 +13,13 @@ the oracle; it is checked against real PyTorch forward passes elsewhere).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from browser_support import (
@@ -32,6 +35,7 @@ from alexnet.inspect.tables import PENDING_CHECK
 from alexnet.network.config import PRESET_LABELS, PRESETS
 from alexnet.network.receptive import receptive_rect
 from alexnet.network.shapes import analyze
+from alexnet.network.window import axis_geometry
 from alexnet.plots.receptive import ANALYTIC_SHAPE, FIELD_SHAPE
 from alexnet.units import format_mult_adds, shape_text
 
@@ -230,6 +234,58 @@ def test_a_page_that_needs_pytorch_opened_first_through_a_link(browser, tmp_path
             assert_healthy_page(app, "Summary")
             assert "Loading PyTorch" not in app.main_text()
         context.close()
+
+
+MOUNTED_CHARTS = ("arith_figure", "whatif_chart", "network_drawing")
+THEME_PATH = Path(__file__).resolve().parents[1] / "pages" / "parts" / "streamlit_plotly_theme.json"
+
+
+def test_the_architecture_charts_stay_mounted_and_look_like_streamlits(app: App) -> None:
+    """A slider step updates the Architecture page's three charts in place (the same DOM nodes, the
+    new figures), and they wear the template ``st.plotly_chart`` gives a chart on another page."""
+    size = PRESETS["paper"].input_size + 1
+    block = PRESETS["paper"].blocks[0]
+    conv1 = analyze(replace(PRESETS["paper"], input_size=size)).layers[0]
+    frames = len(axis_geometry(size, block.kernel_size, block.stride, block.padding).frames())
+    with explain_failure(app, "mounted-charts"):
+        app.open()
+        app.wait_for_pytorch_column()
+        for key in MOUNTED_CHARTS:
+            app.widget(key).locator(".js-plotly-plot .main-svg").first.wait_for(timeout=app.timeout_ms)
+        app.page.evaluate(
+            "keys => keys.forEach(k => { document.querySelector(`.st-key-${k} .js-plotly-plot`).__before = true; })",
+            list(MOUNTED_CHARTS),
+        )
+        app.set_slider("edit_input_size", size)
+        app.page.wait_for_function(
+            "size => document.querySelector('.st-key-arith_figure .js-plotly-plot').layout.title.text"
+            ".includes(`(${size} − `)",
+            arg=size,
+            timeout=app.timeout_ms,
+        )
+        charts = app.page.evaluate(
+            """keys => Object.fromEntries(keys.map(k => {
+                const plots = document.querySelectorAll(`.st-key-${k} .js-plotly-plot`);
+                const plot = plots[0];
+                return [k, {count: plots.length, kept: plot.__before === true, template: plot.layout.template,
+                            hovers: plot.data.flatMap(t => t.hovertext || []),
+                            frames: ((plot._transitionData || {})._frames || []).length}];
+            }))""",
+            list(MOUNTED_CHARTS),
+        )
+        for key, chart in charts.items():
+            assert chart["count"] == 1 and chart["kept"], f"{key} was drawn anew, not updated in place: {chart}"
+        assert any(f"→ {shape_text(conv1.out_shape)}" in text for text in charts["network_drawing"]["hovers"])
+        assert charts["arith_figure"]["frames"] == frames  # the play control's frames came with the update
+        theme = json.loads(THEME_PATH.read_text())
+        app.go_to("Summary")
+        app.widget("cost_chart").locator(".js-plotly-plot").wait_for(timeout=app.timeout_ms)
+        streamlits = app.page.evaluate(
+            "() => document.querySelector('.st-key-cost_chart .js-plotly-plot').layout.template"
+        )
+        assert streamlits == theme, "st.plotly_chart's template is no longer pages/parts/streamlit_plotly_theme.json"
+        for key, chart in charts.items():
+            assert chart["template"] == theme, f"{key} does not wear Streamlit's template"
 
 
 def test_preset_change_after_page_switch(app: App) -> None:

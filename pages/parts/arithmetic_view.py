@@ -20,6 +20,7 @@ from alexnet.plots.spec import FigureSpec
 from alexnet.plots.whatif import whatif_figure
 from alexnet.units import format_count, format_mult_adds
 from pages.parts.block_editor import ARITH_LAYER_KEY
+from pages.parts.mounted_chart import mounted_chart
 from pages.parts.shared import CONFIG_HASH
 
 WHATIF_KEY = "arch_whatif"
@@ -86,7 +87,7 @@ def show_arithmetic(config: AlexNetConfig, report: ShapeReport) -> None:
         notes.append("the middle of the axis is squeezed so that the start and the end show at full size")
     if len(geometry.frames()) < geometry.out:
         notes.append(f"the play control visits {len(geometry.frames())} of the {geometry.out} positions")
-    st.plotly_chart(sliding_window_figure(size, kernel, stride, padding), config=PLOT_CONFIG, key="arith_figure")
+    mounted_chart(sliding_window_figure(size, kernel, stride, padding), config=PLOT_CONFIG, key="arith_figure")
     st.caption(
         "Press ▶ Play or drag the slider under the figure to move the window one output cell at a time. "
         + ("; ".join(notes).capitalize() + "." if notes else "")
@@ -105,7 +106,7 @@ def show_whatif(config: AlexNetConfig, number: int) -> None:
     )
     current = getattr(config.blocks[number - 1], field)
     points = sweep(config, number - 1, field)
-    st.plotly_chart(sweep_figure(config, number - 1, field), config=PLOT_CONFIG, key="whatif_chart")
+    mounted_chart(sweep_figure(config, number - 1, field), config=PLOT_CONFIG, key="whatif_chart")
     now = next((p for p in points if p.value == current), None)
     broken = [p.value for p in points if p.failed_layer is not None]
     text = (
