@@ -23,6 +23,7 @@ chart with ``Plotly.react``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -39,6 +40,7 @@ from alexnet.plots.spec import FigureSpec
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = REPO_ROOT / "static"  # next to app.py: Streamlit serves it at app/static/
 THEME = json.loads(Path(__file__).with_name("streamlit_plotly_theme.json").read_text())
+_LOG = logging.getLogger(__name__)
 PAYLOADS_KEPT = 256  # figures' JSON held at once (each cached figure is one entry)
 
 
@@ -103,7 +105,10 @@ _SCRIPT = Path(__file__).with_name("mounted_chart.js").read_text()
 _SCRIPT = _SCRIPT.replace("__PLOTLY_SRC__", f"app/static/{plotly_js_name()}")
 # no shadow root: plotly.js styles its charts (hover labels, sliders) with one stylesheet in <head>
 _COMPONENT = st.components.v2.component("alexnet_mounted_chart", js=_SCRIPT, isolate_styles=False)
-ensure_plotly_js()
+try:
+    ensure_plotly_js()
+except OSError as error:  # a read-only checkout: each chart says it could not load plotly.js
+    _LOG.error("could not copy plotly.js into %s (%s); the Architecture page's charts will not draw", STATIC_DIR, error)
 
 
 def mounted_chart(figure: FigureSpec, *, key: str, config: dict[str, Any] | None = None) -> None:
