@@ -340,6 +340,19 @@ class App:
         """The element wrapping the widget created with ``key=key`` (Streamlit's ``st-key-<key>`` class)."""
         return self.page.locator(f".st-key-{key}").first
 
+    def see_chart(self, key: str):
+        """Scroll the mounted chart with ``key`` (``pages.parts.mounted_chart``) into view, as a learner
+        would, and wait until it shows its newest figure (one off screen waits for this); its element."""
+        chart = self.widget(key).locator(".mounted-chart").first
+        chart.wait_for(state="attached", timeout=self.timeout_ms)
+        chart.scroll_into_view_if_needed(timeout=self.timeout_ms)
+        self.page.wait_for_function(
+            "key => document.querySelector(`.st-key-${key} .mounted-chart`).dataset.pending === 'false'",
+            arg=key,
+            timeout=self.timeout_ms,
+        )
+        return chart
+
     def set_number(self, key: str, value: float | int | str) -> float:
         """Type ``value`` into the number or text input with ``key``, commit it with Enter; seconds."""
         box = self.widget(key).locator("input").first

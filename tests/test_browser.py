@@ -129,8 +129,10 @@ def test_edit_architecture_then_visit_every_page(app: App) -> None:
 
         wait_for_grid_text(app, "conv1 | ", new_shape)
         app.wait_for_idle()
+        app.see_chart("network_drawing")
         assert drawing.inner_html() != before, "the network drawing did not change"
         # the arithmetic figure shows conv1 (the picked block) with the new stride and output size
+        app.see_chart("arith_figure")
         title = plot_data(app, "arith_figure")["layout"]["title"]["text"]
         side = analyze(paper.with_block(0, stride=2)).layers[0].out_shape[1]
         assert f"/ 2) + 1 = {side}" in title, title
@@ -242,39 +244,47 @@ THEME_PATH = Path(__file__).resolve().parents[1] / "pages" / "parts" / "streamli
 
 def test_the_architecture_charts_stay_mounted_and_look_like_streamlits(app: App) -> None:
     """A slider step updates the Architecture page's three charts in place (the same DOM nodes, the
-    new figures), and they wear the template ``st.plotly_chart`` gives a chart on another page."""
+    new figures): at once where the learner looks, and for a chart off screen when it is scrolled to.
+    They wear the template ``st.plotly_chart`` gives a chart on another page."""
     size = PRESETS["paper"].input_size + 1
     block = PRESETS["paper"].blocks[0]
     conv1 = analyze(replace(PRESETS["paper"], input_size=size)).layers[0]
     frames = len(axis_geometry(size, block.kernel_size, block.stride, block.padding).frames())
+    read_charts = """keys => Object.fromEntries(keys.map(k => {
+        const plots = document.querySelectorAll(`.st-key-${k} .js-plotly-plot`);
+        const plot = plots[0];
+        return [k, {count: plots.length, kept: plot.__before === true, template: plot.layout.template,
+                    title: (plot.layout.title || {}).text || '', drawn: Number(plot.dataset.drawn),
+                    hovers: plot.data.flatMap(t => t.hovertext || []),
+                    frames: ((plot._transitionData || {})._frames || []).length}];
+    }))"""
     with explain_failure(app, "mounted-charts"):
         app.open()
         app.wait_for_pytorch_column()
         for key in MOUNTED_CHARTS:
             app.widget(key).locator(".js-plotly-plot .main-svg").first.wait_for(timeout=app.timeout_ms)
+        app.page.evaluate("() => window.scrollTo(0, 0)")
         app.page.evaluate(
             "keys => keys.forEach(k => { document.querySelector(`.st-key-${k} .js-plotly-plot`).__before = true; })",
             list(MOUNTED_CHARTS),
         )
-        app.set_slider("edit_input_size", size)
+        before = app.page.evaluate(read_charts, list(MOUNTED_CHARTS))
+        app.set_slider("edit_input_size", size)  # the sidebar's slider: the page stays at its top
         app.page.wait_for_function(
-            "size => document.querySelector('.st-key-arith_figure .js-plotly-plot').layout.title.text"
-            ".includes(`(${size} − `)",
-            arg=size,
-            timeout=app.timeout_ms,
+            "() => document.querySelector('.st-key-whatif_chart .mounted-chart').dataset.pending === 'false'"
         )
-        charts = app.page.evaluate(
-            """keys => Object.fromEntries(keys.map(k => {
-                const plots = document.querySelectorAll(`.st-key-${k} .js-plotly-plot`);
-                const plot = plots[0];
-                return [k, {count: plots.length, kept: plot.__before === true, template: plot.layout.template,
-                            hovers: plot.data.flatMap(t => t.hovertext || []),
-                            frames: ((plot._transitionData || {})._frames || []).length}];
-            }))""",
-            list(MOUNTED_CHARTS),
-        )
+        waiting = app.page.evaluate(read_charts, list(MOUNTED_CHARTS))
+        # in view: the what-if chart drew the new figure; far below the fold (over 1,000 px): the
+        # network drawing still shows the old one, its new one waiting
+        assert waiting["whatif_chart"]["drawn"] == before["whatif_chart"]["drawn"] + 1, waiting["whatif_chart"]
+        assert waiting["network_drawing"]["hovers"] == before["network_drawing"]["hovers"]
+        assert app.widget("network_drawing").locator(".mounted-chart").get_attribute("data-pending") == "true"
+        for key in MOUNTED_CHARTS:
+            app.see_chart(key)
+        charts = app.page.evaluate(read_charts, list(MOUNTED_CHARTS))
         for key, chart in charts.items():
             assert chart["count"] == 1 and chart["kept"], f"{key} was drawn anew, not updated in place: {chart}"
+        assert f"({size} − " in charts["arith_figure"]["title"]
         assert any(f"→ {shape_text(conv1.out_shape)}" in text for text in charts["network_drawing"]["hovers"])
         assert charts["arith_figure"]["frames"] == frames  # the play control's frames came with the update
         theme = json.loads(THEME_PATH.read_text())

@@ -31,6 +31,8 @@ TRAIN_TIMEOUT_S = 420  # two epochs take 10-60 s on two cores, more when the mac
 
 
 def plot_title(app: App, key: str) -> str:
+    if app.widget(key).locator(".mounted-chart").count():  # a chart off screen draws its figure when seen
+        app.see_chart(key)
     return app.page.evaluate("key => document.querySelector(`.st-key-${key} .js-plotly-plot`).layout.title.text", key)
 
 
