@@ -99,7 +99,7 @@ SETTLE_TARGETS = {10: ("worst", 1.5), 30: ("p95", 3.0)}  # learners: (statistic,
 LOAD_JS = """
 (([holdMs, sliderKey]) => {
   const sliderValue = %(slider_value)s;
-  const state = {expected: null, keyAt: null, readySince: null, messages: 0, last: null};
+  const state = {expected: null, keyAt: null, readySince: null, settledAt: null, messages: 0, last: null};
   const ready = () => !!window.__bench && window.__bench.quiet() && sliderValue(sliderKey) === state.expected;
   let scheduled = false;
   const check = () => {
@@ -135,15 +135,18 @@ LOAD_JS = """
   document.addEventListener("keydown", () => { state.keyAt = performance.now(); changed("key"); }, true);
   window.__load = {
     arm: value => {
-      Object.assign(state, {expected: value, keyAt: null, readySince: null});
+      Object.assign(state, {expected: value, keyAt: null, readySince: null, settledAt: null});
       return !!document.activeElement?.matches('input[type="range"], [role="slider"]');
     },
     settled: messages => {
       if (state.readySince !== null && !ready()) changed("not ready");
-      return state.keyAt !== null && state.messages >= messages && state.readySince !== null
+      const done = state.keyAt !== null && state.messages >= messages && state.readySince !== null
         && performance.now() - state.readySince >= holdMs;
+      // kept here: a change after this answer (before times() is asked) must not unsettle it
+      if (done) state.settledAt ??= state.readySince;
+      return done;
     },
-    times: () => ({key_ms: state.keyAt, settled_ms: state.readySince, last_change: state.last,
+    times: () => ({key_ms: state.keyAt, settled_ms: state.settledAt, last_change: state.last,
                    key_epoch_ms: performance.timeOrigin + state.keyAt}),
   };
 })

@@ -7,8 +7,9 @@ page's JavaScript sampling profiler (Chrome DevTools' ``Profiler`` domain, a sam
 input-size slider's arrow keys ``--steps`` times (right, left, ...), each time waiting for the
 run to finish, the page to go idle and then ``SETTLE_S`` more, and stops.
 
-Printed per step: how many of the page's plotly charts were drawn as new DOM nodes (a chart whose
-figure changed is a new element to Streamlit, mounted afresh, not updated in place); the main
+Printed per step: how many of the page's plotly charts were drawn as new DOM nodes (an
+``st.plotly_chart`` whose figure changed is a new element to Streamlit, mounted afresh; the
+Architecture page's charts are ``pages.parts.mounted_chart``'s, updated in place); the main
 thread's busy time (``TaskDuration``) and the part of it that was
 script, layout and style; the profile's samples by script file (Streamlit's frontend is split into
 chunks named after what they hold: ``PlotlyChart``, ``react-dom``, ``emotion-styled`` ...), and the
@@ -120,7 +121,8 @@ def main() -> None:
     replaced = [step["charts_replaced"] for step in per_step]
     print(
         f"plotly charts on the page: {per_step[0]['charts']}; drawn as new nodes in a step: "
-        f"{min(replaced)}-{max(replaced)} (st.plotly_chart mounts a changed figure afresh)"
+        f"{min(replaced)}-{max(replaced)} (st.plotly_chart mounts a changed figure afresh; "
+        "pages.parts.mounted_chart updates it in place)"
     )
     by_file, by_function = self_times(cpu_profile)
     busy = sum(us for name, us in by_file.items() if name != "(idle)")

@@ -21,7 +21,8 @@ def test_plotly_js_is_copied_once_under_its_version(tmp_path: Path) -> None:
     assert plotly_js_name().startswith("plotly-") and plotly_js_name().endswith(".min.js")
     stamp = copied.stat().st_mtime_ns
     assert ensure_plotly_js(tmp_path) == copied and copied.stat().st_mtime_ns == stamp  # not copied again
-    copied.write_bytes(b"cut short")  # a file of the wrong size is replaced
+    (tmp_path / "plotly-0.1.0.min.js").write_bytes(b"an older plotly's")
+    copied.write_bytes(b"cut short")  # a file of the wrong size is replaced, an older version removed
     assert ensure_plotly_js(tmp_path).read_bytes() == source.read_bytes()
     assert [path.name for path in tmp_path.iterdir()] == [plotly_js_name()]  # no partial files left
 

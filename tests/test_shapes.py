@@ -63,6 +63,20 @@ def test_working_input_sizes():
     assert len(sizes) == 1 and sizes[0][0] == 63 and sizes[0][1] >= 1024
 
 
+@pytest.mark.parametrize("size", [67, 100, 226, 227, 240, 258, 259, 300, 500])
+def test_working_input_sizes_depend_on_the_input_size_only_through_the_last_side(size):
+    """What the Architecture page keeps once per network and last side (pages/parts/architecture_views)."""
+    from alexnet.inspect.tables import input_ranges_text
+    from alexnet.network.output_size import spatial_size
+    from alexnet.network.shapes import MAX_INPUT_SIZE
+    from pages.parts.architecture_views import input_sizes
+
+    config = replace(PRESETS["paper"], input_size=size)
+    side = spatial_size(config, size)
+    assert working_input_sizes(replace(config, input_size=0), last_side=side) == working_input_sizes(config)
+    assert input_sizes(config) == input_ranges_text(working_input_sizes(config), MAX_INPUT_SIZE)
+
+
 def test_eight_pixel_input_is_explained_not_crashed():
     report = analyze(replace(PRESETS["paper"], input_size=8))
     assert report.layers == ()

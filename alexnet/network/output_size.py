@@ -72,15 +72,19 @@ def spatial_size(config: AlexNetConfig, input_size: int) -> int | None:
     return config.adaptive_pool or size
 
 
-def working_input_sizes(config: AlexNetConfig, limit: int = MAX_INPUT_SIZE) -> list[tuple[int, int]]:
+def working_input_sizes(
+    config: AlexNetConfig, limit: int = MAX_INPUT_SIZE, *, last_side: int | None = None
+) -> list[tuple[int, int]]:
     """Input sizes a model built for ``config.input_size`` accepts, as inclusive ranges.
 
     The classifier's first linear layer is built for one flattened size, so an input works
     when no map collapses and the last map has the same side as at ``config.input_size``.
     For the paper's network that is 227..258; with an adaptive pool, every size that does not
-    collapse. Sizes are searched from 1 to ``limit``.
+    collapse. Sizes are searched from 1 to ``limit``. ``last_side`` names that side instead
+    (``spatial_size(config, config.input_size)``): then ``config.input_size`` is not read, and a
+    caller can keep one answer for every input size that gives the same side.
     """
-    target = spatial_size(config, config.input_size)
+    target = spatial_size(config, config.input_size) if last_side is None else last_side
     if target is None:
         return []
     ranges: list[tuple[int, int]] = []

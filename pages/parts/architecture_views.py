@@ -9,10 +9,13 @@ and the layer table's elements are replayed by ``st.cache_data`` instead of mars
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from alexnet.inspect.tables import agreement_text, input_ranges_text, shape_rows
 from alexnet.network.config import AlexNetConfig
+from alexnet.network.output_size import spatial_size
 from alexnet.network.receptive import uneven_pool_note
 from alexnet.network.shapes import MAX_INPUT_SIZE, analyze, working_input_sizes
 from alexnet.plots.architecture import network_figure
@@ -46,9 +49,20 @@ def drawing(config: AlexNetConfig) -> FigureSpec:
     return network_figure(report.layers, failed=report.error.layer if report.error else None)
 
 
-@st.cache_data(max_entries=512, show_spinner=False, hash_funcs=CONFIG_HASH)
 def input_sizes(config: AlexNetConfig) -> str:
-    return input_ranges_text(working_input_sizes(config), MAX_INPUT_SIZE)
+    """The input sizes this network accepts, as text. Kept per network and last-map side, not per
+    input size: every size of a range has the same answer, so a step of the input-size slider
+    costs a lookup, not the search over 1,024 sizes (40 ms of a step to a size not seen before)."""
+    side = spatial_size(config, config.input_size)
+    if side is None:
+        return input_ranges_text([], MAX_INPUT_SIZE)
+    return _input_sizes_for_side(replace(config, input_size=0), side)
+
+
+@st.cache_data(max_entries=512, show_spinner=False, hash_funcs=CONFIG_HASH)
+def _input_sizes_for_side(network: AlexNetConfig, side: int) -> str:
+    """``network`` with its input size taken out (0): the sizes whose last map is ``side`` wide."""
+    return input_ranges_text(working_input_sizes(network, last_side=side), MAX_INPUT_SIZE)
 
 
 def show_layer_table(config: AlexNetConfig, preset: AlexNetConfig, preset_name: str) -> bool:

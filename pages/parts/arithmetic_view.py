@@ -13,7 +13,7 @@ import streamlit as st
 
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import LayerShape, ShapeReport, layer_window
-from alexnet.network.whatif import SWEEPABLE, sweep
+from alexnet.network.whatif import SWEEPABLE, WhatIf, sweep
 from alexnet.network.window import axis_geometry
 from alexnet.plots.arithmetic import arithmetic_figure, formula_caption
 from alexnet.plots.spec import FigureSpec
@@ -35,10 +35,16 @@ def sliding_window_figure(size: int, kernel: int, stride: int, padding: int) -> 
 
 
 @st.cache_resource(max_entries=256, show_spinner=False, hash_funcs=CONFIG_HASH)
+def sweep_points(config: AlexNetConfig, index: int, field: str) -> list[WhatIf]:
+    """Each value of block ``index``'s ``field``, the rest unchanged; shared read-only by every session."""
+    return sweep(config, index, field)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False, hash_funcs=CONFIG_HASH)
 def sweep_figure(config: AlexNetConfig, index: int, field: str) -> FigureSpec:
     """The what-if chart of block ``index``'s ``field``; shared read-only by every session."""
     current = getattr(config.blocks[index], field)
-    return whatif_figure(sweep(config, index, field), SWEEPABLE[field], current)
+    return whatif_figure(sweep_points(config, index, field), SWEEPABLE[field], current)
 
 
 def _geometry_numbers(config: AlexNetConfig, layer: LayerShape) -> tuple[int, int, int, int]:
@@ -105,7 +111,7 @@ def show_whatif(config: AlexNetConfig, number: int) -> None:
         help="Each value of this hyperparameter, the rest of the network unchanged: pure arithmetic, no forward pass.",
     )
     current = getattr(config.blocks[number - 1], field)
-    points = sweep(config, number - 1, field)
+    points = sweep_points(config, number - 1, field)
     mounted_chart(sweep_figure(config, number - 1, field), config=PLOT_CONFIG, key="whatif_chart")
     now = next((p for p in points if p.value == current), None)
     broken = [p.value for p in points if p.failed_layer is not None]

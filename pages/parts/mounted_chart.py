@@ -53,7 +53,7 @@ def plotly_js_name() -> str:
 
 def ensure_plotly_js(static_dir: Path = STATIC_DIR) -> Path:
     """Copy the plotly package's plotly.js into ``static_dir`` unless it is there (atomic: a file
-    is either whole or absent, whichever process copies it)."""
+    is either whole or absent, whichever process copies it), and remove other versions' copies."""
     target = static_dir / plotly_js_name()
     source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     if target.exists() and target.stat().st_size == source.stat().st_size:
@@ -63,6 +63,9 @@ def ensure_plotly_js(static_dir: Path = STATIC_DIR) -> Path:
     os.close(handle)
     shutil.copyfile(source, temporary)
     os.replace(temporary, target)
+    for stale in static_dir.glob("plotly-*.min.js"):  # another plotly's copy: nothing loads it now
+        if stale != target:
+            stale.unlink(missing_ok=True)
     return target
 
 
