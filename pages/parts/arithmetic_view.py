@@ -4,7 +4,8 @@ Not a page itself (pages/architecture.py calls it). Both views are pure arithmet
 (``alexnet.network.window``, ``alexnet.network.whatif``): they cost no forward pass, so they follow every
 slider within the same rerun. Their figures are ``FigureSpec``s, written as plotly.js's dicts (2 ms
 for conv1 of the paper network, where graph objects took 0.2 s) and cached per configuration for
-every session: a rerun sends the dict as it is.
+every session, and drawn by ``pages.parts.mounted_chart``: a rerun sends the JSON made once per
+figure, and the browser updates the chart in place.
 """
 
 from __future__ import annotations
