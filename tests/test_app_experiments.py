@@ -20,6 +20,7 @@ def runs_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path))
     training_controls._speeds().clear()  # shared by the server's sessions: other tests' timings are not this machine's
     yield tmp_path
+    training_controls._speeds().clear()
     for experiment in store.list_experiments(tmp_path):
         store.stop(experiment, tmp_path)
     for info in runs.list_runs(tmp_path):  # never leave a trainer behind
