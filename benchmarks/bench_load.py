@@ -39,10 +39,15 @@ beside the worst settle time; and verdicts on the targets of issue 17: server CP
 50 ms for a seen configuration and under 150 ms for a new one; with 10 learners every one settled
 within 1.5 s; with 30, p95 under 3 s. ``--json FILE`` writes every number.
 
-Bounds: at most ``MAX_LEARNERS`` learners, every wait has a timeout, the whole run at most
-``--max-seconds``; only 127.0.0.1 is spoken to; the server and the browser are killed at the end.
-Run from the repository root: ``python -m benchmarks.bench_load --learners 10 [--rounds 3]
-[--json FILE]``.
+``--explored N`` first opens N pages on networks of their own (the paper network with conv1's
+channels at 97, 98, ...), each closed once drawn: the server's caches then hold N more
+configurations, as after a class has slid around for a while, and the rounds measure a server in
+that state rather than a fresh one (a full garbage collection walks every cached object).
+
+Bounds: at most ``MAX_LEARNERS`` learners and ``MAX_EXPLORED`` explored networks, every wait has a
+timeout, the whole run at most ``--max-seconds``; only 127.0.0.1 is spoken to; the server and the
+browser are killed at the end. Run from the repository root:
+``python -m benchmarks.bench_load --learners 10 [--rounds 3] [--explored N] [--json FILE]``.
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ from benchmarks.browser_timing import (
 from tests.browser_support import CHROMIUM_ARGS, SLIDER_THUMB, App, find_chromium
 
 MAX_LEARNERS = 40
+MAX_EXPLORED = 300  # --explored: conv1's channels go from 97 to 396
 MAX_SECONDS = 600.0
 START_SIZE = 227  # the paper preset's input size: where the group starts
 ALONE_SIZE = 327  # where the learner alone starts (through a shared link)
@@ -437,6 +443,29 @@ def _link(url: str, size: int) -> str:
     return f"{url}/?{urlencode({'preset': 'paper', 'changes': json.dumps({'input_size': size})})}"
 
 
+def _explored_link(url: str, number: int) -> str:
+    """The paper network with conv1's channels at 96 + ``number``: a network nobody else here asks for."""
+    changes = {"blocks": [{"out_channels": 96 + number}, {}, {}, {}, {}]}
+    return f"{url}/?{urlencode({'preset': 'paper', 'changes': json.dumps(changes)})}"
+
+
+async def explore(browser, server, networks: int, timeout_s: float) -> float:
+    """A class some way into a lesson: ``networks`` pages opened (OPEN_AT_ONCE at a time) on networks
+    of their own, each closed once drawn, so the server's caches hold that many more configurations
+    (figures, tables, shapes), as after a class has slid around for a while. Returns the seconds it took."""
+    started = time.monotonic()
+    gate = asyncio.Semaphore(OPEN_AT_ONCE)
+
+    async def one(number: int) -> None:
+        async with gate:
+            link = _explored_link(server.url, number)
+            learner = await open_learner(browser, server, f"explorer {number}", link, timeout_s)
+            await learner.page.context.close()
+
+    await asyncio.gather(*(one(n) for n in range(1, networks + 1)))
+    return time.monotonic() - started
+
+
 async def run(args: argparse.Namespace, chromium: str, machine: dict) -> list[dict]:
     """Start the server and the browser, open every learner, press the rounds; every round's numbers."""
     from playwright.async_api import async_playwright
@@ -450,6 +479,9 @@ async def run(args: argparse.Namespace, chromium: str, machine: dict) -> list[di
                 machine["chromium"] = browser.version
                 opened = time.monotonic()
                 first = await open_learner(browser, server, "learner 1", server.url, args.timeout)
+                if args.explored:
+                    took = await explore(browser, server, args.explored, args.timeout)
+                    print(f"{args.explored} other networks opened and closed in {took:.1f} s", flush=True)
                 gate = asyncio.Semaphore(OPEN_AT_ONCE)
 
                 async def one(number: int) -> Learner:
@@ -497,10 +529,17 @@ def main(argv: list[str] | None = None) -> int:
         "--warm-wait", type=float, default=WARM_WAIT_S,
         help=f"longest wait for the server to go idle before the first round (its warm-up; default {WARM_WAIT_S:g})",
     )  # fmt: skip
+    parser.add_argument(
+        "--explored", type=int, default=0,
+        help=f"before the rounds, open this many pages on networks of their own (0 to {MAX_EXPLORED}): the "
+        "server's caches as after a class has explored a while (default 0)",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, help="write every number to this file")
     args = parser.parse_args(argv)
     if not 1 <= args.learners <= MAX_LEARNERS or args.rounds < 1 or args.max_seconds <= 0:
         parser.error(f"--learners must be 1 to {MAX_LEARNERS}, --rounds at least 1, --max-seconds above 0")
+    if not 0 <= args.explored <= MAX_EXPLORED:
+        parser.error(f"--explored must be 0 to {MAX_EXPLORED}")
     chromium = find_chromium()
     if chromium is None:
         print("no Chromium found (see README: make chromium)", file=sys.stderr)

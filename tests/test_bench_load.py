@@ -69,10 +69,30 @@ def test_thirty_learners_are_judged_on_p95():
     assert verdicts["server CPU per rerun, new, alone (ms)"] is None  # no learner alone: no verdict
 
 
-@pytest.mark.parametrize("argv", [["--learners", "41"], ["--learners", "0"], ["--rounds", "0"]])
+@pytest.mark.parametrize(
+    "argv", [["--learners", "41"], ["--learners", "0"], ["--rounds", "0"], ["--explored", "-1"], ["--explored", "301"]]
+)
 def test_the_benchmark_bounds_itself(argv):
     with pytest.raises(SystemExit):
         bench_load.main(argv)
+
+
+def test_the_explored_networks_are_working_networks_of_their_own():
+    """``--explored N`` opens N links: each must decode to a network that works and that no other
+    page of the run asks for (the group's and the alone learner's differ in input size only)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from alexnet.network import link
+    from alexnet.network.config import PRESETS
+    from alexnet.network.shapes import analyze
+
+    configs = []
+    for number in (1, 2, bench_load.MAX_EXPLORED):
+        query = dict(parse_qsl(urlsplit(bench_load._explored_link("http://127.0.0.1:1", number)).query))
+        preset, config = link.decode(query)
+        assert preset == "paper" and analyze(config).ok
+        configs.append(config)
+    assert len(set(configs)) == 3 and PRESETS["paper"] not in configs
 
 
 @pytest.mark.browser
@@ -80,8 +100,9 @@ def test_the_benchmark_bounds_itself(argv):
 @pytest.mark.timeout(150)
 def test_two_learners_one_cycle_prints_the_table(chromium, capsys, tmp_path):
     assert bench_load.main(["--learners", "2", "--rounds", "1", "--warm-wait", "20", "--max-seconds", "140",
-                            "--json", str(tmp_path / "load.json")]) == 0  # fmt: skip
+                            "--explored", "2", "--json", str(tmp_path / "load.json")]) == 0  # fmt: skip
     out = capsys.readouterr().out
+    assert "2 other networks opened and closed in" in out
     for kind in ("new", "seen"):
         for who in ("2 learners", "alone"):
             row = re.search(rf"^{kind}\s+{who}\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", out, re.M)

@@ -50,6 +50,7 @@ def test_streamlit_resolves_the_same_values_from_the_repository():
         "browser.gatherUsageStats",
         "server.headless",
         "server.fileWatcherType",
+        "runner.postScriptGC",
     ]
     script = (
         "import json; from streamlit import config; config.get_config_options(force_reparse=True); "
@@ -68,4 +69,7 @@ def test_streamlit_resolves_the_same_values_from_the_repository():
         "browser.gatherUsageStats": False,
         "server.headless": True,
         "server.fileWatcherType": "none",
+        # no full collection after every run: with a class's configurations in the caches it was most of
+        # a rerun's server time (README "Load", benchmarks/bench_load.py --explored)
+        "runner.postScriptGC": False,
     }
