@@ -61,9 +61,12 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
 
+from alexnet.network import link
+from alexnet.network.config import PRESETS, AlexNetConfig
 from benchmarks.browser_timing import (
     ARCHITECTURE_ELEMENTS,
     OPEN_TIMEOUT_S,
@@ -438,15 +441,14 @@ async def press_round(learners: list[Learner], key: str, value: int, server_pid:
     }
 
 
-def _link(url: str, size: int) -> str:
-    """The address of the paper preset at input size ``size`` (``alexnet.network.link``'s format)."""
-    return f"{url}/?{urlencode({'preset': 'paper', 'changes': json.dumps({'input_size': size})})}"
+def _link(url: str, config: AlexNetConfig) -> str:
+    """The page's own shared link to ``config``, a change of the paper preset (``alexnet.network.link``)."""
+    return f"{url}/?{urlencode(link.encode(config, 'paper'))}"
 
 
-def _explored_link(url: str, number: int) -> str:
+def _explored_network(number: int) -> AlexNetConfig:
     """The paper network with conv1's channels at 96 + ``number``: a network nobody else here asks for."""
-    changes = {"blocks": [{"out_channels": 96 + number}, {}, {}, {}, {}]}
-    return f"{url}/?{urlencode({'preset': 'paper', 'changes': json.dumps(changes)})}"
+    return PRESETS["paper"].with_block(0, out_channels=96 + number)
 
 
 async def explore(browser, server, networks: int, timeout_s: float) -> float:
@@ -458,8 +460,8 @@ async def explore(browser, server, networks: int, timeout_s: float) -> float:
 
     async def one(number: int) -> None:
         async with gate:
-            link = _explored_link(server.url, number)
-            learner = await open_learner(browser, server, f"explorer {number}", link, timeout_s)
+            address = _link(server.url, _explored_network(number))
+            learner = await open_learner(browser, server, f"explorer {number}", address, timeout_s)
             await learner.page.context.close()
 
     await asyncio.gather(*(one(n) for n in range(1, networks + 1)))
@@ -489,7 +491,8 @@ async def run(args: argparse.Namespace, chromium: str, machine: dict) -> list[di
                         return await open_learner(browser, server, f"learner {number}", server.url, args.timeout)
 
                 group = [first, *await asyncio.gather(*(one(n) for n in range(2, args.learners + 1)))]
-                alone = await open_learner(browser, server, "alone", _link(server.url, ALONE_SIZE), args.timeout)
+                alone_link = _link(server.url, replace(PRESETS["paper"], input_size=ALONE_SIZE))
+                alone = await open_learner(browser, server, "alone", alone_link, args.timeout)
                 print(
                     f"{args.learners} learners and the one alone opened in {time.monotonic() - opened:.1f} s",
                     flush=True,

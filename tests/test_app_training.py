@@ -42,23 +42,26 @@ def badges(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if "-badge[" in m.value]
 
 
-@pytest.fixture
-def timing_by_size(monkeypatch):
-    """The page's speed timing replaced by one that follows the network's own arithmetic (three times
-    its forward mult-adds per trained image, at 20 G mult-adds/s, a modest 2-core CPU): the paper's
-    network is then slow and the small preset fast on every machine. The real timing moves with the CPU
-    (on a Zen 4 or an AMX Xeon the paper's network trains the digits in under a minute an epoch, and
-    the page rightly gives no advice), so a test of the advice cannot ask the CPU."""
-    from pages.parts import training_controls
+def stand_in_timing(monkeypatch, seconds_per_image) -> None:
+    """The page's speed timing replaced: ``seconds_per_image(config)`` per image, 10 ms per step."""
 
     def timed(config, *, batch_size=32, **_):
-        per_image = 3 * analyze(config).total_mult_adds / 20e9
         return TrainingSpeed(
-            seconds_per_image=per_image, seconds_per_step=0.01, batch_size=batch_size, timed_batch=2, precision="fp32",
-            measured_in_s=0.0,
+            seconds_per_image=seconds_per_image(config), seconds_per_step=0.01, batch_size=batch_size, timed_batch=2,
+            precision="fp32", measured_in_s=0.0,
         )  # fmt: skip
 
     monkeypatch.setattr(training_controls, "measure_training_speed", timed)
+
+
+@pytest.fixture
+def timing_by_size(monkeypatch):
+    """A timing that follows the network's own arithmetic (three times its forward mult-adds per trained
+    image, at 20 G mult-adds/s, a modest 2-core CPU): the paper's network is then slow and the small
+    preset fast on every machine. The real timing moves with the CPU (on a Zen 4 or an AMX Xeon the
+    paper's network trains the digits in under a minute an epoch, and the page rightly gives no
+    advice), so a test of the advice cannot ask the CPU."""
+    stand_in_timing(monkeypatch, lambda config: 3 * analyze(config).total_mult_adds / 20e9)
 
 
 def test_start_watch_and_stop_a_run(runs_dir, timing_by_size):
@@ -119,16 +122,8 @@ def test_switching_optimizer_brings_its_defaults(runs_dir, timing_by_size):
 
 @pytest.fixture
 def quick_timing(monkeypatch):
-    """The page's speed timing replaced by a fixed one: these tests are about the boxes, not the clock."""
-    from pages.parts import training_controls
-
-    def timed(config, *, batch_size=32, **_):
-        return TrainingSpeed(
-            seconds_per_image=0.001, seconds_per_step=0.01, batch_size=batch_size, timed_batch=2, precision="fp32",
-            measured_in_s=0.0,
-        )  # fmt: skip
-
-    monkeypatch.setattr(training_controls, "measure_training_speed", timed)
+    """A fixed timing, 1 ms an image: these tests are about the boxes, not the clock."""
+    stand_in_timing(monkeypatch, lambda config: 0.001)
 
 
 def test_the_pages_defaults_are_the_command_lines_for_every_preset_and_optimizer(runs_dir, quick_timing):

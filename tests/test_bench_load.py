@@ -78,8 +78,8 @@ def test_the_benchmark_bounds_itself(argv):
 
 
 def test_the_explored_networks_are_working_networks_of_their_own():
-    """``--explored N`` opens N links: each must decode to a network that works and that no other
-    page of the run asks for (the group's and the alone learner's differ in input size only)."""
+    """``--explored N`` opens N links: each must rebuild a network that works and that no other page
+    of the run asks for (the group's and the alone learner's differ in input size only)."""
     from urllib.parse import parse_qsl, urlsplit
 
     from alexnet.network import link
@@ -88,9 +88,9 @@ def test_the_explored_networks_are_working_networks_of_their_own():
 
     configs = []
     for number in (1, 2, bench_load.MAX_EXPLORED):
-        query = dict(parse_qsl(urlsplit(bench_load._explored_link("http://127.0.0.1:1", number)).query))
-        preset, config = link.decode(query)
-        assert preset == "paper" and analyze(config).ok
+        address = bench_load._link("http://127.0.0.1:1", bench_load._explored_network(number))
+        preset, config = link.decode(dict(parse_qsl(urlsplit(address).query)))
+        assert preset == "paper" and analyze(config).ok and config.input_size == bench_load.START_SIZE
         configs.append(config)
     assert len(set(configs)) == 3 and PRESETS["paper"] not in configs
 
