@@ -41,3 +41,17 @@ def rerun_until(at: AppTest, condition: Callable[[AppTest], bool], timeout: floa
             return
         assert time.monotonic() < deadline, [m.value for m in at.markdown] + [c.value for c in at.caption]
         time.sleep(0.5)
+
+
+def stand_in_timing(monkeypatch, seconds_per_image: Callable[[object], float]) -> None:
+    """The pages' training-speed timing replaced: ``seconds_per_image(config)`` per image, 10 ms per step."""
+    from alexnet.training.speed import TrainingSpeed
+    from pages.parts import training_controls
+
+    def timed(config, *, batch_size=32, **_):
+        return TrainingSpeed(
+            seconds_per_image=seconds_per_image(config), seconds_per_step=0.01, batch_size=batch_size, timed_batch=2,
+            precision="fp32", measured_in_s=0.0,
+        )  # fmt: skip
+
+    monkeypatch.setattr(training_controls, "measure_training_speed", timed)

@@ -89,8 +89,8 @@ def test_run_an_experiment_and_see_bands_table_and_verdict(runs_dir):
     assert any("Welch" in c.value for c in at.caption)
 
 
-def test_a_long_experiment_offers_the_small_network(runs_dir):
-    at = experiments_page()  # the paper's 227 px network: minutes per epoch on two cores
+def test_a_long_experiment_offers_the_small_network(runs_dir, timing_by_size):
+    at = experiments_page()  # the paper's 227 px network: minutes per epoch on two modest cores
     warning = next((w.value for w in at.warning if "in all" in w.value), "")
     assert "small AlexNet, 32 px (cifar)" in warning, [w.value for w in at.warning] + [c.value for c in at.caption]
     at.button(key="exp_use_fast").click().run()

@@ -9,18 +9,16 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from app_support import open_page, rerun_until
+from app_support import open_page, rerun_until, stand_in_timing
 from streamlit.testing.v1 import AppTest
 
 from alexnet import runs
 from alexnet.cli.train import build_parser, network_and_settings
 from alexnet.network.config import PRESETS
-from alexnet.network.shapes import analyze
 from alexnet.plots.raster import GAP_RGB
 from alexnet.training import results
 from alexnet.training.run import train_run
 from alexnet.training.settings import OPTIMIZERS, TrainSettings
-from alexnet.training.speed import TrainingSpeed
 from pages.parts import training_controls, training_results_view
 
 
@@ -40,28 +38,6 @@ def training_page() -> AppTest:
 
 def badges(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if "-badge[" in m.value]
-
-
-def stand_in_timing(monkeypatch, seconds_per_image) -> None:
-    """The page's speed timing replaced: ``seconds_per_image(config)`` per image, 10 ms per step."""
-
-    def timed(config, *, batch_size=32, **_):
-        return TrainingSpeed(
-            seconds_per_image=seconds_per_image(config), seconds_per_step=0.01, batch_size=batch_size, timed_batch=2,
-            precision="fp32", measured_in_s=0.0,
-        )  # fmt: skip
-
-    monkeypatch.setattr(training_controls, "measure_training_speed", timed)
-
-
-@pytest.fixture
-def timing_by_size(monkeypatch):
-    """A timing that follows the network's own arithmetic (three times its forward mult-adds per trained
-    image, at 20 G mult-adds/s, a modest 2-core CPU): the paper's network is then slow and the small
-    preset fast on every machine. The real timing moves with the CPU (on a Zen 4 or an AMX Xeon the
-    paper's network trains the digits in under a minute an epoch, and the page rightly gives no
-    advice), so a test of the advice cannot ask the CPU."""
-    stand_in_timing(monkeypatch, lambda config: 3 * analyze(config).total_mult_adds / 20e9)
 
 
 def test_start_watch_and_stop_a_run(runs_dir, timing_by_size):
