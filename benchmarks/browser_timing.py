@@ -42,7 +42,7 @@ ARCHITECTURE_ELEMENTS = (
     ("metrics", '[data-testid="stMetric"]', 5),
     ("sliders", '[data-testid="stSlider"]', 9),  # input size + the picked block's eight
     ("block table", '[data-testid="stMarkdownContainer"] table', 1),
-    ("layer table", '[data-testid="stDataFrame"] canvas', 1),
+    ("layer table", '[data-testid="stTable"] table', 1),
     ("what-if chart", ".st-key-whatif_chart .js-plotly-plot .main-svg", 1),
     ("arithmetic figure", ".st-key-arith_figure .js-plotly-plot .main-svg", 1),
     ("network drawing", ".st-key-network_drawing .js-plotly-plot .main-svg", 1),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -41,6 +43,19 @@ def rerun_until(at: AppTest, condition: Callable[[AppTest], bool], timeout: floa
             return
         assert time.monotonic() < deadline, [m.value for m in at.markdown] + [c.value for c in at.caption]
         time.sleep(0.5)
+
+
+def layer_table(at: AppTest) -> tuple[pd.DataFrame, set[int]]:
+    """The Architecture page's layer table (``st.table``) under its shown titles, and its shaded rows.
+
+    The shading is the table's pandas Styler CSS (``#T_<uuid>_row<i>_col<j> { background-color: ... }``)
+    that Streamlit sends with the data: a row counts as shaded when its cells have a background."""
+    (element,) = [table for table in at.table if "Formula" in table.value.columns]
+    shaded = set()
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", element.proto.arrow_data.styler.styles):
+        if "background-color" in body:
+            shaded |= {int(row) for row in re.findall(r"_row(\d+)_col\d+", selectors)}
+    return element.value, shaded
 
 
 def stand_in_timing(monkeypatch, seconds_per_image: Callable[[object], float]) -> None:

@@ -226,6 +226,10 @@ def chromium_browser(executable: str) -> Iterator[object]:
 # --- driving the app ---------------------------------------------------------------------------
 
 
+# every row of an st.table and of an st.dataframe's accessible copy of its grid
+TABLE_ROWS = '[data-testid="stTable"] table tr, [data-testid="stDataFrame"] table tr'
+
+
 class App:
     """One browser tab on the app, with a count of the script runs the server reported finished.
 
@@ -439,17 +443,18 @@ class App:
         """All text in the main area (not the sidebar)."""
         return self.page.locator('[data-testid="stMain"]').inner_text()
 
-    def grid_text(self) -> str:
-        """Text of every st.dataframe on the page.
+    def table_text(self) -> str:
+        """Text of every st.table and st.dataframe on the page, a line per row, cells joined by " | ".
 
-        The grid itself is a canvas (glide-data-grid), but it keeps an accessible ``<table>`` of
-        the rows it draws beside it; that is what this reads (rows scrolled far out of view may
-        be missing).
+        An st.dataframe's grid is a canvas (glide-data-grid), but it keeps an accessible ``<table>``
+        of the rows it draws beside it; that is what this reads there (rows scrolled far out of
+        view may be missing).
         """
         return self.page.evaluate(
-            """() => [...document.querySelectorAll('[data-testid="stDataFrame"] table tr')]
+            """selector => [...document.querySelectorAll(selector)]
                 .map(row => [...row.children].map(cell => cell.textContent.trim()).join(' | '))
-                .join('\\n')"""
+                .join('\\n')""",
+            TABLE_ROWS,
         )
 
     def screenshot(self, name: str, directory: Path = ARTIFACTS_DIR) -> Path:

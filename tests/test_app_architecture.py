@@ -9,14 +9,14 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import torch
-from app_support import mounted_charts
+from app_support import layer_table, mounted_charts
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from alexnet.inspect.tables import AGREE, FAILS, PENDING
+from alexnet.inspect.probe import analyze_and_probe
+from alexnet.inspect.tables import AGREE, FAILS, PENDING_CHECK
 from alexnet.network.config import PRESETS, AlexNetConfig
 from alexnet.network.link import decode, encode
 from alexnet.network.model import build_model
@@ -38,17 +38,15 @@ def at() -> AppTest:
     return app
 
 
-def layer_table(at: AppTest) -> pd.DataFrame:
-    return next(frame.value for frame in at.dataframe if "formula" in frame.value.columns)
-
-
 def assert_table_matches(at: AppTest, config: AlexNetConfig) -> None:
-    table, report = layer_table(at), analyze(config)
-    assert list(table["layer"][: len(report.layers)]) == [layer.name for layer in report.layers]
-    assert list(table["output (analytic)"][: len(report.layers)]) == [shape_text(x.out_shape) for x in report.layers]
-    if report.ok:  # every shape also came out of a real forward pass, and agreed
-        assert list(table["output (PyTorch)"]) == list(table["output (analytic)"])
-        assert set(table["check"]) == {AGREE}
+    (table, _), report = layer_table(at), analyze(config)
+    assert list(table["Layer"][: len(report.layers)]) == [layer.name for layer in report.layers]
+    assert list(table["Output"][: len(report.layers)]) == [shape_text(x.out_shape) for x in report.layers]
+    if report.ok:  # every shape also came out of a real forward pass, and agreed: ✓ on every row
+        probed = analyze_and_probe(config)[1]
+        assert [shape_text(probed[layer.module]) for layer in report.layers] == list(table["Output"])
+        assert set(table["Agree"]) == {AGREE}
+        assert "PyTorch" not in table.columns  # PyTorch's own column shows only where it differs
     # the caption above the table sums the check column up; nothing says "checking" any more
     captions = [caption.value for caption in at.caption]
     assert any(text.startswith("PyTorch") for text in captions), captions
@@ -62,13 +60,16 @@ def test_editing_a_block_updates_the_table_and_the_diff(at):
     assert not at.exception and not at.error
     expected = PRESETS["paper"].with_block(0, kernel_size=7).with_block(1, stride=2)
     assert_table_matches(at, expected)
-    table = layer_table(at)  # paper → yours on every layer whose map changed
-    conv1 = table[table["layer"] == "conv1"].iloc[0]
-    assert (conv1["preset"], conv1["output (analytic)"], conv1["changed"]) == ("96×55×55", "96×56×56", True)
-    pool1 = table[table["layer"] == "pool1"].iloc[0]  # floor((56 - 3) / 2) + 1: back to the paper's 27
-    assert (pool1["preset"], pool1["changed"]) == ("", False)
-    conv2 = table[table["layer"] == "conv2"].iloc[0]
-    assert (conv2["preset"], conv2["output (analytic)"], conv2["changed"]) == ("256×27×27", "256×14×14", True)
+    table, shaded = layer_table(at)  # paper → yours on every layer whose map changed, and shaded
+    names = list(table["Layer"])
+    conv1, pool1, conv2 = (names.index(name) for name in ("conv1", "pool1", "conv2"))
+    assert (table["Was (paper)"][conv1], table["Output"][conv1], conv1 in shaded) == ("96×55×55", "96×56×56", True)
+    # floor((56 - 3) / 2) + 1: back to the paper's 27
+    assert (table["Was (paper)"][pool1], pool1 in shaded) == ("", False)
+    assert (table["Was (paper)"][conv2], table["Output"][conv2], conv2 in shaded) == ("256×27×27", "256×14×14", True)
+    assert shaded == {row for row, was in enumerate(table["Was (paper)"]) if was}
+    legend = next(caption.value for caption in at.caption if caption.value.startswith("**Agree**"))
+    assert all(f"**{column}**" in legend for column in ("Output", "Was (paper)", "Dropped", "Formula")), legend
     settings = next(frame.value for frame in at.dataframe if "setting" in frame.value.columns)
     assert list(settings["setting"]) == ["block 1 kernel size", "block 2 stride"]
     assert list(settings["yours"]) == ["7", "2"]
@@ -85,8 +86,8 @@ def test_an_invalid_config_explains_itself_and_keeps_the_layers_that_work(at):
     report = analyze(config)
     assert len(at.error) == 1
     assert at.error[0].value == report.error.message and "Fix:" in at.error[0].value
-    table = layer_table(at)
-    assert len(table) == len(report.layers) + 1 and table["check"].iloc[-1] == FAILS
+    table, _ = layer_table(at)
+    assert len(table) == len(report.layers) + 1 and table["Agree"].iloc[-1] == FAILS
     assert_table_matches(at, config)
     assert at.download_button(key="download_py").proto.disabled  # nothing runnable to export
 
@@ -155,9 +156,10 @@ def test_choosing_tanh_renames_the_activations_and_changes_no_number(at):
     expected = replace(PRESETS["paper"], activation="tanh")
     assert at.session_state["config"] == expected
     assert_table_matches(at, expected)  # tanh1 ... tanh7, each checked by a real forward pass
-    names = list(layer_table(at)["layer"])
+    table, shaded = layer_table(at)
+    names = list(table["Layer"])
     assert "tanh1" in names and "tanh7" in names and not any(name.startswith("relu") for name in names)
-    assert not layer_table(at)["changed"].any()  # no output shape differs from the paper's
+    assert not shaded and "Was (paper)" not in table.columns  # no output shape differs from the paper's
     settings = next(frame.value for frame in at.dataframe if "setting" in frame.value.columns)
     assert list(settings["setting"]) == ["activation"] and list(settings["yours"]) == ["tanh"]
     assert decode(at.query_params) == ("paper", expected)  # the page's link carries it
@@ -248,20 +250,22 @@ from tests.app_support import mounted_charts
 warmup.start_warm_up = lambda *args, **kwargs: None  # nothing loads PyTorch behind the page's back
 at = AppTest.from_file({APP!r}, default_timeout=120).run()
 assert not at.exception, [e.value for e in at.exception]
-table = next(frame.value for frame in at.dataframe if "formula" in frame.value.columns)
+table = next(frame.value for frame in at.table if "Formula" in frame.value.columns)
 first = dict(
     torch="torch" in sys.modules,
     captions=[caption.value for caption in at.caption],
     metrics=[metric.label for metric in at.metric],
     charts=sorted(mounted_charts(at)),
-    analytic=list(table["output (analytic)"]),
-    pytorch=sorted(set(table["output (PyTorch)"])),
+    analytic=list(table["Output"]),
+    checks=sorted(set(table["Agree"])),
 )
 warmup.load_torch()  # what the warm-up thread does; the page's fragment then finds it done
 at.run()
 assert not at.exception, [e.value for e in at.exception]
-table = next(frame.value for frame in at.dataframe if "formula" in frame.value.columns)
-then = dict(captions=[caption.value for caption in at.caption], pytorch=list(table["output (PyTorch)"]))
+table = next(frame.value for frame in at.table if "Formula" in frame.value.columns)
+then = dict(
+    captions=[caption.value for caption in at.caption], checks=sorted(set(table["Agree"])), columns=list(table.columns)
+)
 print(json.dumps(dict(first=first, then=then)))
 """
 
@@ -277,11 +281,11 @@ def test_the_page_draws_everything_analytic_before_torch_and_fills_in_after():
     paper = analyze(PRESETS["paper"])
     assert first["torch"] is False, "the Architecture page imported torch before it drew"
     assert first["analytic"] == [shape_text(layer.out_shape) for layer in paper.layers]
-    assert first["pytorch"] == [PENDING]
+    assert first["checks"] == [PENDING_CHECK]  # every row: PyTorch is still loading
     assert any("Checking with PyTorch…" in caption for caption in first["captions"])
     assert {"Input", "Parameters", "Mult-adds"} <= set(first["metrics"])
     assert first["charts"] == ["arith_figure", "network_drawing", "whatif_chart"]
-    assert then["pytorch"] == [shape_text(layer.out_shape) for layer in paper.layers]
+    assert then["checks"] == [AGREE] and "PyTorch" not in then["columns"]  # every row checked, and agreed
     assert f"agrees with the formula on all {len(paper.layers)} layers." in " ".join(then["captions"])
     assert not any("Checking with PyTorch" in caption for caption in then["captions"])
 

@@ -87,10 +87,10 @@ def assert_healthy_page(app: App, title: str) -> None:
     assert status.count() == 0 or "Running" not in status.inner_text(), f"{title} is still running"
 
 
-def wait_for_grid_text(app: App, row_start: str, text: str) -> None:
+def wait_for_table_text(app: App, row_start: str, text: str) -> None:
     """Wait until a table row starting with ``row_start`` contains ``text``."""
     app.page.wait_for_function(
-        """([start, text]) => [...document.querySelectorAll('[data-testid="stDataFrame"] table tr')]
+        """([start, text]) => [...document.querySelectorAll('[data-testid="stTable"] table tr')]
             .map(row => [...row.children].map(cell => cell.textContent.trim()).join(' | '))
             .some(line => line.startsWith(start) && line.includes(text))""",
         arg=[row_start, text],
@@ -120,14 +120,14 @@ def test_edit_architecture_then_visit_every_page(app: App) -> None:
         print(f"first view: {app.open():.1f} s")
         print(f"then its PyTorch column: {app.wait_for_pytorch_column():.1f} s")
         assert_healthy_page(app, "Architecture")
-        wait_for_grid_text(app, "conv1 | ", old_shape)
+        wait_for_table_text(app, "conv1 | ", old_shape)
         drawing = app.widget("network_drawing")
         drawing.locator("svg").first.wait_for(timeout=app.timeout_ms)
         before = drawing.inner_html()
 
         seconds = app.set_slider("edit_block1_stride", 2)  # two presses of the left arrow key
 
-        wait_for_grid_text(app, "conv1 | ", new_shape)
+        wait_for_table_text(app, "conv1 | ", new_shape)
         app.wait_for_idle()
         app.see_chart("network_drawing")
         assert drawing.inner_html() != before, "the network drawing did not change"
@@ -163,7 +163,7 @@ const look = () => {
     if (main && main.innerText.includes('Checking with PyTorch')) {
         const p = window.__pending;
         p.caption = true;
-        p.row = p.row || [...document.querySelectorAll('[data-testid="stDataFrame"] table tr')]
+        p.row = p.row || [...document.querySelectorAll('[data-testid="stTable"] table tr')]
             .some(row => row.textContent.includes('%s'));
         // on screen only: elements in a hidden tab jump to their faded end state at once
         const faded = [...main.querySelectorAll('[data-testid="stElementContainer"]')]
@@ -198,9 +198,9 @@ def test_a_servers_first_page_draws_before_pytorch_and_fills_in_by_itself(
             app.page.get_by_text("Checking with PyTorch…").wait_for(timeout=app.timeout_ms)
             shown = time.monotonic() - started
             seconds = app.wait_for_pytorch_column()  # no click: the page's fragment looks again
-            wait_for_grid_text(app, "conv1 | ", f"✓ | {shape_text(conv1.out_shape)}")  # Agree after Layer
+            wait_for_table_text(app, "conv1 | ", f"✓ | {shape_text(conv1.out_shape)}")  # Agree after Layer
             assert f"agrees with the formula on all {len(paper.layers)} layers" in app.main_text()
-            assert PENDING_CHECK not in app.grid_text()
+            assert PENDING_CHECK not in app.table_text()
             for key in ("network_drawing", "arith_figure", "whatif_chart"):
                 app.widget(key).locator(".js-plotly-plot").wait_for(timeout=app.timeout_ms)
             assert_healthy_page(app, "Architecture")

@@ -1,11 +1,14 @@
 """The Architecture page's "Layer by layer" table: every layer's shape, checked by PyTorch, against the preset.
 
 Not a page itself (pages/architecture.py calls ``show_table`` with ``alexnet.inspect.tables.shape_rows``).
-The columns add up to ``FIT_PX``, the width the page gives the table at a 1024 px window with
-the sidebar open, so that nothing hides behind a sideways scroll there; wider windows share the
-rest out among the columns (Streamlit does). What a learner looks for first comes first: the
-layer, whether PyTorch agrees, the shape and, where a slider changed it, the preset's shape.
-The long formula comes last and takes what is left.
+A static HTML table (``st.table``), not the interactive grid of ``st.dataframe``: its 24-odd rows
+are in the network's order, which is the order to read them in, and a plain table can be searched
+with the browser's find, selected and copied, and read by a screen reader as it is drawn. The
+grid drew on a canvas and refreshed the copy of its rows that screen readers get on a 200 ms
+timer of its own after every slider step, the last change on the page
+(``benchmarks/bench_load``). What a learner looks for first comes first: the layer, whether
+PyTorch agrees, the shape and, where a slider changed it, the preset's shape. The long formula
+comes last; a caption under the table says what each column means.
 """
 
 from __future__ import annotations
@@ -17,21 +20,32 @@ import streamlit as st
 
 from alexnet.inspect.tables import DISAGREE, NO_PARAMS, blank_or_count
 
-FIT_PX = 556  # the table's inner width at a 1024 px window (562 px, less the frame and a margin)
 NUMBER_COLUMNS = ("dropped px", "skipped px", "receptive field", "jump", "params")
 CHANGED_BACKGROUND = "background-color: rgba(245, 133, 24, 0.16)"  # the arithmetic figure's "window now" orange
-# width in px of every column but the formula, which gets what is left of FIT_PX (never under MIN_FORMULA_PX)
-WIDTHS = {
-    "layer": 72,
-    "check": 54,
-    "output (analytic)": 86,
-    "preset": 86,
-    "output (PyTorch)": 86,
-    "params": 88,
-    "dropped px": 62,
-    "skipped px": 62,
+# each shown column's title ("{preset}": the preset's name) and what it means, for the caption
+TITLES = {
+    "layer": "Layer",
+    "check": "Agree",
+    "output (analytic)": "Output",
+    "preset": "Was ({preset})",
+    "output (PyTorch)": "PyTorch",
+    "params": "Params",
+    "dropped px": "Dropped",
+    "skipped px": "Skipped",
+    "formula": "Formula",
 }
-MIN_FORMULA_PX = 90
+MEANINGS = {
+    "check": "✓ a real forward pass (PyTorch, on its meta device) gave the formula's shape, ✗ it gave another, "
+    "… PyTorch is still loading",
+    "output (analytic)": "C × H × W, from the formula",
+    "preset": "the shape in the **{preset}** preset, on the rows (shaded) where yours differs",
+    "output (PyTorch)": "what a real forward pass produced, where it differs from the formula",
+    "dropped px": "pixels of the map after the last window, cut by the floor of (W − K + 2P) / S (not the "
+    "padding it cuts: that held only zeros)",
+    "skipped px": "pixels between two windows that none reads: the stride is larger than the window",
+    "formula": "out = ⌊(W − K + 2P) / S⌋ + 1 for a convolution or a pool, with your numbers; "
+    "inputs · outputs + biases, the parameters, for a linear layer",
+}
 
 
 def columns(rows: list[dict[str, Any]], *, pending: bool) -> tuple[str, ...]:
@@ -55,60 +69,36 @@ def columns(rows: list[dict[str, Any]], *, pending: bool) -> tuple[str, ...]:
     )
 
 
+def title(column: str, preset_name: str) -> str:
+    """The header the table shows for ``column`` (a key of ``shape_rows``' rows)."""
+    return TITLES[column].format(preset=preset_name)
+
+
+def table_frame(rows: list[dict[str, Any]], order: tuple[str, ...], preset_name: str) -> pd.DataFrame:
+    """The columns ``order`` of ``rows`` under their titles."""
+    titles = [title(column, preset_name) for column in order]
+    return pd.DataFrame([[row[column] for column in order] for row in rows], columns=titles)
+
+
+def legend(order: tuple[str, ...], preset_name: str) -> str:
+    """The caption under the table: what each shown column means."""
+    return (
+        "; ".join(
+            f"**{title(column, preset_name)}**: {MEANINGS[column].format(preset=preset_name)}"
+            for column in order
+            if column in MEANINGS
+        )
+        + "."
+    )
+
+
 def show_table(rows: list[dict[str, Any]], preset_name: str, *, pending: bool = False) -> None:
-    """The table, its rows that differ from the preset shaded."""
+    """The table, its rows that differ from the preset shaded, and what its columns mean."""
     # whole-number columns with no value after flatten or for the failing layer: "—", never "None"
     rows = [row | {column: blank_or_count(row[column]) for column in NUMBER_COLUMNS} for row in rows]
     order = columns(rows, pending=pending)
-    formula_px = max(MIN_FORMULA_PX, FIT_PX - sum(WIDTHS[column] for column in order if column != "formula"))
-    frame = pd.DataFrame(rows)
-    shaded = frame.style.apply(
-        lambda row: [CHANGED_BACKGROUND if row["changed"] else ""] * len(row), axis="columns"
-    )  # fmt: skip
-    st.dataframe(
-        shaded,
-        hide_index=True,
-        height=min(38 + 35 * len(rows), 900),
-        column_order=order,
-        column_config={
-            "layer": st.column_config.TextColumn("Layer", width=WIDTHS["layer"], pinned=True),
-            "check": st.column_config.TextColumn(
-                "Agree",
-                width=WIDTHS["check"],
-                help="✓ a real forward pass (PyTorch, on its meta device) gave the formula's shape; "
-                "✗ it gave another (shown in its own column); … PyTorch is still loading",
-            ),
-            "output (analytic)": st.column_config.TextColumn(
-                "Output", width=WIDTHS["output (analytic)"], help="C × H × W, from the formula"
-            ),
-            "preset": st.column_config.TextColumn(
-                f"Was ({preset_name})",
-                width=WIDTHS["preset"],
-                help=f"The shape in the **{preset_name}** preset, on the rows (shaded) where yours differs: "
-                f"{preset_name} → yours",
-            ),
-            "output (PyTorch)": st.column_config.TextColumn(
-                "PyTorch", width=WIDTHS["output (PyTorch)"], help="What a real forward pass produced"
-            ),
-            "params": st.column_config.TextColumn("Params", width=WIDTHS["params"], alignment="right"),
-            "dropped px": st.column_config.TextColumn(
-                "Dropped",
-                width=WIDTHS["dropped px"],
-                alignment="right",
-                help="Pixels of the map after the last window, cut by the floor of "
-                "(W - K + 2P) / S (padding the floor cuts is not counted: it held only zeros)",
-            ),
-            "skipped px": st.column_config.TextColumn(
-                "Skipped",
-                width=WIDTHS["skipped px"],
-                alignment="right",
-                help="Pixels between two windows that none reads: the stride is larger than the window",
-            ),
-            "formula": st.column_config.TextColumn(
-                "Formula",
-                width=formula_px,
-                help="With your numbers: out = ⌊(W − K + 2P) / S⌋ + 1 for a convolution or a pool; "
-                "inputs · outputs + biases, the parameters, for a linear layer",
-            ),
-        },
-    )
+    frame = table_frame(rows, order, preset_name)
+    shaded = [CHANGED_BACKGROUND if row["changed"] else "" for row in rows]
+    styled = frame.style.apply(lambda column: shaded, axis="index")
+    st.table(styled, hide_index=True, alt="Every layer's output shape: by the formula, checked by PyTorch")
+    st.caption(legend(order, preset_name))
