@@ -20,7 +20,7 @@ import streamlit as st
 
 from alexnet.inspect.tables import DISAGREE, NO_PARAMS, blank_or_count
 
-NUMBER_COLUMNS = ("dropped px", "skipped px", "receptive field", "jump", "params")
+NUMBER_COLUMNS = ("params", "dropped px", "skipped px")  # the whole-number columns the table shows
 CHANGED_BACKGROUND = "background-color: rgba(245, 133, 24, 0.16)"  # the arithmetic figure's "window now" orange
 # each shown column's title ("{preset}": the preset's name) and what it means, for the caption
 TITLES = {
