@@ -12,11 +12,12 @@ import streamlit as st
 from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.plots.smoothing import smooth
-from alexnet.plots.training import accuracy_figure, loss_figure, overlay_figure
+from alexnet.plots.training import accuracy_figure, loss_figure
 from alexnet.training import results
 from alexnet.training.learning_check import not_learning
 from alexnet.units import format_duration
-from pages.parts import training_controls, training_queue, training_results_view
+from pages.parts import training_compare, training_controls, training_queue, training_results_view
+from pages.parts.run_views import shows_a_run
 from pages.parts.shared import show_error, start_page
 from pages.parts.start_here import try_next
 
@@ -45,12 +46,9 @@ def _live_view_idle(run_id: str) -> None:
     _live_view(run_id, was_active=False)
 
 
+@shows_a_run
 def _live_view(run_id: str, *, was_active: bool) -> None:
-    try:
-        info = runs.get_run(run_id)
-    except AlexNetError as error:
-        show_error(error)
-        return
+    info = runs.get_run(run_id)
     if info.active != was_active:
         st.rerun(scope="app")  # started or ended: refresh the whole page (table, refresh rate)
     if info.active and results.saved_count(info.path) != st.session_state.get(RESULTS_SHOWN, {}).get(run_id):
@@ -91,7 +89,9 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
     # Stop and Resume act in on_click callbacks: Streamlit calls those before the script, so a click
     # is never lost to the st.rerun above (an epoch ending at the moment of the click reran the
     # whole page before the button was reached, and the run trained on).
-    if info.active:
+    if info.stopping:
+        button_column.caption("Stopping: it ends after the step it is in, with a checkpoint.")
+    elif info.active:
         button_column.button("Stop", key="train_stop", icon=":material/stop:", on_click=_stop, args=(run_id,))
     if info.can_resume:
         _resume_button(info, button_column)
@@ -146,7 +146,7 @@ def _resume_button(info: runs.RunInfo, column: st.delta_generator.DeltaGenerator
 
 
 def _stop(run_id: str) -> None:
-    """The Stop button's callback: SIGTERM to the trainer, which saves a checkpoint after its step."""
+    """The Stop button's callback: a stop request the trainer sees at any moment; it checkpoints after its step."""
     try:
         runs.stop_run(run_id)
     except AlexNetError as error:
@@ -183,32 +183,12 @@ def _all_runs(infos: list[runs.RunInfo]) -> None:
             "optimizer": st.column_config.TextColumn(width=148),
         },
     )
+    for info in infos:  # the table's cells cannot say it: each damaged run is named under it
+        if info.problem:
+            st.caption(f":material/broken_image: **{info.run_id}**: {info.problem}")
     chosen = [infos[i] for i in table.selection.rows] if table else []
-    if not chosen:
-        return
-    weight = st.session_state.get("train_smoothing", 0.6)
-    losses, accuracies = {}, {}
-    for info in chosen:
-        metrics = runs.read_metrics(info.path)
-        losses[info.run_id] = (metrics.column("step"), smooth(metrics.column("loss"), weight))
-        accuracies[info.run_id] = (metrics.column("epoch", epochs=True), metrics.column("val_accuracy", epochs=True))
-    left, right = st.columns(2)
-    left.plotly_chart(
-        overlay_figure(losses, title="Loss (smoothed)", x_title="step", y_title="loss"), key="train_overlay_loss"
-    )
-    right.plotly_chart(
-        overlay_figure(accuracies, title="Validation accuracy", x_title="epoch", y_title="accuracy (%)", percent=True),
-        key="train_overlay_accuracy",
-    )
-    for info in chosen:
-        st.download_button(
-            f"Metrics of {info.run_id} (CSV)",
-            runs.metrics_csv(info.path),
-            file_name=f"{info.run_id}-metrics.csv",
-            mime="text/csv",
-            key=f"train_csv_{info.run_id}",
-            icon=":material/download:",
-        )
+    if chosen:
+        training_compare.show(chosen, st.session_state.get("train_smoothing", 0.6))
 
 
 def _follow_link() -> None:

@@ -322,3 +322,33 @@ def test_a_run_at_chance_is_said_not_to_learn_on_the_page(runs_dir, quick_timing
         warning.startswith("After 1 epoch (2 steps) the training loss is still 2.30")
         and "Nothing was changed" in warning
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.0, 0.5, 2.0])
+def test_the_stop_button_at_any_delay_after_start_and_resume_ends_stopped(runs_dir, timing_by_size, delay):
+    """Start, Stop ``delay`` s later, Resume, Stop again ``delay`` s later: each time the run ends
+    "stopped" with its steps kept, never "interrupted", whatever the trainer was doing."""
+    at = training_page()
+    at.selectbox(key="preset").set_value("cifar").run()
+    at.number_input(key="edit_input_size").set_value(16).run()
+    at.number_input(key="train_epochs").set_value(50)
+    at.button(key="train_start").click().run()
+    (info,) = runs.list_runs(runs_dir)
+    for press in ("after Start", "after Resume"):
+        time.sleep(delay)
+        at.button(key="train_stop").click().run()
+        assert not at.error, [e.value for e in at.error]
+        rerun_until(at, lambda at: runs.get_run(info.path).state != "running", timeout=120)
+        ended = runs.get_run(info.path)
+        assert ended.state == "stopped", f"{press}: {ended.state}: {ended.message}"
+        steps = runs.read_metrics(info.path).column("step")
+        assert steps == list(range(1, ended.step + 1))
+        assert any("stopped" in b for b in badges(at))
+        if not ended.has_checkpoint:
+            assert any("Resume starts it from the beginning" in c.value for c in at.caption)
+        at.button(key="train_resume").click().run()
+        assert not at.error, [e.value for e in at.error]
+        if press == "after Start":
+            assert runs.get_run(info.path).state == "running"
+    runs.stop_run(info.path)

@@ -222,16 +222,18 @@ def test_sigterm_stops_after_the_step_with_a_checkpoint(tmp_path):
 
 
 def test_sigterm_while_the_trainer_starts_stops_it_cleanly(tmp_path):
-    """Stop pressed right after Start (the trainer still importing torch): the run stops after its
-    first step with a checkpoint, instead of dying unrecorded as "interrupted"."""
+    """SIGTERM from a terminal while the trainer is still importing torch: the run stops before its
+    first step, recorded as "stopped" with no checkpoint (and says so), instead of dying unrecorded
+    as "interrupted"."""
     process = launch(tmp_path, "early", "--no-progress")
     time.sleep(0.5)  # the interpreter is up; torch is far from imported
     assert not (tmp_path / "early").exists() or not steps_of(tmp_path / "early")
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=120) == 0, process.stderr.read()
     status = json.loads((tmp_path / "early" / run_folder.STATUS).read_text())
-    assert status["state"] == "stopped" and status["step"] == 1
-    assert run_files.load_checkpoint(tmp_path / "early")["step"] == 1
+    assert status["state"] == "stopped" and status["step"] == 0
+    assert "no checkpoint yet" in status["message"]
+    assert not steps_of(tmp_path / "early") and not (tmp_path / "early" / run_folder.CHECKPOINT).exists()
 
 
 def test_sigkill_leaves_readable_metrics_and_checkpoint_and_resume_continues(tmp_path):

@@ -46,6 +46,7 @@ class RunInfo:
     network: dict[str, Any]  # AlexNetConfig.to_dict() of the trained network (empty likewise)
     problem: str | None = None  # what is wrong with the run's files, in plain words (None: nothing)
     queued_at: float | None = None  # when it joined the queue (Unix seconds), while queued
+    stopping: bool = False  # running, and a Stop was asked for (its trainer has not ended yet)
 
     @property
     def queued(self) -> bool:
@@ -56,8 +57,13 @@ class RunInfo:
         return self.state == "running"
 
     @property
+    def starts_over(self) -> bool:
+        """No checkpoint and no step trained (stopped before its first step): Resume starts it from step 0."""
+        return not self.has_checkpoint and self.step == 0 and self.duration_s == 0
+
+    @property
     def can_resume(self) -> bool:
-        return self.state in RESUMABLE and self.has_checkpoint and bool(self.settings)
+        return self.state in RESUMABLE and (self.has_checkpoint or self.starts_over) and bool(self.settings)
 
 
 def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
@@ -89,6 +95,8 @@ def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
     if metrics.skipped:
         lines = f"{metrics.skipped} line{' is' if metrics.skipped == 1 else 's are'}"
         problems.append(f"{lines} of its {run_folder.METRICS} not the trainer's: left out.")
+    if metrics.torn and state != "running":  # no trainer will finish that line
+        problems.append(f"The last line of its {run_folder.METRICS} is cut short: left out.")
     has_checkpoint = (path / run_folder.CHECKPOINT).is_file()
     if status_problem:  # the state comes from the problem: say it, and what to do
         hint = "Resume continues from its last checkpoint." if has_checkpoint and config else "Start a new run."
@@ -115,6 +123,7 @@ def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
         network=config.network.to_dict() if config else {},
         problem=" ".join(problems) or None,
         queued_at=status.queued_at if status and state == "queued" else None,
+        stopping=state == "running" and (path / run_folder.STOP).exists(),
     )
 
 

@@ -8,9 +8,7 @@ The process starts in its own session, so a page reload or a closed terminal doe
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -99,13 +97,14 @@ def resume_run(
 ) -> RunInfo:
     """Continue ``run`` from its checkpoint in a new process, now or when its turn in the queue
     comes (as ``start_run``); ``overrides`` (e.g. ``epochs=20``) change its saved training settings.
+    A run stopped before its first step (no checkpoint, nothing trained) starts from the beginning.
 
     Raises:
         AlexNetError: the run is still going or already queued, or has no checkpoint.
     """
     info = get_run(run, directory)
     _refuse_twice(info)
-    if not info.has_checkpoint:
+    if not (info.has_checkpoint or info.starts_over):
         raise AlexNetError(f"Run {info.run_id} has no checkpoint to resume from.", fix="start a new run.")
     wanted = {name: value for name, value in overrides.items() if value is not None}
     try:
@@ -129,21 +128,30 @@ def _refuse_twice(info: RunInfo, *, again: bool = False) -> None:
 
 
 def stop_run(run: str | Path, directory: str | Path | None = None) -> bool:
-    """Ask a running trainer to stop (SIGTERM): it finishes its step, saves a checkpoint and
-    marks itself stopped; a queued run leaves the queue (``queue.cancel_queued``). Returns
-    whether there was a process to signal or a queued run to cancel."""
+    """Ask a run to stop; returns whether there was a trainer to ask or a queued run to cancel.
+
+    A queued run leaves the queue (``queue.cancel_queued``). A running one gets a stop request in
+    its folder (``run_folder.STOP``), which its trainer watches from before its first step: it
+    finishes the step it is in, saves a checkpoint and marks itself stopped; asked before its
+    first step, it stops without training. No signal is sent: one that reached the process before
+    its handler was installed would kill it, and the run would read "interrupted".
+
+    Raises:
+        AlexNetError: the request cannot be written (a read-only folder, another user's run).
+    """
     info = get_run(run, directory)
     if info.queued:
-        return queue.cancel_queued(info)
-    if not info.active or not info.pid:
+        if queue.cancel_queued(info):
+            return True
+        info = get_run(info.path)  # it left the queue a moment ago: it is starting
+    if not info.active:
         return False
     try:
-        os.kill(info.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    except PermissionError as exc:  # another user's process (a recycled pid, a shared runs folder)
+        run_folder.request_stop(info.path)
+    except OSError as exc:
         raise AlexNetError(
-            f"Run {info.run_id}'s trainer (process {info.pid}) belongs to another user: this app may not stop it.",
-            fix=f"stop it as that user (kill {info.pid}), or from the terminal that started it.",
+            f"Run {info.run_id} could not be asked to stop: {exc.strerror or first_line(exc)}.",
+            fix=f"stop it from the terminal that started it (kill {info.pid}), or as the user who owns "
+            f"{info.path}." if info.pid else f"check that {info.path} is writable.",
         ) from exc
     return True

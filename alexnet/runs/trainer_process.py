@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alexnet.training import run_folder
+from alexnet.training import run_folder, stop_signal
 from alexnet.training.environment import trainer_env
 
 STARTING_GRACE_S = 30.0  # a status without a pid (just launched) counts as running this long
@@ -45,7 +45,11 @@ def start_lock(root: Path) -> Iterator[None]:
 
 
 def launch(path: Path, root: Path, args: list[str], message: str) -> None:
-    """Start the trainer for ``path`` and record its pid in status.json."""
+    """Start the trainer for ``path`` and record its pid in status.json.
+
+    A stop request left by an earlier trainer is removed first: one written from now on is this
+    trainer's, and it is seen however early it comes (``alexnet.training.stop_signal``)."""
+    run_folder.withdraw_stop(path)
     old = run_folder.read_json(path / run_folder.STATUS) or {}
     keep = {k: old[k] for k in ("step", "total_steps", "epoch") if k in old}
     run_folder.write_json(
@@ -55,6 +59,7 @@ def launch(path: Path, root: Path, args: list[str], message: str) -> None:
     # allocator settings and thread counts for a fast trainer (alexnet.training.environment)
     base = {k: v for k, v in os.environ.items() if k not in TORCHRUN_ENV and not k.startswith("TORCHELASTIC_")}
     env = trainer_env(dict(base, PYTHONUNBUFFERED="1"))
+    env[stop_signal.LAUNCHED_RUN_ENV] = path.name  # a stop request from now on is this trainer's
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(run_folder.REPO_ROOT), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "alexnet", "train", *args, "--runs-dir", str(root), "--no-progress"]
     with (path / run_folder.LOG).open("a") as log:

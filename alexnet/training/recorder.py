@@ -74,6 +74,10 @@ class RunRecorder:
         if not self.active or (not force and now - self._last_status < 1.0):
             return
         self._last_status = now
+        if state != "running":
+            # the run's end answers any Stop pressed so far; withdrawn before the final state is
+            # written, so that a Stop pressed after a Resume that follows can never be removed here
+            run_folder.withdraw_stop(self.run_dir)
         status = {"state": state, "pid": os.getpid(), "message": message, "updated_at": now}
         if trainer is not None:
             status |= {"step": trainer.step, "total_steps": trainer.total_steps, "epoch": trainer.epoch}

@@ -118,10 +118,13 @@ def train_run(
     """
     runs_dir = Path(runs_dir or run_folder.default_runs_dir())
     dist = Distributed.from_env()
+    from_checkpoint = False
     if resume:
         run_dir = resolve_run_dir(resume, runs_dir)  # a run id, never a path out of the runs directory
         saved = run_files.read_config(run_dir)
-        if saved is None or not (run_dir / run_folder.CHECKPOINT).is_file():
+        from_checkpoint = (run_dir / run_folder.CHECKPOINT).is_file()
+        # a run stopped before its first step has no checkpoint and nothing to lose: it starts over
+        if saved is None or not (from_checkpoint or _never_trained(run_dir)):
             raise AlexNetError(f"Run {resume!r} has no checkpoint in {runs_dir} to resume from.")
         config = saved.network
         # the network and its data stay; how long and how fast to train may change
@@ -133,11 +136,14 @@ def train_run(
         run_dir = resolve_run_dir(run_id or run_folder.new_run_id(runs_dir, settings.dataset), runs_dir)
         if dist.rank == 0:
             run_dir.mkdir(parents=True, exist_ok=True)
+    if os.environ.get(stop_signal.LAUNCHED_RUN_ENV) != run_dir.name and dist.rank == 0:
+        run_folder.withdraw_stop(run_dir)  # left by a run that ended: not meant for this trainer
+    stop_signal.watch(run_dir / run_folder.STOP)  # before the status says running: no Stop comes unseen
     recorder = RunRecorder(run_dir, dist.rank == 0)
     recorder.status("running", "loading the data")
     shown = run_dir if dist.rank == 0 else None
     try:
-        state = _train(config, settings, run_dir, recorder, dist, bool(resume), progress, [*RUN_HOOKS, *hooks], data)
+        state = _train(config, settings, run_dir, recorder, dist, from_checkpoint, progress, [*RUN_HOOKS, *hooks], data)
         return state, shown
     except Diverged as exc:
         recorder.status(
@@ -154,6 +160,7 @@ def train_run(
         recorder.status("failed", f"{type(exc).__name__}: {exc}")
         return "failed", shown
     finally:
+        stop_signal.watch(None)
         recorder.close()
         dist.close()
 
@@ -240,6 +247,9 @@ def _train(
     }
     recorder.start(config, settings, data.describe(), trainer, dist, notes, checkpoint, mode)
     stop_listening = _install_stop_handlers(trainer)
+    if dist.broadcast(trainer.stop_requested):  # rank 0 decides for all: none waits on the others' first step
+        stop_listening()
+        return _stopped_before_training(recorder, trainer, checkpoint)
     elapsed = checkpoint["elapsed"] if checkpoint else 0.0
     log = RunLogger(trainer, settings, recorder, model, data.val, device, progress and dist.rank == 0, elapsed, plateau)
     if plateau is not None and dist.world_size > 1:  # rank 0 validates: the others take its decision
@@ -265,6 +275,24 @@ def _train(
     return state
 
 
+def _never_trained(run_dir: Path) -> bool:
+    """No step of ``run_dir`` was recorded (it was stopped before its first): starting it over loses nothing."""
+    try:
+        return not run_files.read_metrics(run_dir).steps
+    except AlexNetError:
+        return False
+
+
+def _stopped_before_training(recorder: RunRecorder, trainer: Trainer, checkpoint: dict[str, Any] | None) -> str:
+    """A Stop that came before the first step: no step is trained and any checkpoint is kept as it was."""
+    if checkpoint:
+        message = f"Stopped before its first step after the resume: its checkpoint of step {trainer.step} is kept."
+    else:
+        message = "Stopped before its first step: there is no checkpoint yet. Resume starts it from the beginning."
+    recorder.status("stopped", message, trainer)
+    return "stopped"
+
+
 def _lr_factor(settings: TrainSettings, plateau: Plateau | None) -> Callable[[int, int], float]:
     """The lr of a step as a fraction of the peak: ``settings.lr_factor``, times 0.1^k on a plateau schedule."""
     if plateau is None:
@@ -281,9 +309,9 @@ def _optimizer(model: nn.Module, settings: TrainSettings) -> torch.optim.Optimiz
 
 
 def _install_stop_handlers(trainer: Trainer) -> Callable[[], None]:
-    """SIGTERM (``alexnet.runs.stop_run``) and Ctrl-C finish the current step, then stop cleanly;
-    a SIGTERM that came while the trainer was starting (``alexnet.training.stop_signal``) stops it after its
-    first step. Returns the function that stops listening."""
+    """The Stop button's request (``alexnet.runs.stop_run``), SIGTERM and Ctrl-C finish the current step,
+    then stop cleanly (``alexnet.training.stop_signal``); one that came while the trainer was starting sets
+    ``trainer.stop_requested`` at once. Returns the function that stops listening."""
 
     def request_stop() -> None:
         trainer.stop_requested = True

@@ -14,6 +14,10 @@ One folder per run, under the runs directory (``ALEXNET_RUNS_DIR``, else ``<repo
         checkpoint.pt   model, optimizer, step, epoch, elapsed seconds, RNG state, and the plateau
                         schedule's state ("plateau") when it has one; replaced atomically
         train.log       the trainer's own output, when started by ``alexnet.runs``
+        stop.request    {"requested_at"}: the Stop button's (``alexnet.runs.stop_run``); the trainer stops
+                        after its current step, or before its first (``alexnet.training.stop_signal``).
+                        Removed by the launcher before a trainer starts, and by the trainer as it writes
+                        its final state
 
 This module writes them; ``alexnet.training.run_files`` is the one reader. Writers replace
 whole files through a temporary file and ``os.replace`` (atomic on POSIX), so a
@@ -38,6 +42,7 @@ METRICS = "metrics.jsonl"
 STATUS = "status.json"
 CHECKPOINT = "checkpoint.pt"
 LOG = "train.log"
+STOP = "stop.request"
 RUNS_DIR_ENV = "ALEXNET_RUNS_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # "queued": written by ``alexnet.runs.queue`` for a run that waits its turn; the trainer writes the rest
@@ -74,6 +79,16 @@ def read_json(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def request_stop(run_dir: Path) -> None:
+    """Ask the trainer of ``run_dir`` to stop: the file it watches (``alexnet.training.stop_signal``)."""
+    write_json(run_dir / STOP, {"requested_at": time.time()})
+
+
+def withdraw_stop(run_dir: Path) -> None:
+    """Remove the stop request, if any: a trainer about to start, or one writing its final state."""
+    (run_dir / STOP).unlink(missing_ok=True)
 
 
 class MetricsWriter:
