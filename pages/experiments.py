@@ -22,6 +22,7 @@ from alexnet.training.data import DATASETS
 from alexnet.training.settings import RECIPES, recipe_settings
 from alexnet.units import format_duration
 from pages.parts import training_controls
+from pages.parts.run_views import shows_a_run
 from pages.parts.shared import show_error, start_page, use_preset
 from pages.parts.start_here import try_next
 
@@ -187,6 +188,12 @@ def _view(experiment_id: str, *, was_running: bool) -> None:
             help=what,
             width="content",
         )
+    _results(experiment)
+
+
+@shows_a_run
+def _results(experiment: Experiment) -> None:
+    """The curves and the verdict, from every run's metrics (a run that cannot be read is drawn as broken)."""
     result = experiment_result(experiment)
     figure = experiment_figure(
         result.loss, result.train_error, result.val_error, experiment.labels, threshold=ERROR_THRESHOLD
@@ -220,6 +227,10 @@ def _run_list(experiment: Experiment, infos: tuple[list[runs.RunInfo | None], ..
         else:
             chips.append(f"{STATE_ICONS.get(info.state, '!')} {label}: {info.state}")
     st.caption(" · ".join(chips))
+    for variant, seed_index in experiment.slots():
+        if (info := infos[variant][seed_index]) is not None and info.problem:
+            st.caption(f":material/broken_image: {experiment.labels[variant]}, seed {experiment.seeds[seed_index]} "
+                       f"(**{info.run_id}**): {info.problem}")  # fmt: skip
 
 
 def _table(result: ExperimentResult) -> None:

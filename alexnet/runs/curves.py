@@ -18,6 +18,7 @@ class Metrics:
     steps: list[dict[str, Any]]
     epochs: list[dict[str, Any]]
     skipped: int = 0  # lines of metrics.jsonl that were not the trainer's, left out
+    torn: bool = False  # it ends inside a line (being written; cut short when no trainer runs)
 
     def column(self, name: str, *, epochs: bool = False) -> list[Any]:
         return [record.get(name) for record in (self.epochs if epochs else self.steps)]
@@ -27,7 +28,7 @@ def read_metrics(run: str | Path, directory: str | Path | None = None) -> Metric
     """The run's step and epoch records, read incrementally (``alexnet.training.run_files.read_metrics``):
     a torn last line, from a killed trainer, waits for its end; a line that is not the trainer's is left out."""
     read = run_files.read_metrics(run_path(run, directory))
-    return Metrics(steps=list(read.steps), epochs=list(read.epochs), skipped=read.skipped)
+    return Metrics(steps=list(read.steps), epochs=list(read.epochs), skipped=read.skipped, torn=read.torn)
 
 
 def metrics_csv(run: str | Path, directory: str | Path | None = None) -> str:

@@ -140,13 +140,25 @@ def _save(path: Path, **arrays: np.ndarray) -> None:
 
 
 def _files(run_dir: Path, kind: str) -> list[Path]:
+    """The run's ``kind`` files, oldest first; none before its first epoch.
+
+    Raises:
+        AlexNetError: something other than a folder stands where results/ belongs.
+    """
     folder = Path(run_dir) / FOLDER
-    return sorted(folder.glob(f"{kind}-*.npz")) if folder.is_dir() else []
+    if folder.is_dir() or not folder.exists():
+        return sorted(folder.glob(f"{kind}-*.npz"))
+    raise AlexNetError(
+        f"Run {Path(run_dir).name}: its {FOLDER} is not a folder, so what it learned cannot be shown.",
+        fix=f"remove {folder}: the run's next epoch writes it anew.",
+    )
 
 
 def saved_count(run_dir: Path) -> int:
-    """How many results files the run has written so far (a glob, nothing read): changes at every epoch."""
-    return len(_files(run_dir, PREDICTIONS)) + len(_files(run_dir, FILTERS))
+    """How many results files the run has written so far (a glob, nothing read): changes at every epoch.
+    Never raises: a results/ that is not a folder counts 0 here, and the readers below explain it."""
+    folder = Path(run_dir) / FOLDER
+    return len(list(folder.glob(f"{PREDICTIONS}-*.npz"))) + len(list(folder.glob(f"{FILTERS}-*.npz")))
 
 
 def latest_predictions(run_dir: Path) -> Predictions | None:

@@ -150,7 +150,9 @@ def read_status(run_dir: Path) -> RunStatus | None:
     if data is None:
         return None
     name = run_folder.STATUS
-    state = data.get("state", "running")
+    if "state" not in data:  # every writer (the launcher, the queue, the trainer) says one
+        raise _problem(run_dir, name, 'has no "state"')
+    state = data["state"]
     if state not in run_folder.STATES:
         raise _problem(run_dir, name, f"has an unknown state {str(state)[:40]!r}")
 
@@ -201,6 +203,7 @@ class _MetricsTail:
     steps: list[dict[str, Any]] = field(default_factory=list)  # the "step" records, kept apart as they arrive
     epochs: list[dict[str, Any]] = field(default_factory=list)  # the "epoch" records
     skipped: int = 0  # complete lines that were not the trainer's
+    torn: bool = False  # bytes after the last newline: a line being written, or cut short by a killed trainer
 
     def add(self, chunk: bytes) -> None:
         for line in chunk.splitlines():
@@ -227,6 +230,7 @@ class MetricsRecords:
     steps: tuple[dict[str, Any], ...]  # the step records among them
     epochs: tuple[dict[str, Any], ...]  # the epoch records
     skipped: int  # lines that were not the trainer's (a torn last line is not counted: it may be finishing)
+    torn: bool = False  # the file ends inside a line: still being written, or cut short if no trainer runs
 
 
 def read_metrics(run_dir: Path) -> MetricsRecords:
@@ -249,10 +253,13 @@ def read_metrics(run_dir: Path) -> MetricsRecords:
                 complete = chunk.rfind(b"\n") + 1  # up to the last newline; the rest is still being written
                 tail.add(chunk[:complete])
                 tail.offset += complete
+                tail.torn = complete < len(chunk)
                 _tails[path] = tail
                 while len(_tails) > METRICS_CACHE_RUNS:
                     _tails.popitem(last=False)
-                return MetricsRecords(tuple(tail.records), tuple(tail.steps), tuple(tail.epochs), tail.skipped)
+                return MetricsRecords(
+                    tuple(tail.records), tuple(tail.steps), tuple(tail.epochs), tail.skipped, tail.torn
+                )
     except FileNotFoundError:
         return MetricsRecords((), (), (), 0)
     except OSError as exc:

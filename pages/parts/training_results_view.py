@@ -15,6 +15,7 @@ from alexnet.errors import AlexNetError
 from alexnet.plots import results as plots
 from alexnet.plots.activations import grey_filters_note
 from alexnet.training import results
+from pages.parts.run_views import shows_a_run
 from pages.parts.shared import show_error
 
 WRONG_SHOWN = 12  # images in the grid of wrong answers, most confident first
@@ -30,12 +31,13 @@ def _wrong_pictures(run_path: str, step: int, indices: tuple[int, ...]) -> np.nd
 def show(info: runs.RunInfo) -> None:
     """The section for one run; a short note instead while it has no results yet."""
     st.subheader("What the network learned", divider="gray")
-    try:
-        predictions = results.latest_predictions(info.path)
-        history = results.filter_history(info.path)
-    except AlexNetError as error:
-        show_error(error)
-        return
+    _results(info)
+
+
+@shows_a_run
+def _results(info: runs.RunInfo) -> None:
+    predictions = results.latest_predictions(info.path)
+    history = results.filter_history(info.path)
     if predictions is None and history is None:
         st.info(
             "The confusion matrix and conv1's filters appear after the run's first epoch "
