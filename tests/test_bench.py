@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 from dataclasses import replace
@@ -20,6 +21,7 @@ from alexnet.bench import (
     format_table,
     probe_rows,
     tabulate,
+    timing,
     training_gflop_per_image,
     with_changed_width,
 )
@@ -34,9 +36,36 @@ from alexnet.training.run import train_run
 from alexnet.training.settings import TrainSettings
 
 
+class SteppingClock:
+    """``time.perf_counter`` for alexnet.bench.timing: every reading 2.5 ms after the one before, so each
+    timed call of the probes takes 2.5 ms whatever this machine's speed."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 0.0025
+        return self.now
+
+
+class ScriptedClock:
+    """``time.perf_counter`` for alexnet.bench.timing that returns the readings it is given, in order."""
+
+    def __init__(self, seconds: list[float]) -> None:
+        self.times = [t for k, s in enumerate(seconds) for t in (10.0 * k, 10.0 * k + s)]  # start, end of each call
+
+    def perf_counter(self) -> float:
+        return self.times.pop(0)
+
+
+# the cifar network's mult-adds per 32 x 32 image (torchinfo's count, tests/test_app_summary.py)
+CIFAR_MULT_ADDS = 14_790_986
+
+
 def test_bench_cli_writes_every_row_as_json(tmp_path, capsys, monkeypatch):
     # mallopt would keep this test process's freed memory for the rest of the suite
     monkeypatch.setattr(environment, "tune_this_process", lambda: True)
+    monkeypatch.setattr(timing, "time", SteppingClock())  # the probes' timer; the training rows time themselves
     out = tmp_path / "bench.json"
     argv = ["bench", "--preset", "cifar", "--batch-size", "4", "--steps", "1", "--rounds", "2", "--warmup-steps", "1"]
     threads = torch.get_num_threads()
@@ -46,16 +75,25 @@ def test_bench_cli_writes_every_row_as_json(tmp_path, capsys, monkeypatch):
     rows = {row["name"]: row for row in result["rows"]}
     assert list(rows) == ["baseline", "default", "fp32", "ceiling"]
     ceiling = result["ceiling"]
+    # the training work of one image: forward and backward's two products, 3 x 2 x mult-adds
+    assert result["gflop_per_training_image"] == pytest.approx(6 * CIFAR_MULT_ADDS / 1e9)
     for name in ("baseline", "default", "fp32"):
         row = rows[name]
-        assert len(row["rounds"]) == 2 and all(rate > 0 for rate in row["rounds"])
-        assert row["images_per_sec"] > 0 and row["gflops"] > 0
-        # GFLOP/s is images/s times the training work of one image (3 x 2 x mult-adds)
-        assert row["gflops"] == pytest.approx(row["images_per_sec"] * result["gflop_per_training_image"])
+        # a row's rate is the median of its rounds' (of two: their mean), GFLOP/s that times the work per image
+        assert len(row["rounds"]) == 2
+        assert row["images_per_sec"] == pytest.approx(statistics.median(row["rounds"]))
+        assert row["gflops"] == pytest.approx(row["images_per_sec"] * 6 * CIFAR_MULT_ADDS / 1e9)
+        assert row["ratio_to_baseline"] == pytest.approx(row["images_per_sec"] / rows["baseline"]["images_per_sec"])
         # a fraction of the ceiling, or none at all when a row beat it (at batch 4 either can happen)
         assert (0 < row["fraction_of_ceiling"] <= 1) if ceiling["valid"] else row["fraction_of_ceiling"] is None
     assert rows["baseline"]["ratio_to_baseline"] == 1.0
-    assert rows["ceiling"]["gflops"] == ceiling["gflops"] > 0
+    # the ceiling is its best burst over every layout and round; its row's rounds the best of each round
+    by_layout = ceiling["rounds_by_layout"]
+    assert rows["ceiling"]["gflops"] == ceiling["gflops"] == max(max(rates) for rates in by_layout.values())
+    assert max(by_layout[ceiling["layout"]]) == ceiling["gflops"]
+    assert rows["ceiling"]["rounds"] == [max(rates) for rates in zip(*by_layout.values(), strict=True)]
+    above = [name for name in ("baseline", "default", "fp32") if rows[name]["gflops"] > ceiling["gflops"]]
+    assert ceiling["rows_above"] == above
     assert ceiling["valid"] == (not ceiling["rows_above"])
     # the ceiling ran in the precision the default mode ran in (the child decides on the same CPU)
     assert ceiling["precision"] == result["modes"]["default"]["precision"] == ceiling["default_mode_precision"]
@@ -67,8 +105,9 @@ def test_bench_cli_writes_every_row_as_json(tmp_path, capsys, monkeypatch):
     assert set(result["machine"]) >= {"cpu", "isa", "bf16_native", "threads"}
     assert result["machine"]["bf16_native"] == (ceiling["precision"] == "bf16")
     assert {probe["name"] for probe in result["probes"]} == {"table", "probe", "summary"}
-    assert all(probe["ms"] > 0 for probe in result["probes"])
+    assert [probe["ms"] for probe in result["probes"]] == pytest.approx([2.5, 2.5, 2.5])  # the clock's step
     printed = capsys.readouterr().out
+    assert re.findall(r"([\d.]+) ms \(target < (\d+) ms\)", printed) == [("2.5", "15"), ("2.5", "60"), ("2.5", "300")]
     assert printed.startswith("machine: ") and f"threads: {result['machine']['threads']}" in printed
     assert "(a) a learner's plain fp32 loop" in printed and "x base" in printed
     assert all(int(share) <= 100 for share in re.findall(r"(\d+)%", printed))
@@ -85,12 +124,16 @@ def test_training_work_is_three_forward_passes():
     assert 6.5 < training_gflop_per_image(paper) < 7.0
 
 
-def test_probe_rows_time_fresh_configurations():
+def test_probe_rows_time_fresh_configurations(monkeypatch):
     tiny = replace(PRESETS["cifar"], input_size=16)
     assert with_changed_width(tiny, 1).blocks[0].out_channels == tiny.blocks[0].out_channels + 8
-    rows = probe_rows(tiny, repeats=2)
+    # three calls of each: the table's take 10, 40 and 20 ms, the probe's 5, 1, 3, the summary's 200, 100, 400
+    clock = ScriptedClock([0.010, 0.040, 0.020, 0.005, 0.001, 0.003, 0.200, 0.100, 0.400])
+    monkeypatch.setattr(timing, "time", clock)
+    rows = probe_rows(tiny, repeats=3)
+    assert not clock.times  # three timed calls of each, nothing else
     assert [row["name"] for row in rows] == ["table", "probe", "summary"]
-    assert all(row["ms"] > 0 for row in rows)
+    assert [row["ms"] for row in rows] == pytest.approx([20.0, 3.0, 200.0])  # the medians, in milliseconds
     assert [row["target_ms"] for row in rows] == [15.0, 60.0, 300.0]  # issue 8's targets, in milliseconds
 
 

@@ -3,8 +3,10 @@ run (two learners, one cycle) in headless Chromium."""
 
 from __future__ import annotations
 
+import json
 import re
 
+import numpy as np
 import pytest
 
 from benchmarks import bench_load
@@ -103,9 +105,21 @@ def test_two_learners_one_cycle_prints_the_table(chromium, capsys, tmp_path):
                             "--explored", "2", "--json", str(tmp_path / "load.json")]) == 0  # fmt: skip
     out = capsys.readouterr().out
     assert "2 other networks opened and closed in" in out
-    for kind in ("new", "seen"):
-        for who in ("2 learners", "alone"):
+    measured = json.loads((tmp_path / "load.json").read_text())["rounds"]  # each round's raw numbers
+    # one cycle presses new, seen, seen: one "new" round and two "seen" ones, for the pair and the one alone
+    for kind, presses in (("new", 1), ("seen", 2)):
+        for who, group, learners in (("2 learners", "group", 2), ("alone", "alone", 1)):
             row = re.search(rf"^{kind}\s+{who}\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", out, re.M)
             assert row, f"no {kind} row for {who} in:\n{out}"
-            assert all(float(number) > 0 for number in row.groups()), row.group(0)
+            # the printed row against the rounds' raw numbers, by numpy: one settle per learner and press,
+            # the median, the 95th percentile (linear between ranks), the worst, and server CPU per rerun
+            raw = [r for r in measured if r["kind"] == kind and r["who"] == group]
+            times = np.array([t for r in raw for t in r["settle_s"]])
+            reruns, cpu_s = sum(r["reruns"] for r in raw), sum(r["server_cpu_s"] for r in raw)
+            settles, shown_reruns, median, p95, worst, cpu_ms = row.groups()
+            assert len(raw) == presses and int(settles) == len(times) == learners * presses
+            assert int(shown_reruns) == reruns
+            printed = [float(median), float(p95), float(worst)]
+            assert printed == pytest.approx([np.median(times), np.percentile(times, 95), times.max()], abs=5e-4)
+            assert float(cpu_ms) == pytest.approx(1000 * cpu_s / reruns, abs=0.05)
     assert "server CPU per rerun, seen, 2 learners (ms)" in out and "CPU capability" in out

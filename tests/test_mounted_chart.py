@@ -13,6 +13,8 @@ from alexnet.plots.spec import FigureSpec
 from pages.parts import mounted_chart
 from pages.parts.mounted_chart import THEME, _Payloads, ensure_plotly_js, plotly_js_name, themed
 
+STREAMLIT_TEMPLATE = json.loads((Path(mounted_chart.__file__).parent / "streamlit_plotly_theme.json").read_text())
+
 
 def test_plotly_js_is_copied_once_under_its_version(tmp_path: Path) -> None:
     source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -49,7 +51,11 @@ def test_a_figure_is_serialised_once_and_never_mistaken_for_another() -> None:
     payloads = _Payloads(size=2)
     first = FigureSpec({"data": [{"type": "bar", "y": [1]}], "layout": {}})
     sent = payloads.get(first, {"displayModeBar": False})
-    assert json.loads(sent) == {"figure": themed(first.to_dict()), "config": {"displayModeBar": False}}
+    # the figure as written above, with Streamlit's template (the JSON file THEME is read from) and no title
+    assert json.loads(sent) == {
+        "figure": {"data": [{"type": "bar", "y": [1]}], "layout": {"template": STREAMLIT_TEMPLATE}},
+        "config": {"displayModeBar": False},
+    }
     assert payloads.get(first, {"displayModeBar": False}) is sent
     others = [FigureSpec({"data": [{"type": "bar", "y": [n]}], "layout": {}}) for n in range(2, 5)]
     for other in others:

@@ -131,6 +131,12 @@ def finished_run(tmp_path_factory) -> Path:
     return path
 
 
+def records_of(run_dir: Path, kind: str) -> list[dict]:
+    """The run's metrics file read line by line with plain json, not through alexnet.runs."""
+    lines = (run_dir / run_folder.METRICS).read_text().splitlines()
+    return [record for record in map(json.loads, lines) if record["kind"] == kind]
+
+
 def test_list_and_table(finished_run):
     (info,) = runs.list_runs(finished_run.parent)
     assert (info.run_id, info.state, info.dataset, info.step, info.total_steps) == (
@@ -140,10 +146,16 @@ def test_list_and_table(finished_run):
         12,
         12,
     )
-    assert info.best_accuracy is not None and info.has_checkpoint and info.duration_s > 0
+    # what the trainer wrote: one epoch record (at step 12) and steps 3, 6, 9, 12; the run trained for
+    # as long as the later of the last step's and the last epoch's clock says
+    (epoch,) = records_of(finished_run, "epoch")
+    last_step = records_of(finished_run, "step")[-1]
+    assert info.best_accuracy == epoch["val_accuracy"]
+    assert info.duration_s == max(last_step["elapsed"], epoch["elapsed"])
+    assert info.has_checkpoint and (finished_run / "checkpoint.pt").is_file()
     (row,) = runs.table_rows([info])
     assert row["state"] == "finished" and row["steps"] == "12 / 12" and row["network"] == "16 px, 5 blocks"
-    assert row["best accuracy (%)"] == round(100 * info.best_accuracy, 1)
+    assert row["best accuracy (%)"] == round(100 * epoch["val_accuracy"], 1)
 
 
 def test_metrics_csv_has_every_record(finished_run):
@@ -158,7 +170,9 @@ def test_progress_and_eta(finished_run):
     info = runs.get_run(finished_run)
     progress = runs.progress(info, runs.read_metrics(finished_run))
     assert (progress.step, progress.total_steps, progress.fraction) == (12, 12, 1.0)
-    assert progress.eta_s is None and progress.images_per_sec > 0  # finished: nothing left to wait for
+    assert progress.eta_s is None  # finished: nothing left to wait for
+    assert progress.images_per_sec == records_of(finished_run, "step")[-1]["images_per_sec"]  # the latest logged
+    assert progress.last_loss == records_of(finished_run, "step")[-1]["loss"]
 
 
 def test_load_run_model_gives_the_trained_weights(finished_run):
@@ -224,9 +238,13 @@ def test_loss_figure_draws_raw_smoothed_and_validation():
     from alexnet.plots.training import accuracy_figure, loss_figure
 
     losses = [2.3, 2.0, 1.7, 1.5]
+    # by hand, w = 0.5: s_t = 0.5 s_{t-1} + 0.5 x_t from s_0 = 0 gives 1.15, 1.575, 1.6375, 1.56875;
+    # divided by 1 - 0.5^t (0.5, 0.75, 0.875, 0.9375): 2.3, 2.1, 131/70, 251/150
+    by_hand = [2.3, 2.1, 131 / 70, 251 / 150]
     fig = loss_figure([1, 2, 3, 4], losses, smooth(losses, 0.5), val_steps=[4], val_losses=[1.6])
     assert [t.name for t in fig.data] == ["loss (raw)", "loss (smoothed)", "validation loss"]
-    assert list(fig.data[1].y) == pytest.approx(smooth(losses, 0.5)) and fig.layout.yaxis.type != "log"
+    assert list(fig.data[0].y) == losses and list(fig.data[2].y) == [1.6]
+    assert list(fig.data[1].y) == pytest.approx(by_hand) and fig.layout.yaxis.type != "log"
     assert list(accuracy_figure([1.0, 2.0], [0.5, 0.75]).data[0].y) == [50.0, 75.0]
 
 

@@ -97,8 +97,14 @@ def test_the_run_directory_holds_config_metrics_status_and_checkpoint(tmp_path):
     step_records = [r for r in records if r["kind"] == "step"]
     assert [r["step"] for r in step_records] == list(range(2, 45, 2))  # every second step
     assert set(step_records[0]) == {"kind", "step", "epoch", "loss", "accuracy", "lr", "images_per_sec", "elapsed"}
+    # images/s against the records' own clock: each window holds 2 steps of 32 images, so 64 / images_per_sec
+    # is its seconds, and their sum up to a record is the time since training began. That time is read
+    # after the previous record's elapsed and before this one's (both rounded to the millisecond).
+    since_start = list(itertools.accumulate(64 / r["images_per_sec"] for r in step_records))
+    previous = [0.0] + [r["elapsed"] for r in step_records[:-1]]
+    for before, seconds, record in zip(previous, since_start, step_records, strict=True):
+        assert before - 5e-4 <= seconds <= record["elapsed"] + 5e-4, (before, seconds, record)
     # the lr a step used: 3e-4 scaled by the warm-up and cosine schedule (step 2 is the 0-based step 1)
-    assert step_records[0]["images_per_sec"] > 0
     assert [r["lr"] for r in step_records] == pytest.approx(
         [3e-4 * settings().lr_factor(s - 1, 45) for s in range(2, 45, 2)]
     )
