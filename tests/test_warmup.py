@@ -24,17 +24,23 @@ APP = str(ROOT / "app.py")
 ALLOWED_NEW = ("pages", "narwhals", "plotly", "streamlit", "pyarrow", "PIL")
 
 
+# an AppTest run that has not ended by then is hung, not slow. With two whole suites side by side on
+# two cores this test failed once under the earlier limits (120 s per run, 240 s for the warm-up); the
+# child's stderr was not kept, so which one it hit is not known: the limits are now hang guards only,
+# and a failure shows what the child said
+HANG_S = 500
+
+
 def test_after_the_warm_up_no_page_imports_anything_heavy():
     """In a fresh process: the first page, then the app's own warm-up thread to its end, then
     every other page's first visit."""
     code = f"""
 import sys, threading
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file({APP!r}, default_timeout=120)
+at = AppTest.from_file({APP!r}, default_timeout=HANG_S)
 at.run()
 (warming,) = [t for t in threading.enumerate() if t.name == "alexnet-warm-up"]  # app.py started it
-warming.join(timeout=240)
-assert not warming.is_alive()
+warming.join()  # to its end, however long this machine takes: only a hang is caught (pytest-timeout)
 for page in ("pages/summary.py", "pages/activations.py", "pages/training.py", "pages/experiments.py"):
     before = set(sys.modules)
     at.switch_page(page)
@@ -43,9 +49,10 @@ for page in ("pages/summary.py", "pages/activations.py", "pages/training.py", "p
     new = sorted({{m.split(".")[0] for m in set(sys.modules) - before}})
     print(page, " ".join(new) or "-")
 """
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=400, check=True
-    ).stdout
+    done = subprocess.run([sys.executable, "-c", code.replace("HANG_S", str(HANG_S))], cwd=ROOT,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]  # what went wrong in the child, not just its exit code
+    out = done.stdout
     lines = [line.split() for line in out.splitlines() if line.startswith("pages/")]
     assert len(lines) == 4, out
     for page, *new in lines:
