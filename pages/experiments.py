@@ -22,7 +22,7 @@ from alexnet.training.data import DATASETS
 from alexnet.training.settings import RECIPES, recipe_settings
 from alexnet.units import format_duration
 from pages.parts import training_controls
-from pages.parts.run_views import shows_a_run
+from pages.parts.run_views import show_problem, shows_a_run
 from pages.parts.shared import show_error, start_page, use_preset
 from pages.parts.start_here import try_next
 
@@ -228,9 +228,8 @@ def _run_list(experiment: Experiment, infos: tuple[list[runs.RunInfo | None], ..
             chips.append(f"{STATE_ICONS.get(info.state, '!')} {label}: {info.state}")
     st.caption(" · ".join(chips))
     for variant, seed_index in experiment.slots():
-        if (info := infos[variant][seed_index]) is not None and info.problem:
-            st.caption(f":material/broken_image: {experiment.labels[variant]}, seed {experiment.seeds[seed_index]} "
-                       f"(**{info.run_id}**): {info.problem}")  # fmt: skip
+        if (info := infos[variant][seed_index]) is not None:
+            show_problem(info, f"{experiment.labels[variant]}, seed {experiment.seeds[seed_index]}:")
 
 
 def _table(result: ExperimentResult) -> None:

@@ -17,7 +17,7 @@ from alexnet.training import results
 from alexnet.training.learning_check import not_learning
 from alexnet.units import format_duration
 from pages.parts import training_compare, training_controls, training_queue, training_results_view
-from pages.parts.run_views import shows_a_run
+from pages.parts.run_views import show_problem, shows_a_run
 from pages.parts.shared import show_error, start_page
 from pages.parts.start_here import try_next
 
@@ -184,8 +184,7 @@ def _all_runs(infos: list[runs.RunInfo]) -> None:
         },
     )
     for info in infos:  # the table's cells cannot say it: each damaged run is named under it
-        if info.problem:
-            st.caption(f":material/broken_image: **{info.run_id}**: {info.problem}")
+        show_problem(info)
     chosen = [infos[i] for i in table.selection.rows] if table else []
     if chosen:
         training_compare.show(chosen, st.session_state.get("train_smoothing", 0.6))

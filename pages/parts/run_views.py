@@ -5,7 +5,8 @@ failed. ``alexnet.training.run_files`` reads every file of it and turns whatever
 ``AlexNetError`` that names the run, the file and the field. A view of a run (the live view, what
 it learned, a curve in the comparison, its CSV, its weights) is decorated with ``shows_a_run``:
 such an error is drawn in that view's place as a broken run, its problem named, and the rest of
-the page goes on. No view of a run reads a run file outside this path.
+the page goes on. A list of runs (the runs table, an experiment's runs) names each damaged one
+with ``show_problem``: ``RunInfo.problem`` is what ``get_run`` could not read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
+from alexnet import runs
 from alexnet.errors import AlexNetError
 
 P = ParamSpec("P")
@@ -39,3 +41,9 @@ def shows_a_run(view: Callable[P, R]) -> Callable[P, R | None]:
 def show_broken(error: AlexNetError) -> None:
     """A run whose files cannot be read: what is wrong (run, file, field) and what to do, never a traceback."""
     st.warning(error.message, icon=":material/broken_image:")
+
+
+def show_problem(info: runs.RunInfo, label: str = "") -> None:
+    """One line naming what is wrong with ``info``'s files (nothing when they all read), ``label`` before its id."""
+    if info.problem:
+        st.caption(f":material/broken_image: {label}{' ' if label else ''}**{info.run_id}**: {info.problem}")

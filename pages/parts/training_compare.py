@@ -11,7 +11,7 @@ import streamlit as st
 from alexnet import runs
 from alexnet.plots.smoothing import smooth
 from alexnet.plots.training import overlay_figure
-from pages.parts.run_views import shows_a_run
+from pages.parts.run_views import show_problem, shows_a_run
 
 Curve = tuple[list, list]
 
@@ -37,8 +37,7 @@ def show(chosen: list[runs.RunInfo], weight: float) -> None:
 @shows_a_run
 def _curves(info: runs.RunInfo, weight: float, losses: dict[str, Curve], accuracies: dict[str, Curve]) -> None:
     metrics = runs.read_metrics(info.path)
-    if info.problem:  # its curves are drawn from what could be read: say what could not
-        st.caption(f":material/broken_image: **{info.run_id}**: {info.problem}")
+    show_problem(info)  # its curves are drawn from what could be read: say what could not
     losses[info.run_id] = (metrics.column("step"), smooth(metrics.column("loss"), weight))
     accuracies[info.run_id] = (metrics.column("epoch", epochs=True), metrics.column("val_accuracy", epochs=True))
 
