@@ -90,7 +90,12 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
     # is never lost to the st.rerun above (an epoch ending at the moment of the click reran the
     # whole page before the button was reached, and the run trained on).
     if info.stopping:
-        button_column.caption("Stopping: it ends after the step it is in, with a checkpoint.")
+        trained = info.step > 0 or info.has_checkpoint  # before its first step it has nothing to save
+        button_column.caption(
+            "Stopping: it ends after the step it is in, with a checkpoint."
+            if trained
+            else "Stopping before its first step: nothing is trained or saved, and Resume starts it over."
+        )
     elif info.active:
         button_column.button("Stop", key="train_stop", icon=":material/stop:", on_click=_stop, args=(run_id,))
     if info.can_resume:
@@ -152,7 +157,7 @@ def _stop(run_id: str) -> None:
     except AlexNetError as error:
         st.session_state[LIVE_ERROR] = error
         return
-    st.toast("Stopping after the current step; a checkpoint is saved.")
+    st.toast("Stopping after the current step, with a checkpoint (none yet if it has not trained a step).")
 
 
 def _resume(run_id: str, overrides: dict[str, object]) -> None:
