@@ -41,6 +41,7 @@ at = AppTest.from_file({APP!r}, default_timeout=HANG_S)
 at.run()
 (warming,) = [t for t in threading.enumerate() if t.name == "alexnet-warm-up"]  # app.py started it
 warming.join()  # to its end, however long this machine takes: only a hang is caught (pytest-timeout)
+assert "torch" in sys.modules, "the warm-up thread ended without importing torch (its error is above)"
 for page in ("pages/summary.py", "pages/activations.py", "pages/training.py", "pages/experiments.py"):
     before = set(sys.modules)
     at.switch_page(page)
