@@ -13,10 +13,18 @@ trained network sees the same kind of numbers there as in training.
 - ``digits`` (default, offline): scikit-learn's 1,797 handwritten digits, 8x8 grey pixels with
   values 0..16, 10 classes. Resized once to S x S (bilinear) and kept as uint8 tensors, so an
   epoch never touches PIL; a grey digit is repeated on each of the C channels.
+- ``fashion-mnist``: Zalando's 70,000 article photos, 28x28 grey, 10 classes, found on this
+  machine (Debian's ``dataset-fashion-mnist``, or torchvision's layout under ``data_dir``; see
+  ``alexnet.training.fashion_mnist``) or downloaded when asked. The official 60,000 training
+  images train; the 10,000 test images validate.
 - ``cifar10``: torchvision's CIFAR-10 (50,000 training and 10,000 test images, 32x32 RGB) read
   from ``<data_dir>/cifar-10-batches-py``; downloaded only when asked. Its official test batch
   is the validation set.
 - ``folder``: torchvision's ImageFolder (one sub-folder per class) at a path.
+
+Images held in memory (digits, Fashion-MNIST, CIFAR-10) are resized a batch at a time when the
+DataLoader asks for one (``ImageTensors.__getitems__``): one bilinear resize of B images, never a
+resized copy of the whole set (Fashion-MNIST at the paper's 227 px would take 3.1 GB).
 
 ``digits`` and ``folder`` are split into training and validation sets with a fixed seed, so the
 same images are held out in every run.
@@ -38,8 +46,23 @@ from torch.utils.data import Dataset, Subset
 
 from alexnet.errors import AlexNetError
 from alexnet.inspect.images import digits_arrays, normalization
+from alexnet.training import fashion_mnist
 
-DATASETS = ("digits", "cifar10", "folder")
+DATASETS = ("digits", fashion_mnist.NAME, "cifar10", "folder")
+# each dataset as a learner reads its name
+DATASET_LABELS = {
+    "digits": "Digits (bundled, 8x8)",
+    fashion_mnist.NAME: "Fashion-MNIST (28x28 clothes)",
+    "cifar10": "CIFAR-10 (32x32 photos)",
+    "folder": "Your image folder",
+}
+# ... and inside a sentence ("one epoch of the digits")
+DATASET_NAMES = {
+    "digits": "the digits",
+    fashion_mnist.NAME: "Fashion-MNIST",
+    "cifar10": "CIFAR-10",
+    "folder": "your images",
+}
 CIFAR_FOLDER = "cifar-10-batches-py"
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"  # <repo>/data, ignored by git
@@ -82,20 +105,28 @@ class ImageTensors(Dataset):
         return len(self.labels)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        image = self.images[index].float().div_(255)  # (c, h, w) in [0, 1]
-        if image.shape[-1] != self.size or image.shape[-2] != self.size:
-            image = _resize(image.unsqueeze(0), self.size)[0]
-        return (_to_channels(image, self.channels) - self.mean) / self.std, int(self.labels[index])
+        return self.__getitems__([index])[0]
+
+    def __getitems__(self, indices: list[int]) -> list[tuple[torch.Tensor, int]]:
+        """The images at ``indices`` as one batch: one resize and one normalisation for all B of
+        them. torch's DataLoader calls this, when a dataset has it, instead of B ``__getitem__``."""
+        index = torch.as_tensor(indices, dtype=torch.long)
+        images = self.images[index].float().div_(255)  # (B, c, h, w) in [0, 1]
+        if images.shape[-1] != self.size or images.shape[-2] != self.size:
+            images = _resize(images, self.size)  # (B, c, S, S)
+        images = (_to_channels(images, self.channels) - self.mean) / self.std  # (B, C, S, S)
+        return list(zip(images.unbind(0), self.labels[index].tolist(), strict=True))
 
 
 @dataclass(frozen=True)
 class DataSplit:
     """A dataset ready to train on: training and validation sets and the class names."""
 
-    name: str  # digits, cifar10 or folder
+    name: str  # one of DATASETS
     train: Dataset
     val: Dataset
     classes: tuple[str, ...]
+    val_set: str = "held out"  # what validates: "held out" (a fixed share of one set) or "test" (the official test set)
 
     @property
     def num_classes(self) -> int:
@@ -108,6 +139,7 @@ class DataSplit:
             "classes": list(self.classes),
             "train_images": len(self.train),  # type: ignore[arg-type]
             "val_images": len(self.val),  # type: ignore[arg-type]
+            "val_set": self.val_set,
         }
 
 
@@ -122,12 +154,13 @@ def load_dataset(
     """The named dataset, resized to ``input_size`` x ``input_size`` with ``channels`` channels.
 
     Args:
-        name: ``digits``, ``cifar10`` or ``folder``.
+        name: one of ``DATASETS``.
         input_size: S, the network's input width and height in pixels.
         channels: the network's input channels (1 or 3).
-        data_dir: for ``cifar10`` the folder holding ``cifar-10-batches-py`` (default
-            ``<repo>/data``); for ``folder`` the image folder itself.
-        download: ``cifar10`` only: fetch the archive (163 MB) if the files are missing.
+        data_dir: for ``cifar10`` the folder holding ``cifar-10-batches-py``, for ``fashion-mnist``
+            the one holding ``FashionMNIST/raw`` (default ``<repo>/data``); for ``folder`` the image
+            folder itself.
+        download: ``cifar10`` and ``fashion-mnist`` only: fetch the files (163 MB, 30 MB) if missing.
 
     Raises:
         AlexNetError: unknown name, missing files, or an unusable folder.
@@ -139,6 +172,8 @@ def load_dataset(
         )
     if name == "digits":
         return _digits(input_size, channels)
+    if name == fashion_mnist.NAME:
+        return _fashion_mnist(Path(data_dir) if data_dir else DEFAULT_DATA_DIR, input_size, channels, download)
     if name == "cifar10":
         return _cifar10(Path(data_dir) if data_dir else DEFAULT_DATA_DIR, input_size, channels, download)
     if name == "folder":
@@ -152,14 +187,14 @@ def train_images(name: str) -> int | None:
     """Images in one training epoch of a bundled or known dataset (``None`` for ``folder``)."""
     if name == "digits":
         return DIGITS_IMAGES - len(split_indices(DIGITS_IMAGES)[1])
-    return CIFAR_TRAIN_IMAGES if name == "cifar10" else None
+    return {fashion_mnist.NAME: fashion_mnist.TRAIN_IMAGES, "cifar10": CIFAR_TRAIN_IMAGES}.get(name)
 
 
 def val_images(name: str) -> int | None:
     """Images in one validation pass of a bundled or known dataset (``None`` for ``folder``)."""
     if name == "digits":
         return len(split_indices(DIGITS_IMAGES)[1])
-    return CIFAR_TEST_IMAGES if name == "cifar10" else None
+    return {fashion_mnist.NAME: fashion_mnist.TEST_IMAGES, "cifar10": CIFAR_TEST_IMAGES}.get(name)
 
 
 def split_indices(n: int, val_fraction: float = VAL_FRACTION, seed: int = SPLIT_SEED) -> tuple[list[int], list[int]]:
@@ -186,6 +221,12 @@ def _digits(size: int, channels: int) -> DataSplit:
     full = ImageTensors(images, labels, size=size, channels=channels)
     train, val = split_indices(len(full))
     return DataSplit("digits", Subset(full, train), Subset(full, val), tuple(str(d) for d in range(10)))
+
+
+def _fashion_mnist(root: Path, size: int, channels: int, download: bool) -> DataSplit:
+    splits = fashion_mnist.load(fashion_mnist.find_or_fetch(root, download=download))
+    train, test = (ImageTensors(*splits[name], size=size, channels=channels) for name in ("train", "test"))
+    return DataSplit(fashion_mnist.NAME, train, test, fashion_mnist.CLASSES, val_set="test")
 
 
 def _cifar10(root: Path, size: int, channels: int, download: bool) -> DataSplit:
@@ -218,7 +259,7 @@ def _cifar10(root: Path, size: int, channels: int, download: bool) -> DataSplit:
         images = torch.from_numpy(np.ascontiguousarray(ds.data)).permute(0, 3, 1, 2)  # (N, 32, 32, 3) -> (N, 3, 32, 32)
         return ImageTensors(images, torch.tensor(ds.targets, dtype=torch.long), size=size, channels=channels)
 
-    return DataSplit("cifar10", tensors(train), tensors(val), tuple(train.classes))
+    return DataSplit("cifar10", tensors(train), tensors(val), tuple(train.classes), val_set="test")
 
 
 def _folder(path: Path, size: int, channels: int) -> DataSplit:
@@ -253,13 +294,13 @@ def _resize(images: torch.Tensor, size: int) -> torch.Tensor:
     return F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False, antialias=shrinking)
 
 
-def _to_channels(image: torch.Tensor, channels: int) -> torch.Tensor:
-    """``(c, S, S)`` with c in {1, 3} to ``(channels, S, S)``: repeat grey, or average RGB."""
-    if image.shape[0] == channels:
-        return image
-    if image.shape[0] == 1:
-        return image.expand(channels, -1, -1)
-    return image.mean(0, keepdim=True)
+def _to_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
+    """``(B, c, S, S)`` with c in {1, 3} to ``(B, channels, S, S)``: repeat grey, or average RGB."""
+    if images.shape[1] == channels:
+        return images
+    if images.shape[1] == 1:
+        return images.expand(-1, channels, -1, -1)
+    return images.mean(1, keepdim=True)
 
 
 @functools.cache

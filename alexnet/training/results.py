@@ -42,7 +42,7 @@ FOLDER = "results"
 FILTERS = "filters"
 PREDICTIONS = "predictions"
 PREDICTION_ARRAYS = ("index", "label", "predicted", "confidence")
-GREY_DATASETS = frozenset({"digits"})  # grey images, copied into each channel of a 3-channel network
+GREY_DATASETS = frozenset({"digits", "fashion-mnist"})  # grey images, copied into each channel of a 3-channel network
 
 
 @dataclass(frozen=True)
