@@ -19,8 +19,8 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import ACTIVATIONS, PRESETS, AlexNetConfig, preset
 from alexnet.network.memory import BUDGET_ENV, apply_memory_budget
 from alexnet.network.shapes import layer_table
-from alexnet.runs import advance_queue
-from alexnet.training import environment, run_folder
+from alexnet.runs import advance_queue, get_run, run_standing
+from alexnet.training import environment, published, run_folder
 from alexnet.training.data import DATASETS
 from alexnet.training.distributed import Distributed
 from alexnet.training.run import train_run
@@ -169,6 +169,9 @@ def _train(args: argparse.Namespace, ended: list[Path]) -> int:
         ended.append(run_dir)
         status = run_folder.read_json(run_dir / run_folder.STATUS) or {}
         print(f"{state}: {status.get('message', '')} Run directory: {run_dir}", file=sys.stderr)
+        standing = run_standing(get_run(run_dir)) if Distributed.from_env().rank == 0 else None
+        if standing:  # a test set with a published table: where this run stands in it
+            print(f"{standing}\nPublished rows: {published.SOURCE}.", file=sys.stderr)
     return 0 if state in ("finished", "stopped") else 1
 
 

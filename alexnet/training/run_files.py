@@ -97,6 +97,8 @@ class RunConfig:
     created_at: float | None  # Unix seconds
     total_steps: int | None  # None until the trainer has loaded the data
     classes: tuple[str, ...] | None  # the dataset's class names in output order, once known
+    val_images: int | None = None  # images in one validation pass, once known
+    val_set: str | None = None  # "test" (the official test set) or "held out"; None from runs before it was saved
 
 
 def read_config(run_dir: Path) -> RunConfig | None:
@@ -124,6 +126,8 @@ def read_config(run_dir: Path) -> RunConfig | None:
         created_at=_optional(run_dir, name, data, "created_at", _number, "a time in seconds"),
         total_steps=_optional(run_dir, name, data, "total_steps", lambda v: _whole(v) and v >= 0, "a step count"),
         classes=tuple(classes) if classes else None,
+        val_images=_optional(run_dir, name, dataset, "val_images", lambda v: _whole(v) and v >= 0, "an image count"),
+        val_set=_optional(run_dir, name, dataset, "val_set", lambda v: isinstance(v, str), "a name"),
     )
 
 

@@ -1,0 +1,37 @@
+"""A finished run among the published results on its test set (``alexnet.training.published``)."""
+
+from __future__ import annotations
+
+from alexnet.errors import AlexNetError
+from alexnet.network.config import AlexNetConfig
+from alexnet.network.shapes import analyze
+from alexnet.runs.catalog import RunInfo
+from alexnet.training import published, run_files
+
+
+def run_standing(info: RunInfo) -> str | None:
+    """``published.placement`` of the run's last validation accuracy, for a run that validates on a
+    test set with a published table (Fashion-MNIST); ``None`` otherwise, or before its first epoch.
+
+    The last epoch's accuracy, not the best: choosing the best epoch by the test set would be
+    training on it. Never raises: a run whose files cannot be read has no standing.
+    """
+    if info.dataset not in published.TABLES or info.problem or not info.network:
+        return None
+    try:
+        saved = run_files.read_config(info.path)
+        epochs = run_files.read_metrics(info.path).epochs
+        report = analyze(AlexNetConfig.from_dict(info.network))
+    except AlexNetError:
+        return None
+    if saved is None or saved.val_set != "test" or not saved.val_images or not epochs or not report.ok:
+        return None  # validated on images held out of the training set: not the table's test set
+    last = epochs[-1]
+    return published.placement(
+        info.dataset,
+        float(last["val_accuracy"]),
+        test_images=saved.val_images,
+        parameters=report.total_params,
+        epochs=round(float(last["epoch"]), 2),
+        seconds=float(last.get("elapsed") or info.duration_s),
+    )
