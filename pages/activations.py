@@ -19,15 +19,19 @@ from alexnet.inspect import images, pretrained
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import analyze
 from alexnet.plots import activations as plots
+from alexnet.training import fashion_mnist
 from pages.parts import gradcam_view, output_view, receptive_field_view
 from pages.parts.activation_data import (
     DIGIT,
+    GARMENT,
     IMAGENET,
     PHOTO,
     RANDOM,
     RUN,
     UPLOAD,
     class_names,
+    garment,
+    garments_here,
     grey_filters,
     load_model,
     model_lock,
@@ -51,6 +55,7 @@ ranges_figure = _figure(plots.ranges_figure)
 COUNTS = {"16": 16, "32": 32, "64": 64, "all": None}
 ORDERS = {"first channels": "index", "most active": "active"}
 DIGIT_EXAMPLES = min(images.digit_counts().values())  # every digit has at least this many examples
+GARMENT_EXAMPLES = fashion_mnist.TEST_IMAGES // len(fashion_mnist.CLASSES)  # 1,000 test images of each class
 PLOT_CONFIG = {"displayModeBar": False}
 
 # One sentence per kind of layer: what a learner should notice in its maps.
@@ -88,7 +93,8 @@ def weight_label(option: str) -> str:
 def choose_image() -> tuple[str, str, bytes | None]:
     """The image source widgets: (source, choice, uploaded bytes)."""
     left, right = st.columns([1.1, 2], vertical_alignment="bottom")
-    source = left.radio("Image", [PHOTO, DIGIT, UPLOAD], key="act_source", horizontal=True)
+    sources = [PHOTO, DIGIT, GARMENT, UPLOAD] if garments_here() else [PHOTO, DIGIT, UPLOAD]
+    source = left.radio("Image", sources, key="act_source", horizontal=True)
     if source == PHOTO:
         name = right.selectbox(
             "Photo",
@@ -109,6 +115,23 @@ def choose_image() -> tuple[str, str, bytes | None]:
             help="scikit-learn's bundled 8 x 8 digits: about 180 handwritten examples of each.",
         )
         return source, f"{digit}:{example}", None
+    if source == GARMENT:
+        class_col, example_col = right.columns(2)
+        kind = class_col.selectbox(
+            "Garment",
+            range(len(fashion_mnist.CLASSES)),
+            format_func=fashion_mnist.CLASSES.__getitem__,
+            key="act_garment",
+        )
+        example = example_col.number_input(
+            "Example",
+            min_value=0,
+            max_value=GARMENT_EXAMPLES - 1,
+            value=0,
+            key="act_garment_example",
+            help="Fashion-MNIST's test images (28 x 28 grey), which no run trains on: 1,000 of each class.",
+        )
+        return source, f"{kind}:{example}", None
     upload = right.file_uploader(
         "Your image (PNG, JPEG, WebP, BMP or GIF; at most 40 megapixels)",
         type=list(images.UPLOAD_TYPES),
@@ -186,7 +209,8 @@ def show_preprocessing(image: images.Preprocessed, config: AlexNetConfig, source
     )
     mean = ", ".join(f"{m:.3f}" for m in image.mean)
     std = ", ".join(f"{s:.3f}" for s in image.std)
-    grey = " Each digit's grey value is copied into all three channels." if source == DIGIT and channels == 3 else ""
+    subject = {DIGIT: "digit", GARMENT: "garment"}.get(source)
+    grey = f" Each {subject}'s grey value is copied into all three channels." if subject and channels == 3 else ""
     text, chart = st.columns([1, 1.5])
     text.markdown(
         f"Pixels become numbers near zero: first x = pixel / 255 (0 to 1), then per channel"
@@ -308,9 +332,14 @@ show_feature_maps(view, run, random=random)
 output_view.show(
     view, run, random=random, grey=grey_filters(view, weights, dataset, image), names=names, true_class=truth
 )
-digit = images.digit_sample(*(int(part) for part in choice.split(":"))) if source == DIGIT else None
+if source == DIGIT:
+    subject, picture = "digit", images.digit_sample(*(int(part) for part in choice.split(":")))
+else:
+    subject, picture = "garment", garment(choice) if source == GARMENT else None
 model = load_model(view, weights, stamp)
-gradcam_view.show(view, weights, stamp, image, model, model_lock(), names, digit=digit, true_class=truth)
+gradcam_view.show(
+    view, weights, stamp, image, model, model_lock(), names, digit=picture, subject=subject, true_class=truth
+)
 receptive_field_view.show(view, run, image)
 try_next(
     "train this network on the digits on Training, then come back, pick its weights in the sidebar and "

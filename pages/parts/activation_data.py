@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 
+import numpy as np
 import streamlit as st
 
 from alexnet import runs
@@ -25,11 +26,13 @@ from alexnet.inspect import gradcam, images, pretrained
 from alexnet.inspect.probe import check_probe_memory
 from alexnet.network.config import PRESETS, AlexNetConfig
 from alexnet.network.model import AlexNet, build_model
+from alexnet.training import fashion_mnist
+from alexnet.training.data import DEFAULT_DATA_DIR
 from alexnet.training.results import learned_on_grey
 from pages.parts.shared import DEFAULT_PRESET
 
 RANDOM, IMAGENET, RUN = "random", "imagenet", "run"
-PHOTO, DIGIT, UPLOAD = "Sample photo", "Digit", "Upload"
+PHOTO, DIGIT, GARMENT, UPLOAD = "Sample photo", "Digit", "Garment", "Upload"  # GARMENT: a Fashion-MNIST test image
 DEFAULT_WEIGHTS = f"{RANDOM}:0"  # the Weights box's first entry with its seed box's default
 DEFAULT_PHOTO = next(iter(images.SAMPLE_PHOTOS))  # the Photo box's first entry
 
@@ -57,15 +60,18 @@ def class_names(config: AlexNetConfig, weights: str, dataset: str | None) -> lis
         return list(pretrained.CATEGORIES)
     if dataset == "digits":
         return [f"digit {i}" for i in range(config.num_classes)]
+    if dataset == fashion_mnist.NAME and config.num_classes == len(fashion_mnist.CLASSES):
+        return list(fashion_mnist.CLASSES)
     return images.class_names(config.num_classes)
 
 
 def true_class(config: AlexNetConfig, weights: str, dataset: str | None, source: str, choice: str) -> int | None:
-    """The output that is right for the image, where it is known: a digit sample's digit, for a network whose
-    ten outputs are the digits (a run on the digits, or random weights of a 10-class network); else None."""
-    if source != DIGIT or config.num_classes != 10:
+    """The output that is right for the image, where it is known: a digit sample's digit (a garment's
+    class), for a network whose ten outputs are the digits (the garments): a run on that dataset, or
+    random weights of a 10-class network; else None."""
+    if source not in (DIGIT, GARMENT) or config.num_classes != 10:
         return None
-    if weights.startswith(f"{RANDOM}:") or dataset == "digits":
+    if weights.startswith(f"{RANDOM}:") or dataset == {DIGIT: "digits", GARMENT: fashion_mnist.NAME}[source]:
         return int(choice.split(":")[0])
     return None
 
@@ -128,9 +134,22 @@ def prepare(
     elif source == DIGIT:
         digit, example = (int(part) for part in choice.split(":"))
         picture, notes = images.digit_sample(digit, example), []
+    elif source == GARMENT:
+        picture, notes = garment(choice), []
     else:
         picture, notes = images.sample_photo(choice), []
     return images.preprocess(picture, config), notes
+
+
+def garments_here() -> bool:
+    """Whether Fashion-MNIST is on this machine (a few file checks: no reading)."""
+    return fashion_mnist.present(DEFAULT_DATA_DIR)
+
+
+def garment(choice: str) -> np.ndarray:
+    """The Fashion-MNIST test image a Garment choice "<class>:<example>" names, (28, 28, 3) uint8."""
+    class_index, example = (int(part) for part in choice.split(":"))
+    return fashion_mnist.picture(DEFAULT_DATA_DIR, class_index, example)
 
 
 @st.cache_data(max_entries=16, show_spinner="Computing Grad-CAM…")

@@ -33,6 +33,7 @@ def show(
     class_names: list[str] | None,
     *,
     digit: np.ndarray | None = None,
+    subject: str = "digit",
     true_class: int | None = None,
 ) -> None:
     """The section: layer, class and opacity controls, the overlay, the saliency map and the class's score.
@@ -42,8 +43,10 @@ def show(
         image: the preprocessed image the page shows.
         model, lock: the page's cached model and the lock that guards its hooks.
         class_names: names of the outputs, or ``None`` ("class i").
-        digit: the original 8 x 8 digit when the image is one: the map's share inside its ink's box is shown,
-            beside the box's share of the image (what an evenly spread map would put there).
+        digit: the original picture of a digit (8 x 8) or garment (28 x 28) on black, when the image is one:
+            the map's share inside the box of its nonzero pixels is shown, beside the box's share of the image
+            (what an evenly spread map would put there).
+        subject: what ``digit`` shows, for the sentence: "digit" or "garment".
         true_class: the output that is right for the image, where known: a wrong top prediction is said so.
     """
     st.subheader("5 · Where the network looks (Grad-CAM)", divider="gray")
@@ -114,11 +117,11 @@ def show(
         if digit is not None:
             heat, chance = gradcam.heat_against_chance(result.heatmap, gradcam.ink_box(digit, result.heatmap.shape[0]))
             st.markdown(
-                f"Heat on the digit's box: **{heat:.0%}**, against **{chance:.0%}** by chance (the box's share of "
+                f"Heat on the {subject}'s box: **{heat:.0%}**, against **{chance:.0%}** by chance (the box's share of "
                 "the image).",
-                help="Share of the heat map inside the bounding box of the digit's ink. A map spread evenly puts the "
-                "box's share of the image inside it: above that, the map sits on the digit; near it, it could sit "
-                "anywhere.",
+                help=f"Share of the heat map inside the bounding box of the {subject}'s nonzero pixels. A map spread "
+                f"evenly puts the box's share of the image inside it: above that, the map sits on the {subject}; near "
+                "it, it could sit anywhere.",
             )
     h, w = result.cam.shape
     st.caption(

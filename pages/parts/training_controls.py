@@ -5,13 +5,24 @@ the speed advice beneath it. Widgets keep their values in ``st.session_state`` u
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
 from alexnet.network.shapes import analyze
-from alexnet.training.data import CIFAR_FOLDER, DATASETS, DEFAULT_DATA_DIR, train_images, val_images
+from alexnet.training import fashion_mnist
+from alexnet.training.data import (
+    CIFAR_FOLDER,
+    DATASET_LABELS,
+    DATASET_NAMES,
+    DATASETS,
+    DEFAULT_DATA_DIR,
+    train_images,
+    val_images,
+)
 from alexnet.training.run import OPTIMIZERS, PRECISIONS, auto_precision_note, resolve_device
 from alexnet.training.settings import RECIPES, recipe_settings
 from alexnet.training.speed import TrainingSpeed, epoch_seconds_at, measure_training_speed
@@ -23,10 +34,16 @@ SLOW_EPOCH_S = 60  # above this, suggest the small 32 px preset
 FAST_PRESET = "cifar"
 DATASET_HELP = {
     "digits": "scikit-learn's 1,797 handwritten digits (8x8, 10 classes), bundled: no download.",
+    "fashion-mnist": "Fashion-MNIST: Zalando's 70,000 photos of clothes, shoes and bags (28x28 grey, 10 classes). "
+    "Trains on the 60,000 training images, validates on the official 10,000 test images.",
     "cifar10": "CIFAR-10: 60,000 small photos (32x32, 10 classes), read from a folder on this machine.",
     "folder": "Your own images: a folder with one sub-folder per class.",
 }
-DIR_KEYS = {"cifar10": "train_cifar_dir", "folder": "train_folder_dir"}  # each dataset's own path widget
+DIR_KEYS = {
+    "fashion-mnist": "train_fashion_dir",
+    "cifar10": "train_cifar_dir",
+    "folder": "train_folder_dir",
+}  # each dataset's own path widget
 # The boxes that start from recipe_settings(network, recipe, optimizer=...), as the command line does
 DEFAULTED = {
     "train_epochs": "epochs",
@@ -122,9 +139,13 @@ def controls(config: AlexNetConfig) -> None:
     )
     left, middle, right = st.columns(3)
     with left:
-        dataset = st.selectbox("Dataset", DATASETS, key="train_dataset", help=DATASET_HELP["digits"])
+        dataset = st.selectbox(
+            "Dataset", DATASETS, format_func=DATASET_LABELS.get, key="train_dataset", help=DATASET_HELP["digits"]
+        )
         st.caption(DATASET_HELP[dataset])
-        if dataset == "cifar10":
+        if dataset == fashion_mnist.NAME:
+            _fashion_source()
+        elif dataset == "cifar10":
             st.text_input(
                 "Data folder",
                 value=str(DEFAULT_DATA_DIR),
@@ -186,6 +207,25 @@ def controls(config: AlexNetConfig) -> None:
         )
         _differs("train_weight_decay", defaults)
     st.session_state[KEPT] = {key: st.session_state[key] for key in ("train_recipe", "train_optimizer", *DEFAULTED)}
+
+
+def _fashion_source() -> None:
+    """Where Fashion-MNIST comes from: found on this machine, or how to get it (the Start button says it again)."""
+    folder = st.text_input(
+        "Data folder",
+        value=str(DEFAULT_DATA_DIR),
+        key=DIR_KEYS[fashion_mnist.NAME],
+        help=f"The folder that holds {fashion_mnist.FOLDER}/raw in torchvision's layout. Debian's copy "
+        f"({fashion_mnist.SYSTEM_DIR}) is unpacked there once (53 MB).",
+    )
+    if fashion_mnist.present(Path(folder or DEFAULT_DATA_DIR)):
+        st.caption("Found on this machine: no download.")
+    else:
+        st.warning(
+            f"Fashion-MNIST is not on this machine. Install Debian's copy (30 MB) with "
+            f"`{fashion_mnist.INSTALL_COMMAND}`, or tick the box below to download it."
+        )
+        st.checkbox("Download Fashion-MNIST (30 MB) if it is not there", key="train_download")
 
 
 @st.cache_resource(show_spinner=False)
@@ -260,7 +300,7 @@ def speed_advice(
         return
     seconds, how = estimate
     text = (
-        f"One epoch of the {dataset} ({images:,} images, then {val:,} to validate) with this "
+        f"One epoch of {DATASET_NAMES[dataset]} ({images:,} images, then {val:,} to validate) with this "
         f"{config.input_size}×{config.input_size} network takes about **{format_duration(seconds)}** here: {how}."
     )
     small = PRESETS[FAST_PRESET]
@@ -273,7 +313,7 @@ def speed_advice(
         st.warning(
             f"{text} The **{label}** preset does one in about {format_duration(fast[0])}, "
             "so you see the loss fall within a minute. It is a network, not a dataset: the data stays the "
-            f"{dataset}.",
+            f"{DATASET_NAMES[dataset]}.",
             icon=":material/speed:",
         )
         st.button(f"Use the {label} network", on_click=use_preset, args=(FAST_PRESET,), key="train_use_fast")

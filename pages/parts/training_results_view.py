@@ -14,7 +14,7 @@ from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.plots import results as plots
 from alexnet.plots.activations import grey_filters_note
-from alexnet.training import results
+from alexnet.training import published, results
 from pages.parts.run_views import shows_a_run
 from pages.parts.shared import show_error
 
@@ -54,11 +54,21 @@ def _results(info: runs.RunInfo) -> None:
 def _per_class(info: runs.RunInfo, predictions: results.Predictions) -> None:
     classes = runs.run_classes(info.path) or [str(i) for i in range(int(info.network.get("num_classes", 0)))]
     matrix = results.confusion_matrix(predictions, len(classes))
+    standing = runs.run_standing(info)  # validated on a test set with a published table (Fashion-MNIST)
+    which = "test images" if standing else "validation images"
     st.markdown(
-        f"On the **{len(predictions.label):,} validation images** after epoch {predictions.epoch:g} "
+        f"On the **{len(predictions.label):,} {which}** after epoch {predictions.epoch:g} "
         f"(step {predictions.step}): **{predictions.accuracy:.1%}** right. Each row of the matrix is a true class, "
         "each column the class the network said; the diagonal holds the right answers."
     )
+    if standing:
+        st.info(standing, icon=":material/leaderboard:")
+        with st.expander("Your run among the published results"):
+            st.dataframe(published.rows_with(info.dataset, predictions.accuracy), hide_index=True)
+            st.caption(
+                f"From {published.SOURCE}. Its authors list the rows as submitted, not re-run; "
+                "those with augmentation saw shifted or flipped copies of the training images."
+            )
     left, right = st.columns(2)
     left.plotly_chart(plots.confusion_figure(matrix, classes), config=PLOT_CONFIG, key="results_confusion")
     right.plotly_chart(

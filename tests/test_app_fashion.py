@@ -1,0 +1,104 @@
+"""Fashion-MNIST through the app: a run's garment classes on Activations (top 5, Grad-CAM's box,
+right or wrong), its test accuracy among the published rows on Training, and the command line's
+last lines. A tiny folder in the real idx format stands in for the 30 MB package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from alexnet import runs
+from alexnet.network.config import PRESETS
+from alexnet.training import fashion_mnist
+from alexnet.training.run import train_run
+from alexnet.training.settings import default_settings
+from tests.fashion_support import write_tiny_fashion
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(scope="module")
+def fashion_run(tmp_path_factory) -> tuple[Path, Path, str]:
+    """(data folder, runs folder, run id) of a one-epoch run on 40 tiny garments."""
+    data_dir, runs_dir = tmp_path_factory.mktemp("data"), tmp_path_factory.mktemp("runs")
+    write_tiny_fashion(fashion_mnist.raw_folder(data_dir), train=40, test=20)
+    settings = default_settings(PRESETS["cifar"], dataset="fashion-mnist", data_dir=str(data_dir), epochs=1)
+    state, run_dir = train_run(PRESETS["cifar"], settings, runs_dir=runs_dir, run_id="garments", progress=False)
+    assert state == "finished"
+    return data_dir, runs_dir, run_dir.name
+
+
+def test_a_garment_through_a_network_trained_on_fashion_mnist(fashion_run, monkeypatch):
+    from pages.parts import activation_data
+
+    data_dir, runs_dir, run_id = fashion_run
+    monkeypatch.setenv("ALEXNET_RUNS_DIR", str(runs_dir))
+    monkeypatch.setattr(activation_data, "DEFAULT_DATA_DIR", data_dir)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/activations.py").run()
+    assert "Garment" in at.radio(key="act_source").options
+    at.selectbox(key="act_weights").set_value(f"run:{run_id}").run()
+    at.radio(key="act_source").set_value("Garment").run()
+    at.selectbox(key="act_garment").set_value(6).run()  # Shirt
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    top5 = next(c.proto.spec for c in at.get("plotly_chart") if "Top 5 classes" in c.proto.spec)
+    assert "Ankle boot" in top5 or "T-shirt/top" in top5 or "Shirt" in top5  # garment names, not "class 6"
+    assert "class 6" not in top5
+    text = " ".join(m.value for m in at.markdown)
+    assert "Heat on the garment's box" in text
+    assert "garment's grey value is copied into all three channels" in text
+    # the true class is known: the top answer is marked right, or wrong naming the shirt
+    assert "is the true class" in text or "is not the true class, Shirt" in text
+
+
+def test_without_the_dataset_there_is_no_garment_source(tmp_path, monkeypatch):
+    from pages.parts import activation_data
+
+    monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path))
+    monkeypatch.setattr(activation_data, "DEFAULT_DATA_DIR", tmp_path / "nothing")
+    monkeypatch.setattr(fashion_mnist, "SYSTEM_DIR", tmp_path / "no-package")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/activations.py").run()
+    assert not at.exception
+    assert "Garment" not in at.radio(key="act_source").options
+
+
+def test_the_training_page_places_the_run_among_the_published_rows(fashion_run, monkeypatch):
+    _, runs_dir, run_id = fashion_run
+    monkeypatch.setenv("ALEXNET_RUNS_DIR", str(runs_dir))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/training.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (standing,) = [i.value for i in at.info if i.value.startswith("Your network")]
+    accuracy = runs.read_metrics(runs_dir / run_id).epochs[-1]["val_accuracy"]
+    assert f"{accuracy:.1%} on the 20 test images" in standing
+    text = " ".join(m.value for m in at.markdown)
+    assert "**20 test images**" in text
+
+
+def test_the_command_line_ends_with_the_runs_place_in_the_table(tmp_path):
+    write_tiny_fashion(fashion_mnist.raw_folder(tmp_path / "data"), train=30, test=10)
+    command = [
+        sys.executable,
+        "-m",
+        "alexnet",
+        "train",
+        "--dataset",
+        "fashion-mnist",
+        "--data-dir",
+        str(tmp_path / "data"),
+    ]
+    command += ["--epochs", "1", "--runs-dir", str(tmp_path / "runs"), "--no-progress"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    last = done.stderr.strip().splitlines()[-2:]
+    assert last[0].startswith("Your network (0.") and "on the 10 test images" in last[0]
+    assert last[1].startswith("Published rows: Fashion-MNIST's README")
