@@ -151,7 +151,8 @@ def stop_run(run: str | Path, directory: str | Path | None = None) -> bool:
     except OSError as exc:
         raise AlexNetError(
             f"Run {info.run_id} could not be asked to stop: {exc.strerror or first_line(exc)}.",
-            fix=f"stop it from the terminal that started it (kill {info.pid}), or as the user who owns "
-            f"{info.path}." if info.pid else f"check that {info.path} is writable.",
+            fix=f"stop it from the terminal that started it (kill {info.pid}), or as the user who owns {info.path}."
+            if info.pid
+            else f"check that {info.path} is writable.",
         ) from exc
     return True
