@@ -7,6 +7,7 @@ import json
 import math
 from dataclasses import asdict, replace
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -16,6 +17,7 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS
 from alexnet.network.model import build_model
 from alexnet.training import run_files, run_folder
+from alexnet.training.loop import Evaluation
 from alexnet.training.run import Trainer, init_weights, train_run
 from alexnet.training.schedule import Plateau
 from alexnet.training.settings import RECIPES, TrainSettings, default_settings, recipe_settings
@@ -74,7 +76,8 @@ def test_the_plateau_divides_by_ten_after_patience_epochs_without_improvement():
 
 def test_a_plateau_run_divides_its_lr_and_a_resumed_run_continues_at_the_divided_lr(tmp_path, monkeypatch):
     # the validation accuracy stays at 10%: epoch 1 sets the best, epoch 2 does not improve on it
-    monkeypatch.setattr("alexnet.training.recorder.evaluate", lambda *a, **k: (2.3, 0.1))
+    at_chance = Evaluation(2.3, 0.1, np.zeros(0, int), np.zeros(0, int), np.zeros(0, np.float32))
+    monkeypatch.setattr("alexnet.training.recorder.evaluate", lambda *a, **k: at_chance)
     paper = recipe_settings(TINY, "paper", checkpoint_every=1000, max_steps=26)  # 12 steps an epoch at batch 128
     state, run_dir = train_run(TINY, paper, runs_dir=tmp_path, run_id="plateau", progress=False)
     assert state == "finished"

@@ -17,7 +17,7 @@ from torch import nn
 
 from alexnet.network.config import AlexNetConfig
 from alexnet.training.data import DataSplit
-from alexnet.training.loop import Trainer
+from alexnet.training.loop import Evaluation, Trainer
 from alexnet.training.recorder import RunRecorder
 from alexnet.training.settings import TrainSettings
 
@@ -37,6 +37,8 @@ class RunContext:
     recorder: RunRecorder  # recorder.write({...}) appends a metrics line (rank 0 only)
     rank: int
     world_size: int
+    # the validation set at the trainer's step, one pass shared with the epoch record (rank 0)
+    validation: Callable[[Trainer], Evaluation]
 
     @property
     def is_writer(self) -> bool:

@@ -19,7 +19,7 @@ from torch.utils.data import Dataset
 from alexnet.network.config import AlexNetConfig
 from alexnet.training import run_folder
 from alexnet.training.distributed import Distributed
-from alexnet.training.loop import Trainer, evaluate
+from alexnet.training.loop import Evaluation, Trainer, evaluate
 from alexnet.training.schedule import Plateau
 from alexnet.training.settings import TrainSettings
 
@@ -142,6 +142,7 @@ class RunLogger:
         self.started = time.perf_counter()
         self.elapsed_before = elapsed_before  # training seconds before a resume
         self.window_start, self.window_images = self.started, 0
+        self._validated: tuple[int, Evaluation] | None = None  # (step, its evaluation)
         # disable=None: a bar on a terminal, nothing in a log file
         self.bar = tqdm(total=trainer.total_steps, initial=trainer.step, disable=None if progress else True)
         trainer.add_callback("on_step_end", self.on_step_end)
@@ -188,9 +189,24 @@ class RunLogger:
         ``train_run`` registers it as the last epoch-end callback, after this logger's and the hooks'."""
         self.window_start, self.window_images = time.perf_counter(), 0
 
+    def validation(self, trainer: Trainer) -> Evaluation:
+        """The network on the validation set at the trainer's step, computed once per step: the epoch
+        record and the results' predictions (``RunContext.validation``) share one pass."""
+        if self._validated is None or self._validated[0] != trainer.step:
+            result = evaluate(
+                self.model,
+                self.val,
+                batch_size=self.settings.batch_size,
+                device=self.device,
+                precision=self.settings.precision,
+            )
+            self._validated = (trainer.step, result)
+        return self._validated[1]
+
     def validate(self, trainer: Trainer) -> float:
         """Evaluate on the validation set and write an epoch record; returns the accuracy in [0, 1]."""
-        val_loss, val_accuracy = evaluate(self.model, self.val, batch_size=self.settings.batch_size, device=self.device)
+        result = self.validation(trainer)
+        val_loss, val_accuracy = result.loss, result.accuracy
         losses = trainer.epoch_losses
         record = {
             "kind": "epoch",

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
 from alexnet.errors import AlexNetError
 from alexnet.training.run_files import load_results_file, read_config
@@ -87,7 +87,7 @@ def record_results(ctx: RunContext) -> None:
         weight = conv1.weight.detach().to("cpu", torch.float16).numpy()  # (O, I, K, K)
         _save(folder / f"{FILTERS}-{trainer.step:06d}.npz", weight=weight, **extra)
         if predictions:
-            arrays = predict(ctx.model, ctx.data.val, batch_size=ctx.settings.batch_size, device=ctx.device)
+            arrays = ctx.validation(trainer).arrays()  # the pass the epoch record was computed from
             _save(folder / f"{PREDICTIONS}-{trainer.step:06d}.npz", **arrays, **extra)
 
     def at_start(trainer: Trainer) -> None:
@@ -103,30 +103,13 @@ def record_results(ctx: RunContext) -> None:
     ctx.trainer.add_callback("on_train_end", at_end)
 
 
-@torch.no_grad()
 def predict(
     model: torch.nn.Module, dataset: Dataset, *, batch_size: int, device: torch.device
 ) -> dict[str, np.ndarray]:
     """Top class and its softmax probability for every image of ``dataset``, in order (eval mode, restored after)."""
-    was_training = model.training
-    model.eval()
-    labels, predicted, confidence = [], [], []
-    try:
-        for images, targets in DataLoader(dataset, batch_size=batch_size, generator=torch.Generator()):
-            probabilities = torch.softmax(model(images.to(device)).float(), dim=1)  # (B, num_classes)
-            best, top = probabilities.max(dim=1)
-            labels.append(targets.numpy())
-            predicted.append(top.cpu().numpy())
-            confidence.append(best.cpu().numpy())
-    finally:
-        model.train(was_training)
-    label = np.concatenate(labels) if labels else np.zeros(0, np.int64)
-    return {
-        "index": np.arange(len(label), dtype=np.int32),
-        "label": label.astype(np.int16),
-        "predicted": (np.concatenate(predicted) if predicted else np.zeros(0)).astype(np.int16),
-        "confidence": (np.concatenate(confidence) if confidence else np.zeros(0)).astype(np.float32),
-    }
+    from alexnet.training.loop import evaluate
+
+    return evaluate(model, dataset, batch_size=batch_size, device=device).arrays()
 
 
 def _save(path: Path, **arrays: np.ndarray) -> None:

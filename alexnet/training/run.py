@@ -186,11 +186,16 @@ def _train(
         channels=config.in_channels,
         data_dir=settings.data_dir,
         download=settings.download and dist.rank == 0,  # rank 0 alone downloads; others wait below
+        flip=settings.flip,
     )
     dist.barrier()
     if settings.download and dist.rank != 0 and given_data is None:
         data = load_dataset(
-            settings.dataset, input_size=config.input_size, channels=config.in_channels, data_dir=settings.data_dir
+            settings.dataset,
+            input_size=config.input_size,
+            channels=config.in_channels,
+            data_dir=settings.data_dir,
+            flip=settings.flip,
         )
     notes = []
     if config.num_classes != data.num_classes:
@@ -255,7 +260,18 @@ def _train(
     if plateau is not None and dist.world_size > 1:  # rank 0 validates: the others take its decision
         trainer.add_callback("on_epoch_end", lambda _: plateau.load_state_dict(dist.broadcast(plateau.state_dict())))
     context = RunContext(
-        config, settings, run_dir, model, optimizer, data, device, trainer, recorder, dist.rank, dist.world_size
+        config,
+        settings,
+        run_dir,
+        model,
+        optimizer,
+        data,
+        device,
+        trainer,
+        recorder,
+        dist.rank,
+        dist.world_size,
+        log.validation,
     )
     for hook in hooks:
         hook(context)
