@@ -102,3 +102,36 @@ def test_the_command_line_ends_with_the_runs_place_in_the_table(tmp_path):
     last = done.stderr.strip().splitlines()[-2:]
     assert last[0].startswith("Your network (0.") and "on the 10 test images" in last[0]
     assert last[1].startswith("Published rows: Fashion-MNIST's README")
+
+
+def test_choosing_fashion_mnist_brings_its_epochs_its_flips_and_where_it_comes_from(tmp_path, monkeypatch):
+    from app_support import stand_in_timing
+
+    from alexnet.cli.train import build_parser, network_and_settings
+    from pages.parts import training_controls
+
+    monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setattr(fashion_mnist, "SYSTEM_DIR", tmp_path / "no-package")
+    stand_in_timing(monkeypatch, lambda config: 0.001)
+    training_controls._speeds().clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/training.py").run()
+    at.selectbox(key="preset").set_value("cifar").run()
+    assert "train_flip" not in [c.key for c in at.checkbox]  # a mirrored digit is no digit
+    at.selectbox(key="train_dataset").set_value("fashion-mnist").run()
+    assert not at.exception
+    _, cli = network_and_settings(build_parser().parse_args(["--preset", "cifar", "--dataset", "fashion-mnist"]))
+    assert at.number_input(key="train_epochs").value == cli.epochs
+    assert "train_flip" in [c.key for c in at.checkbox]
+    # nothing in the data folder and no package: the page says how to get it, and offers the download
+    at.text_input(key="train_fashion_dir").set_value(str(tmp_path / "empty")).run()
+    assert any("apt-get install dataset-fashion-mnist" in w.value for w in at.warning)
+    assert "train_download" in [c.key for c in at.checkbox]
+    # the data folder holds it: found, no download offered
+    write_tiny_fashion(fashion_mnist.raw_folder(tmp_path / "data"))
+    at.text_input(key="train_fashion_dir").set_value(str(tmp_path / "data")).run()
+    assert any("Found on this machine" in c.value for c in at.caption)
+    assert "train_download" not in [c.key for c in at.checkbox]
+    assert any("One epoch of Fashion-MNIST (60,000 images, then 10,000 to validate)" in c.value for c in at.caption)
+    training_controls._speeds().clear()

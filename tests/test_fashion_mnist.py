@@ -173,3 +173,31 @@ def test_debians_package_holds_the_official_sets(tmp_path):
     assert split.train[0][1] == 9  # the first training image is an ankle boot
     packed = gzip.decompress((fashion_mnist.SYSTEM_DIR / "t10k-labels-idx1-ubyte.gz").read_bytes())
     assert struct.unpack(">i", packed[4:8])[0] == 10_000
+
+
+def test_flips_mirror_about_half_the_training_images_and_never_a_validation_image(tmp_path, no_system_copy):
+    write_tiny_fashion(fashion_mnist.raw_folder(tmp_path), train=200, test=50)
+    plain = load_dataset("fashion-mnist", input_size=28, channels=1, data_dir=tmp_path)
+    flipped = load_dataset("fashion-mnist", input_size=28, channels=1, data_dir=tmp_path, flip=True)
+    torch.manual_seed(0)
+    batch = flipped.train.__getitems__(list(range(200)))
+    mirrored = 0
+    for i, (image, label) in enumerate(batch):
+        original = plain.train[i][0]
+        assert label == plain.train[i][1]
+        if torch.equal(image, original.flip(-1)):
+            mirrored += 1
+        else:
+            assert torch.equal(image, original)
+    assert 70 < mirrored < 130  # 100 expected; 1/2 each
+    assert all(torch.equal(flipped.val[i][0], plain.val[i][0]) for i in range(50))
+
+
+def test_flips_are_refused_where_they_would_change_the_class():
+    from alexnet.training.settings import TrainSettings
+
+    with pytest.raises(AlexNetError, match="mirrored digit is no digit"):
+        TrainSettings(dataset="digits", flip=True).check()
+    with pytest.raises(AlexNetError, match="offered for fashion-mnist and cifar10 only"):
+        load_dataset("digits", input_size=8, flip=True)
+    TrainSettings(dataset="fashion-mnist", flip=True).check()

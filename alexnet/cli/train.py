@@ -50,8 +50,21 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", choices=DATASETS, help="default: digits (bundled, offline)")
-    data.add_argument("--data-dir", metavar="DIR", help="cifar10: folder holding cifar-10-batches-py; folder: images")
-    data.add_argument("--download", action="store_true", default=None, help="cifar10: download it if missing")
+    data.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="cifar10, fashion-mnist: the folder holding cifar-10-batches-py or FashionMNIST/raw (default: data/); "
+        "folder: the images",
+    )
+    data.add_argument(
+        "--download", action="store_true", default=None, help="cifar10, fashion-mnist: download it if missing"
+    )
+    data.add_argument(
+        "--flip",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="cifar10, fashion-mnist: mirror each training image left-right with probability 1/2",
+    )
 
     train = parser.add_argument_group(
         "training", "the defaults named are today's recipe's; --recipe paper changes them"

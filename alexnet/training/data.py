@@ -49,6 +49,7 @@ from alexnet.inspect.images import digits_arrays, normalization
 from alexnet.training import fashion_mnist
 
 DATASETS = ("digits", fashion_mnist.NAME, "cifar10", "folder")
+FLIPPABLE = (fashion_mnist.NAME, "cifar10")  # a mirrored garment or photo shows the same class
 # each dataset as a learner reads its name
 DATASET_LABELS = {
     "digits": "Digits (bundled, 8x8)",
@@ -92,11 +93,16 @@ class ImageTensors(Dataset):
     (bilinear, on tensors: no PIL).
     """
 
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, *, size: int, channels: int) -> None:
+    def __init__(
+        self, images: torch.Tensor, labels: torch.Tensor, *, size: int, channels: int, flip: bool = False
+    ) -> None:
         self.images = images  # (N, c, h, w) uint8
         self.labels = labels  # (N,) int64
         self.size = size
         self.channels = channels
+        # mirror each image left-right with probability 1/2, drawn from torch's global generator
+        # (which a checkpoint saves, so a resumed run flips the images it would have flipped)
+        self.flip = flip
         mean, std = normalization(channels)
         self.mean = torch.tensor(mean).view(-1, 1, 1)  # (C, 1, 1)
         self.std = torch.tensor(std).view(-1, 1, 1)
@@ -112,6 +118,9 @@ class ImageTensors(Dataset):
         them. torch's DataLoader calls this, when a dataset has it, instead of B ``__getitem__``."""
         index = torch.as_tensor(indices, dtype=torch.long)
         images = self.images[index].float().div_(255)  # (B, c, h, w) in [0, 1]
+        if self.flip:
+            mirrored = torch.rand(len(index)) < 0.5  # (B,)
+            images[mirrored] = images[mirrored].flip(-1)
         if images.shape[-1] != self.size or images.shape[-2] != self.size:
             images = _resize(images, self.size)  # (B, c, S, S)
         images = (_to_channels(images, self.channels) - self.mean) / self.std  # (B, C, S, S)
@@ -150,6 +159,7 @@ def load_dataset(
     channels: int = 3,
     data_dir: str | Path | None = None,
     download: bool = False,
+    flip: bool = False,
 ) -> DataSplit:
     """The named dataset, resized to ``input_size`` x ``input_size`` with ``channels`` channels.
 
@@ -161,6 +171,8 @@ def load_dataset(
             the one holding ``FashionMNIST/raw`` (default ``<repo>/data``); for ``folder`` the image
             folder itself.
         download: ``cifar10`` and ``fashion-mnist`` only: fetch the files (163 MB, 30 MB) if missing.
+        flip: ``cifar10`` and ``fashion-mnist`` only: mirror each training image left-right with
+            probability 1/2 (validation images never). A mirrored shoe is a shoe; a mirrored 3 is no digit.
 
     Raises:
         AlexNetError: unknown name, missing files, or an unusable folder.
@@ -170,12 +182,17 @@ def load_dataset(
             f"Training needs images with 1 (grey) or 3 (RGB) channels, not {channels}.",
             fix="set the network's input channels to 1 or 3.",
         )
+    if flip and name not in FLIPPABLE:
+        raise AlexNetError(
+            f"Flipping the training images is offered for {' and '.join(FLIPPABLE)} only, not {name}.",
+            fix="turn flips off: a mirrored digit is no digit, and an image folder's classes may not survive it.",
+        )
     if name == "digits":
         return _digits(input_size, channels)
     if name == fashion_mnist.NAME:
-        return _fashion_mnist(Path(data_dir) if data_dir else DEFAULT_DATA_DIR, input_size, channels, download)
+        return _fashion_mnist(Path(data_dir) if data_dir else DEFAULT_DATA_DIR, input_size, channels, download, flip)
     if name == "cifar10":
-        return _cifar10(Path(data_dir) if data_dir else DEFAULT_DATA_DIR, input_size, channels, download)
+        return _cifar10(Path(data_dir) if data_dir else DEFAULT_DATA_DIR, input_size, channels, download, flip)
     if name == "folder":
         if not data_dir:
             raise AlexNetError("The folder dataset needs a path.", fix="give --data-dir with one sub-folder per class.")
@@ -223,13 +240,14 @@ def _digits(size: int, channels: int) -> DataSplit:
     return DataSplit("digits", Subset(full, train), Subset(full, val), tuple(str(d) for d in range(10)))
 
 
-def _fashion_mnist(root: Path, size: int, channels: int, download: bool) -> DataSplit:
+def _fashion_mnist(root: Path, size: int, channels: int, download: bool, flip: bool) -> DataSplit:
     splits = fashion_mnist.load(fashion_mnist.find_or_fetch(root, download=download))
-    train, test = (ImageTensors(*splits[name], size=size, channels=channels) for name in ("train", "test"))
+    train = ImageTensors(*splits["train"], size=size, channels=channels, flip=flip)
+    test = ImageTensors(*splits["test"], size=size, channels=channels)
     return DataSplit(fashion_mnist.NAME, train, test, fashion_mnist.CLASSES, val_set="test")
 
 
-def _cifar10(root: Path, size: int, channels: int, download: bool) -> DataSplit:
+def _cifar10(root: Path, size: int, channels: int, download: bool, flip: bool) -> DataSplit:
     folder = root / CIFAR_FOLDER
     if download and not _cifar_class().present(root):
         try:
@@ -255,11 +273,11 @@ def _cifar10(root: Path, size: int, channels: int, download: bool) -> DataSplit:
             fix=f"delete {folder} and unpack {CIFAR_URL} again.",
         ) from None
 
-    def tensors(ds: Any) -> ImageTensors:
+    def tensors(ds: Any, flip: bool = False) -> ImageTensors:
         images = torch.from_numpy(np.ascontiguousarray(ds.data)).permute(0, 3, 1, 2)  # (N, 32, 32, 3) -> (N, 3, 32, 32)
-        return ImageTensors(images, torch.tensor(ds.targets, dtype=torch.long), size=size, channels=channels)
+        return ImageTensors(images, torch.tensor(ds.targets, dtype=torch.long), size=size, channels=channels, flip=flip)
 
-    return DataSplit("cifar10", tensors(train), tensors(val), tuple(train.classes), val_set="test")
+    return DataSplit("cifar10", tensors(train, flip), tensors(val), tuple(train.classes), val_set="test")
 
 
 def _folder(path: Path, size: int, channels: int) -> DataSplit:

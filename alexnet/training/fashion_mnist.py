@@ -216,4 +216,3 @@ def picture(data_dir: Path, class_index: int, nth: int = 0) -> np.ndarray:
         )
     grey = images[int(indices[nth]), 0].numpy()  # (28, 28)
     return np.repeat(grey[:, :, None], 3, axis=2)
-

@@ -20,6 +20,7 @@ from alexnet.training.data import (
     DATASET_NAMES,
     DATASETS,
     DEFAULT_DATA_DIR,
+    FLIPPABLE,
     train_images,
     val_images,
 )
@@ -56,9 +57,11 @@ APPLIED = "train_defaults_applied"  # the defaults last written into those boxes
 KEPT = "train_kept_values"  # their values, kept while another page is shown (Streamlit forgets widgets)
 
 
-def page_defaults(config: AlexNetConfig, optimizer: str, recipe: str = "default") -> dict[str, float | int]:
+def page_defaults(
+    config: AlexNetConfig, optimizer: str, recipe: str = "default", dataset: str = "digits"
+) -> dict[str, float | int]:
     """What each defaulted box starts from: ``recipe_settings``, the command line's own defaults."""
-    settings = recipe_settings(config, recipe, optimizer=optimizer)
+    settings = recipe_settings(config, recipe, optimizer=optimizer, dataset=dataset)
     return {key: getattr(settings, name) for key, name in DEFAULTED.items()}
 
 
@@ -79,7 +82,7 @@ def _follow_defaults(config: AlexNetConfig) -> dict[str, float | int]:
     optimizer = recipe_settings(config, state.train_recipe).optimizer
     if "train_optimizer" not in state or state.train_optimizer == applied.get("train_optimizer"):
         state.train_optimizer = optimizer
-    defaults = page_defaults(config, state.train_optimizer, state.train_recipe)
+    defaults = page_defaults(config, state.train_optimizer, state.train_recipe, state.get("train_dataset", "digits"))
     for key, value in defaults.items():
         if key not in state or state[key] == applied.get(key):
             state[key] = value
@@ -106,6 +109,7 @@ def start() -> None:
             dataset=state.train_dataset,
             data_dir=state.get(DIR_KEYS[state.train_dataset]) or None if state.train_dataset in DIR_KEYS else None,
             download=bool(state.get("train_download")),
+            flip=bool(state.get("train_flip")) and state.train_dataset in FLIPPABLE,
             epochs=int(state.train_epochs),
             batch_size=int(state.train_batch_size),
             lr=float(state.train_lr),
@@ -155,6 +159,13 @@ def controls(config: AlexNetConfig) -> None:
             st.checkbox("Download CIFAR-10 (163 MB) if it is not there", key="train_download")
         elif dataset == "folder":
             st.text_input("Image folder", key=DIR_KEYS["folder"], placeholder="/path/to/images")
+        if dataset in FLIPPABLE:
+            st.checkbox(
+                "Mirror training images at random",
+                key="train_flip",
+                help="Each training image is flipped left-right with probability 1/2, a new draw every epoch: a "
+                "mirrored shoe is still a shoe, so the network sees more shoes. Validation images are never flipped.",
+            )
     with middle:
         st.number_input("Epochs", min_value=1, max_value=1000, key="train_epochs")
         _differs("train_epochs", defaults)
