@@ -2,7 +2,9 @@
 
 - ``loop``: ``Trainer``, a generic loop with callbacks; it knows nothing of run folders.
 - ``run``: ``train_run``, a whole run: network, data, optimizer, hooks, recorder, checkpoints.
-- ``settings``: ``TrainSettings`` and the defaults; ``data``: the datasets (digits bundled).
+- ``settings``: ``TrainSettings`` and the defaults; ``data``: the datasets (digits bundled),
+  ``fashion_mnist``: Fashion-MNIST found on this machine (Debian's package) or downloaded;
+  ``published``: the published results a Fashion-MNIST run is placed among.
 - ``context``: ``RunContext``, what a run's hooks see; ``results``: per-epoch predictions and filters.
 - ``recorder``: metrics, status and checkpoints as the loop runs; ``run_folder``: the files' names
   and formats; ``run_id``: the one run-id check.
