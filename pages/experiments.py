@@ -18,7 +18,7 @@ from alexnet.experiments.results import ExperimentResult, experiment_result
 from alexnet.experiments.store import Experiment
 from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
 from alexnet.plots.experiment import experiment_figure
-from alexnet.training.data import DATASETS
+from alexnet.training.data import DATASET_LABELS, DATASETS
 from alexnet.training.settings import RECIPES, recipe_settings
 from alexnet.units import format_duration
 from pages.parts import training_controls
@@ -83,7 +83,7 @@ def _plan(config: AlexNetConfig) -> Experiment | None:
     with right:
         seeds = st.number_input("Seeds per variant", 1, 10, 3, key="exp_seeds", help="2 is the fewest a verdict takes")
         epochs = st.number_input("Epochs per run", 1, 100, 3, key="exp_epochs")
-        dataset = st.selectbox("Dataset", DATASETS, key="exp_dataset")
+        dataset = st.selectbox("Dataset", DATASETS, format_func=DATASET_LABELS.get, key="exp_dataset")
         recipe = st.radio("Recipe", list(RECIPES), format_func=RECIPE_LABELS.get, key="exp_recipe")
     if name == A_VS_B and other is None:
         st.info("Choose B's network to compare yours with.")

@@ -123,7 +123,7 @@ def test_choosing_fashion_mnist_brings_its_epochs_its_flips_and_where_it_comes_f
     assert not at.exception
     _, cli = network_and_settings(build_parser().parse_args(["--preset", "cifar", "--dataset", "fashion-mnist"]))
     assert at.number_input(key="train_epochs").value == cli.epochs
-    assert "train_flip" in [c.key for c in at.checkbox]
+    assert at.checkbox(key="train_flip").value is cli.flip is True  # on by default: a mirrored shoe is a shoe
     # nothing in the data folder and no package: the page says how to get it, and offers the download
     at.text_input(key="train_fashion_dir").set_value(str(tmp_path / "empty")).run()
     assert any("apt-get install dataset-fashion-mnist" in w.value for w in at.warning)

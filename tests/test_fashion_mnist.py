@@ -201,3 +201,22 @@ def test_flips_are_refused_where_they_would_change_the_class():
     with pytest.raises(AlexNetError, match="offered for fashion-mnist and cifar10 only"):
         load_dataset("digits", input_size=8, flip=True)
     TrainSettings(dataset="fashion-mnist", flip=True).check()
+
+
+def test_the_command_lines_defaults_for_fashion_mnist_are_its_own_and_give_way_to_the_users():
+    from alexnet.cli.train import build_parser, network_and_settings
+    from alexnet.network.config import PRESETS
+    from alexnet.training.settings import DATASET_CHANGES
+
+    def given(*words):
+        return network_and_settings(build_parser().parse_args(["--dataset", "fashion-mnist", *words]))
+
+    config, settings = given()
+    assert config.input_size == 28 and config.blocks == PRESETS["cifar"].blocks  # the small network at 28 px
+    assert (settings.epochs, settings.flip) == (DATASET_CHANGES["fashion-mnist"]["epochs"], True)
+    config, settings = given("--preset", "cifar", "--epochs", "3", "--no-flip")
+    assert (config.input_size, settings.epochs, settings.flip) == (32, 3, False)  # what the user named
+    _, paper = given("--recipe", "paper")
+    assert (paper.batch_size, paper.optimizer, paper.epochs) == (128, "sgd", DATASET_CHANGES["fashion-mnist"]["epochs"])
+    _, digits = network_and_settings(build_parser().parse_args([]))
+    assert (digits.dataset, digits.epochs, digits.flip) == ("digits", 10, False)

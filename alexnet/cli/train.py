@@ -21,7 +21,7 @@ from alexnet.network.memory import BUDGET_ENV, apply_memory_budget
 from alexnet.network.shapes import layer_table
 from alexnet.runs import advance_queue, get_run, run_standing
 from alexnet.training import environment, published, run_folder
-from alexnet.training.data import DATASETS
+from alexnet.training.data import DATASETS, DEFAULT_INPUT_SIZES
 from alexnet.training.distributed import Distributed
 from alexnet.training.run import train_run
 from alexnet.training.run_id import resolve_run_dir
@@ -42,7 +42,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     ``--resume`` can tell which ones the user gave (those override the run's saved settings)."""
     net = parser.add_argument_group("network")
     which = net.add_mutually_exclusive_group()
-    which.add_argument("--preset", choices=list(PRESETS), help="a named network (default: cifar, fast on a CPU)")
+    which.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        help="a named network (default: cifar, fast on a CPU; at 28 px for fashion-mnist, its images' size)",
+    )
     which.add_argument("--config", type=Path, metavar="FILE", help="a network saved as JSON")
     net.add_argument("--input-size", type=int, metavar="S", help="override the network's input size")
     net.add_argument("--num-classes", type=int, metavar="N", help="override (default: the dataset's class count)")
@@ -131,6 +135,10 @@ def network_and_settings(args: argparse.Namespace) -> tuple[AlexNetConfig, Train
     config = AlexNetConfig.load(args.config) if args.config else preset(args.preset or "cifar")
     if args.input_size:
         config = replace(config, input_size=args.input_size)
+    elif not args.config and not args.preset and args.dataset in DEFAULT_INPUT_SIZES:
+        config = replace(
+            config, input_size=DEFAULT_INPUT_SIZES[args.dataset]
+        )  # the default network at the images' size
     if args.num_classes:
         config = replace(config, num_classes=args.num_classes)
     if args.activation:

@@ -61,9 +61,11 @@ RECIPE_CHANGES: dict[str, dict[str, Any]] = {
 
 
 # Per dataset: what a run on it starts from besides the defaults below (a recipe's own values and
-# the user's win over these). Fashion-MNIST, measured on 2 cores (README "Fashion-MNIST"): see there.
+# the user's win over these). Fashion-MNIST, the cifar preset at 28 px on a 2-core Zen 4, seed 0:
+# 5 epochs 91.24% (32 px), 8 epochs 91.26%, 8 epochs with flips 91.61% in under 5 minutes
+# (README "Fashion-MNIST").
 DATASET_CHANGES: dict[str, dict[str, Any]] = {
-    "fashion-mnist": {"epochs": 8},
+    "fashion-mnist": {"epochs": 8, "flip": True},
 }
 
 

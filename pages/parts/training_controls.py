@@ -160,6 +160,9 @@ def controls(config: AlexNetConfig) -> None:
         elif dataset == "folder":
             st.text_input("Image folder", key=DIR_KEYS["folder"], placeholder="/path/to/images")
         if dataset in FLIPPABLE:
+            if st.session_state.get("train_flip_dataset") != dataset:  # a new dataset: its default (on for garments)
+                st.session_state.train_flip = recipe_settings(config, "default", dataset=dataset).flip
+                st.session_state.train_flip_dataset = dataset
             st.checkbox(
                 "Mirror training images at random",
                 key="train_flip",
