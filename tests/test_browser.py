@@ -37,6 +37,7 @@ from alexnet.network.receptive import receptive_rect
 from alexnet.network.shapes import analyze
 from alexnet.network.window import axis_geometry
 from alexnet.plots.receptive import ANALYTIC_SHAPE, FIELD_SHAPE
+from alexnet.training.data import DATASET_LABELS
 from alexnet.units import format_mult_adds, shape_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -365,7 +366,7 @@ def test_train_watch_and_stop(app: App) -> None:
         else:
             app.choose("preset", PRESET_LABELS["cifar"])
         assert app.selected("preset") == PRESET_LABELS["cifar"], "the sidebar did not switch to cifar"
-        assert app.selected("train_dataset") == "digits"
+        assert app.selected("train_dataset") == DATASET_LABELS["digits"]  # the box shows names, not keys
         app.set_number("train_epochs", TRAIN_EPOCHS)
         app.set_number("train_batch_size", TRAIN_BATCH)
 

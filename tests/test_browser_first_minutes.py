@@ -22,6 +22,7 @@ from browser_support import App, chromium_browser, explain_failure, served
 from alexnet import runs
 from alexnet.network.config import PRESET_LABELS, PRESETS
 from alexnet.network.shapes import analyze
+from alexnet.training.data import DATASET_LABELS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -94,7 +95,7 @@ def follow_the_four_steps(app: App, runs_dir) -> None:
     app.click("start_here_3")
     app.widget("train_start").wait_for(timeout=app.timeout_ms)
     assert app.selected("preset") == PRESET_LABELS["cifar"]
-    assert app.selected("train_dataset") == "digits"
+    assert app.selected("train_dataset") == DATASET_LABELS["digits"]  # the box shows names, not keys
     assert float(app.widget("train_lr").locator("input").first.input_value()) == pytest.approx(2e-3)
     app.set_number("train_epochs", TRAIN_EPOCHS)
     app.click("train_start")

@@ -49,10 +49,8 @@ from alexnet.inspect.images import digits_arrays, normalization
 from alexnet.training import fashion_mnist
 
 DATASETS = ("digits", fashion_mnist.NAME, "cifar10", "folder")
-# The input size the command line's default network (the cifar preset) takes for a dataset when
-# none is given: Fashion-MNIST's own 28 px. At the preset's 32 px every garment is upscaled and an
-# epoch costs 1.5x as long, for the same accuracy (Zen 4, 1 seed: 91.24% after 5 epochs at 32 px,
-# 91.26% after 8 at 28 px, in the same 5 minutes).
+# The command line's default network (cifar preset) at a dataset's own size when none is given:
+# at 32 px a garment is upscaled and an epoch takes 1.5x as long, for no accuracy (README).
 DEFAULT_INPUT_SIZES = {fashion_mnist.NAME: fashion_mnist.SIDE}
 FLIPPABLE = (fashion_mnist.NAME, "cifar10")  # a mirrored garment or photo shows the same class
 # each dataset as a learner reads its name
