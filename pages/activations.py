@@ -93,7 +93,7 @@ def weight_label(option: str) -> str:
 def choose_image() -> tuple[str, str, bytes | None]:
     """The image source widgets: (source, choice, uploaded bytes)."""
     sources = [PHOTO, DIGIT, GARMENT, UPLOAD] if garments_here() else [PHOTO, DIGIT, UPLOAD]
-    left, right = st.columns([1.1 + 0.4 * (len(sources) - 3), 2], vertical_alignment="bottom")  # one line of options
+    left, right = st.columns([1.1 + 0.9 * (len(sources) - 3), 2], vertical_alignment="bottom")  # one line of options
     source = left.radio("Image", sources, key="act_source", horizontal=True)
     if source == PHOTO:
         name = right.selectbox(
