@@ -18,10 +18,11 @@ from alexnet.experiments.results import ExperimentResult, experiment_result
 from alexnet.experiments.store import Experiment
 from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
 from alexnet.plots.experiment import experiment_figure
-from alexnet.training.data import DATASET_LABELS, DATASETS
+from alexnet.training.data import DATASET_LABELS, DATASET_NAMES, DATASETS, SUBSETTABLE, train_images
 from alexnet.training.settings import RECIPES, recipe_settings
+from alexnet.training.subset import TRAIN_IMAGE_CHOICES
 from alexnet.units import format_duration
-from pages.parts import training_controls
+from pages.parts import epoch_estimate
 from pages.parts.run_views import show_problem, shows_a_run
 from pages.parts.shared import show_error, start_page, use_preset
 from pages.parts.start_here import try_next
@@ -30,6 +31,7 @@ REFRESH_S = 2.0
 LONG_S = 15 * 60  # above this, suggest the small network
 FAST_PRESET = "cifar"
 STARTUP_S = 6.0  # a trainer process imports torch and loads the data before its first step
+EXPERIMENT_SHARE = 10_000  # training images a run takes by default where a share is offered: 6 s an epoch, not 35
 WATCH = "exp_watch"  # the experiment shown below
 ERROR = "exp_error"  # a button's error, shown on the next run
 RECIPE_LABELS = {
@@ -84,30 +86,55 @@ def _plan(config: AlexNetConfig) -> Experiment | None:
         seeds = st.number_input("Seeds per variant", 1, 10, 3, key="exp_seeds", help="2 is the fewest a verdict takes")
         epochs = st.number_input("Epochs per run", 1, 100, 3, key="exp_epochs")
         dataset = st.selectbox("Dataset", DATASETS, format_func=DATASET_LABELS.get, key="exp_dataset")
+        share = _train_images(dataset)
         recipe = st.radio("Recipe", list(RECIPES), format_func=RECIPE_LABELS.get, key="exp_recipe")
     if name == A_VS_B and other is None:
         st.info("Choose B's network to compare yours with.")
         return None
     try:
-        settings = recipe_settings(config, recipe, epochs=int(epochs), dataset=dataset)
+        settings = recipe_settings(config, recipe, epochs=int(epochs), dataset=dataset, train_images=share)
         return store.plan(name, config, settings, int(seeds), other=other)
     except AlexNetError as error:
         show_error(error)
         return None
 
 
+def _train_images(dataset: str) -> int | None:
+    """How many training images each run takes, where the dataset is big enough to offer a share."""
+    total = train_images(dataset)
+    if dataset not in SUBSETTABLE or not total:
+        return None
+    choices = [n for n in TRAIN_IMAGE_CHOICES if n is None or n < total]
+    return st.selectbox(
+        "Training images",
+        choices,
+        index=choices.index(EXPERIMENT_SHARE),
+        format_func=lambda n: f"all {total:,}" if n is None else f"{n:,} of {total:,}",
+        key=f"exp_images_{dataset}",
+        help="Each run trains on this many of the training images: the same balanced share (as many of each class) "
+        "in every run. The validation set stays whole, so the verdict is decided on all of it.",
+    )
+
+
 def _describe(plan: Experiment) -> None:
     a, b = plan.labels
     s = plan.settings
+    images = f"{s.train_images:,} training images of {DATASET_NAMES[s.dataset]}" if s.train_images else None
     st.markdown(
         f"**{plan.runs_count} runs**: A = *{a}* and B = *{b}*, {len(plan.seeds)} seeds each "
-        f"(seeds {', '.join(map(str, plan.seeds))}), {_epochs(s.epochs)} of the {s.dataset} at batch {s.batch_size}, "
-        f"{s.optimizer} at lr {s.lr:g}. Everything else is your network as the sidebar and Architecture page have it."
+        f"(seeds {', '.join(map(str, plan.seeds))}), {_epochs(s.epochs)} of {images or DATASET_NAMES[s.dataset]} "
+        f"at batch {s.batch_size}, {s.optimizer} at lr {s.lr:g}. "
+        "Everything else is your network as the sidebar and Architecture page have it."
     )
     with st.container():
         try:
-            found = training_controls.epoch_estimate(
-                plan.networks[0], s.dataset, s.batch_size, runs.list_runs(), busy=runs.active_run() is not None
+            found = epoch_estimate.epoch_estimate(
+                plan.networks[0],
+                s.dataset,
+                s.batch_size,
+                runs.list_runs(),
+                busy=runs.active_run() is not None,
+                images=s.train_images,
             )
         except AlexNetError as error:
             st.caption(f"No time estimate: {error.message}")

@@ -16,7 +16,7 @@ from alexnet.plots.training import accuracy_figure, loss_figure
 from alexnet.training import results
 from alexnet.training.learning_check import not_learning
 from alexnet.units import format_duration
-from pages.parts import training_compare, training_controls, training_queue, training_results_view
+from pages.parts import epoch_estimate, training_compare, training_controls, training_queue, training_results_view
 from pages.parts.run_views import show_problem, shows_a_run
 from pages.parts.shared import show_error, start_page
 from pages.parts.start_here import try_next
@@ -268,7 +268,7 @@ else:
         "No runs yet. Press **Start training**: the trainer starts in a few seconds, then the loss curve grows here."
     )
 with advice:
-    training_controls.speed_advice(
+    epoch_estimate.speed_advice(
         config,
         st.session_state.train_dataset,
         int(st.session_state.train_batch_size),

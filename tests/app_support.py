@@ -61,7 +61,7 @@ def layer_table(at: AppTest) -> tuple[pd.DataFrame, set[int]]:
 def stand_in_timing(monkeypatch, seconds_per_image: Callable[[object], float]) -> None:
     """The pages' training-speed timing replaced: ``seconds_per_image(config)`` per image, 10 ms per step."""
     from alexnet.training.speed import TrainingSpeed
-    from pages.parts import training_controls
+    from pages.parts import epoch_estimate
 
     def timed(config, *, batch_size=32, **_):
         return TrainingSpeed(
@@ -69,4 +69,4 @@ def stand_in_timing(monkeypatch, seconds_per_image: Callable[[object], float]) -
             precision="fp32", measured_in_s=0.0,
         )  # fmt: skip
 
-    monkeypatch.setattr(training_controls, "measure_training_speed", timed)
+    monkeypatch.setattr(epoch_estimate, "measure_training_speed", timed)

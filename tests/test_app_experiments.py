@@ -12,15 +12,15 @@ from alexnet import runs
 from alexnet.experiments import store
 from alexnet.experiments.verdict import HOLDS, REVERSED, SPREAD
 from alexnet.network.config import PRESETS
-from pages.parts import training_controls
+from pages.parts import epoch_estimate
 
 
 @pytest.fixture
 def runs_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path))
-    training_controls._speeds().clear()  # shared by the server's sessions: other tests' timings are not this machine's
+    epoch_estimate._speeds().clear()  # shared by the server's sessions: other tests' timings are not this machine's
     yield tmp_path
-    training_controls._speeds().clear()
+    epoch_estimate._speeds().clear()
     for experiment in store.list_experiments(tmp_path):
         store.stop(experiment, tmp_path)
     for info in runs.list_runs(tmp_path):  # never leave a trainer behind
@@ -96,3 +96,25 @@ def test_a_long_experiment_offers_the_small_network(runs_dir, timing_by_size):
     at.button(key="exp_use_fast").click().run()
     assert at.session_state["config"] == PRESETS["cifar"]
     assert not any("in all" in w.value for w in at.warning)  # its own estimate is a caption: no warning
+
+
+def test_an_experiment_on_fashion_mnist_trains_on_a_share_and_says_so(runs_dir, monkeypatch):
+    from app_support import stand_in_timing
+
+    stand_in_timing(monkeypatch, lambda config: 0.001)  # 1 ms an image, 10 ms a step
+    at = experiments_page()
+    small_network(at)
+    assert "exp_images_digits" not in [s.key for s in at.selectbox]  # 1,437 digits: no share to offer
+    at.selectbox(key="exp_dataset").set_value("fashion-mnist").run()
+    share = at.selectbox(key="exp_images_fashion-mnist")
+    assert share.value == 10_000 and share.options[0] == "all 60,000" and "10,000 of 60,000" in share.options
+    text = " ".join(m.value for m in at.markdown)
+    assert "3 epochs of 10,000 training images of Fashion-MNIST at batch 64" in text
+    # at Fashion-MNIST's batch of 64: 157 steps x 10 ms + 10,000 images x 1 ms + 10,000 test images x 1/3 ms = 14.9 s
+    shown = [c.value for c in at.caption]
+    assert any("6 runs × (3 epochs × 15 s + 6 s to start)" in text for text in shown), shown
+    share.select_index(0).run()  # all of them
+    # 938 steps x 10 ms + 60,000 x 1 ms + 3.3 s = 1 min 13 s an epoch
+    shown = [c.value for c in at.caption] + [w.value for w in at.warning]  # 22 min in all: a warning
+    assert any("6 runs × (3 epochs × 1 min 13 s" in text for text in shown), shown
+    assert "3 epochs of Fashion-MNIST at batch" in " ".join(m.value for m in at.markdown)

@@ -108,12 +108,12 @@ def test_choosing_fashion_mnist_brings_its_epochs_its_flips_and_where_it_comes_f
     from app_support import stand_in_timing
 
     from alexnet.cli.train import build_parser, network_and_settings
-    from pages.parts import training_controls
+    from pages.parts import epoch_estimate
 
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setattr(fashion_mnist, "SYSTEM_DIR", tmp_path / "no-package")
     stand_in_timing(monkeypatch, lambda config: 0.001)
-    training_controls._speeds().clear()
+    epoch_estimate._speeds().clear()
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.switch_page("pages/training.py").run()
@@ -134,4 +134,4 @@ def test_choosing_fashion_mnist_brings_its_epochs_its_flips_and_where_it_comes_f
     assert any("Found on this machine" in c.value for c in at.caption)
     assert "train_download" not in [c.key for c in at.checkbox]
     assert any("One epoch of Fashion-MNIST (60,000 images, then 10,000 to validate)" in c.value for c in at.caption)
-    training_controls._speeds().clear()
+    epoch_estimate._speeds().clear()

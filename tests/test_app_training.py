@@ -19,15 +19,15 @@ from alexnet.plots.raster import GAP_RGB
 from alexnet.training import results
 from alexnet.training.run import train_run
 from alexnet.training.settings import OPTIMIZERS, TrainSettings
-from pages.parts import training_controls, training_results_view
+from pages.parts import epoch_estimate, training_controls, training_results_view
 
 
 @pytest.fixture
 def runs_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path))
-    training_controls._speeds().clear()  # the server's kept timings: other tests of this process filled them
+    epoch_estimate._speeds().clear()  # the server's kept timings: other tests of this process filled them
     yield tmp_path
-    training_controls._speeds().clear()  # and a test's stand-in timing must not outlive it
+    epoch_estimate._speeds().clear()  # and a test's stand-in timing must not outlive it
     for info in runs.list_runs(tmp_path):  # never leave a trainer behind
         runs.stop_run(info.path)
 
@@ -154,7 +154,7 @@ def test_a_timing_taken_during_the_warm_up_is_said_to_be_provisional_and_taken_a
     from pages.parts import warmup
 
     monkeypatch.setattr(warmup, "warming_up", lambda: True)
-    training_controls._speeds().clear()  # the server's kept timings: other tests of this process filled them
+    epoch_estimate._speeds().clear()  # the server's kept timings: other tests of this process filled them
     at = training_page()
     (line,) = [c.value for c in [*at.caption, *at.warning] if "One epoch of the digits" in c.value]
     assert "while the server was still starting up" in line

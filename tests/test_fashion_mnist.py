@@ -213,7 +213,7 @@ def test_the_command_lines_defaults_for_fashion_mnist_are_its_own_and_give_way_t
 
     config, settings = given()
     assert config.input_size == 28 and config.blocks == PRESETS["cifar"].blocks  # the small network at 28 px
-    assert (settings.epochs, settings.flip) == (DATASET_CHANGES["fashion-mnist"]["epochs"], True)
+    assert (settings.epochs, settings.flip, settings.batch_size) == (8, True, 64)  # 3 seeds over 91.6 % in 4 min
     assert settings.weight_decay == 0.05  # AdamW's, for garments
     _, sgd = given("--optimizer", "sgd")
     assert sgd.weight_decay == 5e-4  # SGD keeps its own scale

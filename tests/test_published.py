@@ -47,12 +47,12 @@ def test_the_sentence_names_the_network_its_time_and_both_neighbours():
     assert placement("digits", 0.97, test_images=359, parameters=1, epochs=1, seconds=1) is None
 
 
-def _fake_run(tmp_path, *, dataset="fashion-mnist", val_set="test", epochs=(0.85, 0.9)):
+def _fake_run(tmp_path, *, dataset="fashion-mnist", val_set="test", epochs=(0.85, 0.9), train_images=None):
     run_dir = tmp_path / "r1"
     run_dir.mkdir()
     config = {
         "network": PRESETS["cifar"].to_dict(),
-        "training": asdict(TrainSettings(dataset=dataset, epochs=2)),
+        "training": asdict(TrainSettings(dataset=dataset, epochs=2, train_images=train_images)),
         "dataset": {"name": dataset, "classes": [str(i) for i in range(10)], "val_images": 10_000, "val_set": val_set},
         "total_steps": 10,
     }
@@ -75,6 +75,17 @@ def test_a_run_stands_by_its_last_epoch_not_its_best(tmp_path):
     text = runs.run_standing(info)
     assert text is not None and ": 92.0% on the 10,000 test images" in text and "2 epochs, 2 min 0 s" in text
     assert published.SOURCE.startswith("Fashion-MNIST's README")
+
+
+def test_a_run_on_a_share_of_the_images_says_so_beside_rows_that_trained_on_all():
+    share = placement("fashion-mnist", 0.88, test_images=10_000, parameters=431_242, epochs=3, seconds=30,
+                      train_share=(10_000, 60_000))  # fmt: skip
+    assert share.startswith("Your network (0.43 M parameters, 3 epochs, 10,000 of the 60,000 training images, 30 s):")
+
+
+def test_a_runs_standing_names_its_share(tmp_path):
+    text = runs.run_standing(_fake_run(tmp_path, train_images=10_000))
+    assert text is not None and "2 epochs, 10,000 of the 60,000 training images, 2 min 0 s" in text
 
 
 @pytest.mark.parametrize("change", [{"val_set": "held out"}, {"dataset": "digits"}, {"epochs": ()}])

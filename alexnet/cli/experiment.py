@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from alexnet.errors import AlexNetError
@@ -19,7 +20,7 @@ from alexnet.experiments.store import DEFAULT_SEEDS, plan
 from alexnet.network.config import PRESETS, AlexNetConfig, preset
 from alexnet.network.memory import apply_memory_budget
 from alexnet.training import run_folder
-from alexnet.training.data import DATASETS
+from alexnet.training.data import DATASETS, DEFAULT_INPUT_SIZES
 from alexnet.training.settings import RECIPES, recipe_settings
 
 DEFAULT_EPOCHS = 3  # the cifar preset on the digits: 15-40 s a run on two cores
@@ -35,9 +36,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help=f"runs per variant (default {DEFAULT_SEEDS})")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"per run (default {DEFAULT_EPOCHS})")
     parser.add_argument("--dataset", choices=DATASETS, default="digits", help="default: digits (bundled, offline)")
-    parser.add_argument("--data-dir", metavar="DIR", help="cifar10: folder holding cifar-10-batches-py")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="cifar10, fashion-mnist: the folder holding cifar-10-batches-py, FashionMNIST"
+    )
+    parser.add_argument(
+        "--train-images",
+        type=int,
+        metavar="N",
+        help="cifar10, fashion-mnist: N of the training images in every run, the same balanced share (default: all)",
+    )
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--preset", choices=list(PRESETS), default="cifar", help="the base network (default: cifar)")
+    which.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        help="the base network (default: cifar, at the images' own 28 px for fashion-mnist)",
+    )
     which.add_argument("--config", type=Path, metavar="FILE", help="the base network, saved as JSON")
     parser.add_argument(
         "--recipe", choices=list(RECIPES), default="default", help="; ".join(f"{k}: {v}" for k, v in RECIPES.items())
@@ -55,12 +68,16 @@ def main(argv: list[str]) -> int:
     """Run the experiment in the foreground; print the table; 0 when every run ended, 1 if stopped."""
     args = build_parser().parse_args(argv)
     apply_memory_budget(args.memory_budget)
-    network = AlexNetConfig.load(args.config) if args.config else preset(args.preset)
+    network = AlexNetConfig.load(args.config) if args.config else preset(args.preset or "cifar")
+    if not args.config and not args.preset and args.dataset in DEFAULT_INPUT_SIZES:
+        network = replace(network, input_size=DEFAULT_INPUT_SIZES[args.dataset])  # as python -m alexnet train
     changes = {"epochs": args.epochs, "dataset": args.dataset, "seed": args.seed}
     if args.data_dir:
         changes["data_dir"] = args.data_dir
     if args.batch_size:
         changes["batch_size"] = args.batch_size
+    if args.train_images:
+        changes["train_images"] = args.train_images
     settings = recipe_settings(network, args.recipe, **changes)
     experiment = plan(args.name, network, settings, args.seeds)
     if args.json and not args.json.parent.is_dir():

@@ -69,6 +69,13 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="cifar10, fashion-mnist: mirror each training image left-right with probability 1/2",
     )
+    data.add_argument(
+        "--train-images",
+        type=int,
+        metavar="N",
+        help="cifar10, fashion-mnist: train on N of the training images, the same balanced share every run "
+        "(default: all); the validation set stays whole",
+    )
 
     train = parser.add_argument_group(
         "training", "the defaults named are today's recipe's; --recipe paper changes them"

@@ -7,6 +7,7 @@ from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import analyze
 from alexnet.runs.catalog import RunInfo
 from alexnet.training import published, run_files
+from alexnet.training.data import train_images
 
 
 def run_standing(info: RunInfo) -> str | None:
@@ -27,6 +28,7 @@ def run_standing(info: RunInfo) -> str | None:
     if saved is None or saved.val_set != "test" or not saved.val_images or not epochs or not report.ok:
         return None  # validated on images held out of the training set: not the table's test set
     last = epochs[-1]
+    share = saved.settings.train_images
     return published.placement(
         info.dataset,
         float(last["val_accuracy"]),
@@ -34,4 +36,5 @@ def run_standing(info: RunInfo) -> str | None:
         parameters=report.total_params,
         epochs=round(float(last["epoch"]), 2),
         seconds=float(last.get("elapsed") or info.duration_s),
+        train_share=(share, train_images(info.dataset) or share) if share else None,
     )

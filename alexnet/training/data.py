@@ -18,8 +18,8 @@ trained network sees the same kind of numbers there as in training.
   ``alexnet.training.fashion_mnist``) or downloaded when asked. The official 60,000 training
   images train; the 10,000 test images validate.
 - ``cifar10``: torchvision's CIFAR-10 (50,000 training and 10,000 test images, 32x32 RGB) read
-  from ``<data_dir>/cifar-10-batches-py``; downloaded only when asked. Its official test batch
-  is the validation set.
+  from ``<data_dir>/cifar-10-batches-py``; downloaded only when asked (``alexnet.training.cifar10``).
+  Its official test batch is the validation set.
 - ``folder``: torchvision's ImageFolder (one sub-folder per class) at a path.
 
 Images held in memory (digits, Fashion-MNIST, CIFAR-10) are resized a batch at a time when the
@@ -33,26 +33,25 @@ same images are held out in every run.
 from __future__ import annotations
 
 import functools
-import os
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, Subset
 
 from alexnet.errors import AlexNetError
 from alexnet.inspect.images import digits_arrays, normalization
-from alexnet.training import fashion_mnist
+from alexnet.training import cifar10, fashion_mnist
+from alexnet.training.data_dir import DEFAULT_DATA_DIR
 
 DATASETS = ("digits", fashion_mnist.NAME, "cifar10", "folder")
 # The command line's default network (cifar preset) at a dataset's own size when none is given:
 # at 32 px a garment is upscaled and an epoch takes 1.5x as long, for no accuracy (README).
 DEFAULT_INPUT_SIZES = {fashion_mnist.NAME: fashion_mnist.SIDE}
 FLIPPABLE = (fashion_mnist.NAME, "cifar10")  # a mirrored garment or photo shows the same class
+SUBSETTABLE = (fashion_mnist.NAME, "cifar10")  # tens of thousands of images: a share still trains (subset.py)
 # each dataset as a learner reads its name
 DATASET_LABELS = {
     "digits": "Digits (bundled, 8x8)",
@@ -67,12 +66,9 @@ DATASET_NAMES = {
     "cifar10": "CIFAR-10",
     "folder": "your images",
 }
-CIFAR_FOLDER = "cifar-10-batches-py"
-CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"  # <repo>/data, ignored by git
+CIFAR_FOLDER = cifar10.FOLDER
+CIFAR_URL = cifar10.URL
 DIGITS_IMAGES = 1797
-CIFAR_TRAIN_IMAGES = 50_000
-CIFAR_TEST_IMAGES = 10_000
 VAL_FRACTION = 0.2  # share of digits / folder images held out for validation
 SPLIT_SEED = 0  # the held-out images are the same in every run
 # Resize the whole digits set once up to this many stored pixels (uint8 bytes); above that
@@ -139,6 +135,7 @@ class DataSplit:
     val: Dataset
     classes: tuple[str, ...]
     val_set: str = "held out"  # what validates: "held out" (a fixed share of one set) or "test" (the official test set)
+    train_of: int | None = None  # the whole training set's size, when ``train`` is a share of it (``subset``)
 
     @property
     def num_classes(self) -> int:
@@ -152,7 +149,7 @@ class DataSplit:
             "train_images": len(self.train),  # type: ignore[arg-type]
             "val_images": len(self.val),  # type: ignore[arg-type]
             "val_set": self.val_set,
-        }
+        } | ({"train_images_of": self.train_of} if self.train_of else {})
 
 
 def load_dataset(
@@ -207,14 +204,14 @@ def train_images(name: str) -> int | None:
     """Images in one training epoch of a bundled or known dataset (``None`` for ``folder``)."""
     if name == "digits":
         return DIGITS_IMAGES - len(split_indices(DIGITS_IMAGES)[1])
-    return {fashion_mnist.NAME: fashion_mnist.TRAIN_IMAGES, "cifar10": CIFAR_TRAIN_IMAGES}.get(name)
+    return {fashion_mnist.NAME: fashion_mnist.TRAIN_IMAGES, "cifar10": cifar10.TRAIN_IMAGES}.get(name)
 
 
 def val_images(name: str) -> int | None:
     """Images in one validation pass of a bundled or known dataset (``None`` for ``folder``)."""
     if name == "digits":
         return len(split_indices(DIGITS_IMAGES)[1])
-    return {fashion_mnist.NAME: fashion_mnist.TEST_IMAGES, "cifar10": CIFAR_TEST_IMAGES}.get(name)
+    return {fashion_mnist.NAME: fashion_mnist.TEST_IMAGES, "cifar10": cifar10.TEST_IMAGES}.get(name)
 
 
 def split_indices(n: int, val_fraction: float = VAL_FRACTION, seed: int = SPLIT_SEED) -> tuple[list[int], list[int]]:
@@ -251,36 +248,10 @@ def _fashion_mnist(root: Path, size: int, channels: int, download: bool, flip: b
 
 
 def _cifar10(root: Path, size: int, channels: int, download: bool, flip: bool) -> DataSplit:
-    folder = root / CIFAR_FOLDER
-    if download and not _cifar_class().present(root):
-        try:
-            _cifar_class()(str(root), train=True, download=True)
-        except Exception as exc:  # offline, proxy, disk full: all the same to the learner
-            raise AlexNetError(
-                f"Could not download CIFAR-10 ({type(exc).__name__}: {exc}).",
-                fix=f"download {CIFAR_URL} yourself and unpack it in {root}, so that {folder} "
-                "holds data_batch_1 ... data_batch_5, test_batch and batches.meta.",
-            ) from None
-    if not _cifar_class().present(root):
-        raise AlexNetError(
-            f"CIFAR-10 is not in {folder}.",
-            fix=f"unpack {CIFAR_URL} in {root} (it creates the folder {CIFAR_FOLDER} with data_batch_1 ... "
-            "data_batch_5, test_batch and batches.meta), choose another folder with --data-dir, or let the app "
-            "download it (--download on the command line).",
-        )
-    try:
-        train, val = _cifar_class()(str(root), train=True), _cifar_class()(str(root), train=False)
-    except (pickle.UnpicklingError, EOFError, KeyError, ValueError, OSError) as exc:
-        raise AlexNetError(
-            f"The CIFAR-10 files in {folder} cannot be read ({type(exc).__name__}: {exc}).",
-            fix=f"delete {folder} and unpack {CIFAR_URL} again.",
-        ) from None
-
-    def tensors(ds: Any, flip: bool = False) -> ImageTensors:
-        images = torch.from_numpy(np.ascontiguousarray(ds.data)).permute(0, 3, 1, 2)  # (N, 32, 32, 3) -> (N, 3, 32, 32)
-        return ImageTensors(images, torch.tensor(ds.targets, dtype=torch.long), size=size, channels=channels, flip=flip)
-
-    return DataSplit("cifar10", tensors(train, flip), tensors(val), tuple(train.classes), val_set="test")
+    splits, classes = cifar10.load(root, download)
+    train = ImageTensors(*splits["train"], size=size, channels=channels, flip=flip)
+    test = ImageTensors(*splits["test"], size=size, channels=channels)
+    return DataSplit(cifar10.NAME, train, test, classes, val_set="test")
 
 
 def _folder(path: Path, size: int, channels: int) -> DataSplit:
@@ -322,29 +293,3 @@ def _to_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
     if images.shape[1] == 1:
         return images.expand(-1, channels, -1, -1)
     return images.mean(1, keepdim=True)
-
-
-@functools.cache
-def _cifar_class() -> Any:
-    """torchvision's CIFAR10, trusting files already present (no MD5 pass over 170 MB).
-
-    Built on first use: importing torchvision costs a second and a half that ``digits`` never needs.
-    """
-    from torchvision.datasets import CIFAR10
-
-    class LocalCIFAR10(CIFAR10):
-        files = (*(f"data_batch_{i}" for i in range(1, 6)), "test_batch", "batches.meta")
-
-        @classmethod
-        def present(cls, root: Path) -> bool:
-            return all(os.path.isfile(root / CIFAR_FOLDER / name) for name in cls.files)
-
-        def _check_integrity(self) -> bool:
-            return self.present(Path(self.root))
-
-        def _load_meta(self) -> None:
-            with open(os.path.join(self.root, self.base_folder, self.meta["filename"]), "rb") as infile:
-                self.classes = pickle.load(infile, encoding="latin1")[self.meta["key"]]
-            self.class_to_idx = {name: i for i, name in enumerate(self.classes)}
-
-    return LocalCIFAR10

@@ -55,7 +55,14 @@ def neighbours(
 
 
 def placement(
-    dataset: str, accuracy: float, *, test_images: int, parameters: int, epochs: float, seconds: float
+    dataset: str,
+    accuracy: float,
+    *,
+    test_images: int,
+    parameters: int,
+    epochs: float,
+    seconds: float,
+    train_share: tuple[int, int] | None = None,
 ) -> str | None:
     """One sentence placing a run among the published rows, or ``None`` for a dataset without a table:
 
@@ -65,6 +72,8 @@ def placement(
     Args:
         accuracy: the run's share of the ``test_images`` test images classified right, in [0, 1].
         seconds: its training time, validation included.
+        train_share: (images trained on, the training set's size) for a run that trained on a share
+            (``alexnet.training.subset``): the published rows trained on every image, and the sentence says so.
     """
     table = TABLES.get(dataset)
     if table is None:
@@ -78,8 +87,9 @@ def placement(
         )
         if part
     )
+    share = f", {train_share[0]:,} of the {train_share[1]:,} training images" if train_share else ""
     return (
-        f"Your network ({parameters / 1e6:.2f} M parameters, {epochs:g} epochs, {format_duration(seconds)}): "
+        f"Your network ({parameters / 1e6:.2f} M parameters, {epochs:g} epochs{share}, {format_duration(seconds)}): "
         f"{accuracy:.1%} on the {test_images:,} test images, {where}."
     )
 

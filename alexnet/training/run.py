@@ -63,6 +63,7 @@ from alexnet.training.settings import (
     PRECISIONS,
     TrainSettings,
 )
+from alexnet.training.subset import subset
 
 __all__ = [
     "DEVICES",
@@ -197,6 +198,8 @@ def _train(
             data_dir=settings.data_dir,
             flip=settings.flip,
         )
+    if settings.train_images is not None:
+        data = subset(data, settings.train_images)  # the same share in every run (alexnet.training.subset)
     notes = []
     if config.num_classes != data.num_classes:
         # the last layer must have one output per class of the data, whatever the preset says

@@ -35,7 +35,7 @@ def _seconds_left(info: runs.RunInfo, infos: list[runs.RunInfo]) -> float | None
     if not info.network or not info.settings:
         return None
     logged = runs.logged_speed(infos, info.network, int(info.settings["batch_size"]))
-    images, val = train_images(info.dataset), val_images(info.dataset) or 0
+    images, val = info.settings.get("train_images") or train_images(info.dataset), val_images(info.dataset) or 0
     if logged is None or not images:
         return None
     epoch_s = epoch_seconds_at(logged[0], images, val)
