@@ -103,33 +103,24 @@ def choose_image() -> tuple[str, str, bytes | None]:
             format_func=lambda n: f"{images.SAMPLE_PHOTOS[n].title} ({images.SAMPLE_PHOTOS[n].credit})",
         )
         return source, name, None
-    if source == DIGIT:
-        digit_col, example_col = right.columns(2)
-        digit = digit_col.selectbox("Digit", list(range(10)), key="act_digit")
-        example = example_col.number_input(
-            "Example",
-            min_value=0,
-            max_value=DIGIT_EXAMPLES - 1,
-            value=0,
-            key="act_digit_example",
-            help="scikit-learn's bundled 8 x 8 digits: about 180 handwritten examples of each.",
-        )
-        return source, f"{digit}:{example}", None
-    if source == GARMENT:
-        class_col, example_col = right.columns(2)
-        kind = class_col.selectbox(
-            "Garment",
-            range(len(fashion_mnist.CLASSES)),
-            format_func=fashion_mnist.CLASSES.__getitem__,
-            key="act_garment",
+    if source in (DIGIT, GARMENT):
+        digits = source == DIGIT
+        kind_col, example_col = right.columns(2)
+        kind = kind_col.selectbox(
+            source,
+            range(len(fashion_mnist.CLASSES)),  # ten of either: digits 0-9, garments by name
+            format_func=str if digits else fashion_mnist.CLASSES.__getitem__,
+            key="act_digit" if digits else "act_garment",
         )
         example = example_col.number_input(
             "Example",
             min_value=0,
-            max_value=GARMENT_EXAMPLES - 1,
+            max_value=(DIGIT_EXAMPLES if digits else GARMENT_EXAMPLES) - 1,
             value=0,
-            key="act_garment_example",
-            help="Fashion-MNIST's test images (28 x 28 grey), which no run trains on: 1,000 of each class.",
+            key="act_digit_example" if digits else "act_garment_example",
+            help="scikit-learn's bundled 8 x 8 digits: about 180 handwritten examples of each."
+            if digits
+            else "Fashion-MNIST's test images (28 x 28 grey), which no run trains on: 1,000 of each class.",
         )
         return source, f"{kind}:{example}", None
     upload = right.file_uploader(
@@ -341,9 +332,16 @@ gradcam_view.show(
     view, weights, stamp, image, model, model_lock(), names, digit=picture, subject=subject, true_class=truth
 )
 receptive_field_view.show(view, run, image)
-try_next(
-    "train this network on the digits on Training, then come back, pick its weights in the sidebar and "
-    "see what the trained filters and Grad-CAM show.",
-    "pages/training.py",
-    "Training",
-)
+if random:
+    try_next(
+        f"train this network on {'Fashion-MNIST' if garments_here() else 'the digits'} on Training, then come back, "
+        "pick its weights in the sidebar and see what the trained filters and Grad-CAM show.",
+        "pages/training.py",
+        "Training",
+    )
+else:  # trained weights are picked already: the next question is how they came about
+    try_next(
+        "see how these weights learned: the run's filters, confusion matrix and mistakes on Training.",
+        "pages/training.py",
+        "Training",
+    )

@@ -58,10 +58,8 @@ def test_a_garment_through_a_network_trained_on_fashion_mnist(fashion_run, monke
 
 
 def test_without_the_dataset_there_is_no_garment_source(tmp_path, monkeypatch):
-    from pages.parts import activation_data
-
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path))
-    monkeypatch.setattr(activation_data, "DEFAULT_DATA_DIR", tmp_path / "nothing")
+    monkeypatch.setattr(fashion_mnist, "DEFAULT_DATA_DIR", tmp_path / "nothing")
     monkeypatch.setattr(fashion_mnist, "SYSTEM_DIR", tmp_path / "no-package")
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
@@ -135,3 +133,36 @@ def test_choosing_fashion_mnist_brings_its_epochs_its_flips_and_where_it_comes_f
     assert "train_download" not in [c.key for c in at.checkbox]
     assert any("One epoch of Fashion-MNIST (60,000 images, then 10,000 to validate)" in c.value for c in at.caption)
     epoch_estimate._speeds().clear()
+
+
+def test_start_here_trains_on_garments_and_explains_a_test_garment_where_they_are_here(fashion_run, monkeypatch):
+    from dataclasses import replace
+
+    from pages.parts import activation_data
+    from pages.parts.start_here import GARMENT_EPOCHS
+
+    data_dir, runs_dir, run_id = fashion_run
+    monkeypatch.setenv("ALEXNET_RUNS_DIR", str(runs_dir))
+    monkeypatch.setattr(fashion_mnist, "DEFAULT_DATA_DIR", data_dir)  # the garments are here
+    monkeypatch.setattr(activation_data, "DEFAULT_DATA_DIR", data_dir)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "on Fashion-MNIST's 60,000 photos of clothes at their own 28 px: 2 epochs" in text
+    assert "Grad-CAM on a test sneaker your run never saw" in text and "on the bundled digits" not in text
+    at.button(key="start_here_3").click().run()
+    at.switch_page("pages/training.py").run()
+    assert not at.exception
+    assert at.session_state["config"] == replace(PRESETS["cifar"], input_size=28)  # the garments' own size
+    assert at.number_input(key="edit_input_size").value == 28  # and the sidebar shows it
+    assert at.selectbox(key="train_dataset").value == "fashion-mnist"
+    assert at.number_input(key="train_epochs").value == GARMENT_EPOCHS == 2
+    at = AppTest.from_file(APP, default_timeout=120).run()  # (pressed on Training, AppTest loses the pick)
+    at.button(key="start_here_4").click().run()
+    at.switch_page("pages/activations.py").run()
+    assert not at.exception
+    assert at.radio(key="act_source").value == "Garment"
+    assert fashion_mnist.CLASSES[at.selectbox(key="act_garment").value] == "Sneaker"
+    assert at.selectbox(key="act_weights").value == f"run:{run_id}"  # the newest Fashion-MNIST run
+    assert any("Heat on the garment's box" in m.value for m in at.markdown)
+    last = at.caption[-1].value  # the page's try-next line: the weights are picked, so not "pick its weights"
+    assert last.startswith("**Try next:** see how these weights learned") and "pick its weights" not in last

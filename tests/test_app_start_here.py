@@ -9,14 +9,22 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from alexnet.network.config import PRESETS
+from alexnet.training import fashion_mnist
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture
-def runs_dir(tmp_path, monkeypatch):
+def runs_dir(tmp_path, monkeypatch, no_garments):
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture
+def no_garments(tmp_path, monkeypatch):
+    """Fashion-MNIST as if absent, whatever this machine has: the steps take the bundled digits."""
+    monkeypatch.setattr(fashion_mnist, "DEFAULT_DATA_DIR", tmp_path / "no-data")
+    monkeypatch.setattr(fashion_mnist, "SYSTEM_DIR", tmp_path / "no-package")
 
 
 def steps(at: AppTest) -> list[str]:
@@ -47,7 +55,7 @@ def test_step_three_picks_the_small_network_on_the_digits_with_the_command_lines
     assert any(":material/check_circle:" in m.value and "Train the small network" in m.value for m in at.markdown)
 
 
-def test_step_four_opens_activations_with_a_digit_and_the_newest_digits_run(digits_run, monkeypatch):
+def test_step_four_opens_activations_with_a_digit_and_the_newest_digits_run(digits_run, monkeypatch, no_garments):
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(digits_run.parent))
     at = AppTest.from_file(APP, default_timeout=90).run()
     at.button(key="start_here_4").click().run()

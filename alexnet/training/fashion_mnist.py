@@ -26,11 +26,14 @@ import shutil
 import tempfile
 import zlib
 from pathlib import Path
-
-import numpy as np
-import torch
+from typing import TYPE_CHECKING
 
 from alexnet.errors import AlexNetError, first_line
+from alexnet.training.data_dir import DEFAULT_DATA_DIR
+
+if TYPE_CHECKING:  # torch is imported where files are read: ``present`` is asked on a page's first paint
+    import numpy as np
+    import torch
 
 NAME = "fashion-mnist"
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
@@ -69,6 +72,11 @@ def raw_folder(data_dir: Path) -> Path:
 def present(data_dir: Path) -> bool:
     """Whether Fashion-MNIST can be read without a download: unpacked, or as ``.gz`` here or in Debian's folder."""
     return _unpacked(raw_folder(data_dir)) or _gz_source(data_dir) is not None
+
+
+def on_this_machine() -> bool:
+    """``present`` in the default data folder: what the app offers without being told a folder."""
+    return present(DEFAULT_DATA_DIR)
 
 
 def find_or_fetch(data_dir: Path, *, download: bool = False) -> Path:
@@ -178,6 +186,7 @@ def _download(data_dir: Path) -> None:
 
 def _read(path: Path, *, dims: int) -> torch.Tensor:
     """An idx file read by torchvision's reader, its problems named with the file."""
+    import torch
     from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
 
     try:
@@ -205,6 +214,9 @@ def picture(data_dir: Path, class_index: int, nth: int = 0) -> np.ndarray:
     Raises:
         AlexNetError: Fashion-MNIST is not on this machine, or no such class or example.
     """
+    import numpy as np
+    import torch
+
     if not 0 <= class_index < len(CLASSES):
         raise AlexNetError(f"There is no class {class_index!r}.", fix=f"choose a class from 0 to {len(CLASSES) - 1}.")
     images, labels = load(find_or_fetch(data_dir))["test"]

@@ -143,7 +143,7 @@ def prepare(
 
 def garments_here() -> bool:
     """Whether Fashion-MNIST is on this machine (a few file checks: no reading)."""
-    return fashion_mnist.present(DEFAULT_DATA_DIR)
+    return fashion_mnist.on_this_machine()
 
 
 def garment(choice: str) -> np.ndarray:

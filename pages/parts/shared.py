@@ -85,10 +85,11 @@ def _on_preset_change() -> None:
     set_config(PRESETS[st.session_state[PRESET_KEY]])
 
 
-def use_preset(name: str) -> None:
-    """Make the preset ``name`` the current network, as picking it in the sidebar does."""
+def use_preset(name: str, input_size: int | None = None) -> None:
+    """Make the preset ``name`` the current network, as picking it in the sidebar does, at
+    ``input_size`` pixels if given (as the sidebar's input box would then set it)."""
     st.session_state[PRESET_KEY] = name
-    set_config(PRESETS[name])
+    set_config(replace(PRESETS[name], input_size=input_size) if input_size else PRESETS[name])
 
 
 def sidebar(*, input_slider: bool = False) -> AlexNetConfig:
