@@ -129,7 +129,11 @@ def _live_view(run_id: str, *, was_active: bool) -> None:
     )
     if metrics.epochs:
         right.plotly_chart(
-            accuracy_figure(metrics.column("epoch", epochs=True), metrics.column("val_accuracy", epochs=True)),
+            accuracy_figure(
+                metrics.column("epoch", epochs=True),
+                metrics.column("val_accuracy", epochs=True),
+                images=runs.validated_on(info),
+            ),
             key="train_accuracy_chart",
         )
     else:

@@ -4,6 +4,7 @@ last lines. A tiny folder in the real idx format stands in for the 30 MB package
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,9 @@ def test_the_training_page_places_the_run_among_the_published_rows(fashion_run, 
     assert f"{accuracy:.1%} on the 20 test images" in standing
     text = " ".join(m.value for m in at.markdown)
     assert "**20 test images**" in text
+    titles = {json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart")}
+    assert {"Test accuracy", "Confusion matrix (test set)"} <= titles  # the official test set, named so
+    assert not any("alidation" in t for t in titles), titles
 
 
 def test_the_command_line_ends_with_the_runs_place_in_the_table(tmp_path):

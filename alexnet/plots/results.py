@@ -24,8 +24,9 @@ CORRECT_COLOR = "#54a24b"
 HEIGHT = 420
 
 
-def confusion_figure(matrix: np.ndarray, classes: Sequence[str]) -> go.Figure:
-    """Counts (row = true class, column = predicted class), each cell labelled; the diagonal is right."""
+def confusion_figure(matrix: np.ndarray, classes: Sequence[str], images: str = "validation") -> go.Figure:
+    """Counts (row = true class, column = predicted class), each cell labelled; the diagonal is right.
+    ``images`` names the set counted: "validation", or "test" for a dataset's official test set."""
     labels = [str(c) for c in classes]
     figure = px.imshow(
         matrix,
@@ -38,7 +39,7 @@ def confusion_figure(matrix: np.ndarray, classes: Sequence[str]) -> go.Figure:
     )
     figure.update_xaxes(side="bottom", type="category")
     figure.update_yaxes(type="category")
-    figure.update_layout(title="Confusion matrix (validation set)", height=HEIGHT, margin={"l": 10, "r": 10, "t": 40})
+    figure.update_layout(title=f"Confusion matrix ({images} set)", height=HEIGHT, margin={"l": 10, "r": 10, "t": 40})
     return figure
 
 

@@ -60,20 +60,23 @@ def loss_figure(
     return fig
 
 
-def accuracy_figure(epochs: Sequence[float], accuracies: Sequence[float | None]) -> go.Figure:
-    """Validation accuracy (fraction in [0, 1], drawn in percent) after each epoch."""
+def accuracy_figure(
+    epochs: Sequence[float], accuracies: Sequence[float | None], images: str = "validation"
+) -> go.Figure:
+    """Accuracy on the validation images (fraction in [0, 1], drawn in percent) after each epoch;
+    ``images`` names them: "validation", or "test" for a dataset's official test set."""
     fig = go.Figure(
         go.Scatter(
             x=list(epochs),
             y=[None if a is None else 100 * a for a in accuracies],
             mode="lines+markers",
-            name="validation accuracy",
+            name=f"{images} accuracy",
             line={"color": ACCURACY_COLOR, "width": 2.5},
             marker={"size": 8},
             hovertemplate="epoch %{x:.2f}: %{y:.1f}%<extra></extra>",
         )
     )
-    fig = _layout(fig, "Validation accuracy", "epoch", "accuracy (%)")
+    fig = _layout(fig, f"{images.capitalize()} accuracy", "epoch", "accuracy (%)")
     fig.update_yaxes(range=[0, 100])
     return fig
 

@@ -15,7 +15,8 @@ directory, so a web page can watch a run, be reloaded, and find the run still th
 - ``trainer_process``: the detached trainer process, its pid and the start lock.
 - ``weights``: a run's trained network (``load_run_model``, ``run_config``, ``run_classes``, ``checkpoint_stamp``).
 - ``table``: one plain row per run for the runs table (``table_rows``).
-- ``standing``: a run among the published results on its test set (``run_standing``).
+- ``standing``: a run among the published results on its test set (``run_standing``), and which
+  images validated it (``validated_on``).
 
 The names above are offered here too, so ``from alexnet import runs; runs.get_run(...)`` reads well.
 """
@@ -25,7 +26,7 @@ from alexnet.runs.curves import Metrics, metrics_csv, read_metrics
 from alexnet.runs.lifecycle import resume_run, start_run, stop_run
 from alexnet.runs.paths import run_path, runs_dir
 from alexnet.runs.queue import advance_queue, cancel_queued, max_runs, queue_position, queued_runs
-from alexnet.runs.standing import run_standing
+from alexnet.runs.standing import run_standing, validated_on
 from alexnet.runs.table import table_rows
 from alexnet.runs.weights import checkpoint_stamp, load_run_model, run_classes, run_config
 
@@ -56,4 +57,5 @@ __all__ = [
     "start_run",
     "stop_run",
     "table_rows",
+    "validated_on",
 ]

@@ -38,3 +38,14 @@ def run_standing(info: RunInfo) -> str | None:
         seconds=float(last.get("elapsed") or info.duration_s),
         train_share=(share, train_images(info.dataset) or share) if share else None,
     )
+
+
+def validated_on(info: RunInfo) -> str:
+    """ "test" for a run that validated on its dataset's official test set (Fashion-MNIST, CIFAR-10),
+    else "validation" (images held out of the training set). Never raises: a run whose files cannot
+    be read says "validation", the word every run used before the test sets came."""
+    try:
+        saved = run_files.read_config(info.path)
+    except AlexNetError:
+        return "validation"
+    return "test" if saved is not None and saved.val_set == "test" else "validation"

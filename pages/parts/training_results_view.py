@@ -55,7 +55,8 @@ def _per_class(info: runs.RunInfo, predictions: results.Predictions) -> None:
     classes = runs.run_classes(info.path) or [str(i) for i in range(int(info.network.get("num_classes", 0)))]
     matrix = results.confusion_matrix(predictions, len(classes))
     standing = runs.run_standing(info)  # validated on a test set with a published table (Fashion-MNIST)
-    which = "test images" if standing else "validation images"
+    images = runs.validated_on(info)  # "test" where the official test set validated it
+    which = f"{images} images"
     st.markdown(
         f"On the **{len(predictions.label):,} {which}** after epoch {predictions.epoch:g} "
         f"(step {predictions.step}): **{predictions.accuracy:.1%}** right. Each row of the matrix is a true class, "
@@ -70,7 +71,7 @@ def _per_class(info: runs.RunInfo, predictions: results.Predictions) -> None:
                 "those with augmentation saw shifted or flipped copies of the training images."
             )
     left, right = st.columns(2)
-    left.plotly_chart(plots.confusion_figure(matrix, classes), config=PLOT_CONFIG, key="results_confusion")
+    left.plotly_chart(plots.confusion_figure(matrix, classes, images), config=PLOT_CONFIG, key="results_confusion")
     right.plotly_chart(
         plots.class_accuracy_figure(results.per_class_accuracy(matrix), classes, matrix.sum(axis=1)),
         config=PLOT_CONFIG,
