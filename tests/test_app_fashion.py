@@ -170,3 +170,26 @@ def test_start_here_trains_on_garments_and_explains_a_test_garment_where_they_ar
     assert any("Heat on the garment's box" in m.value for m in at.markdown)
     last = at.caption[-1].value  # the page's try-next line: the weights are picked, so not "pick its weights"
     assert last.startswith("**Try next:** see how these weights learned") and "pick its weights" not in last
+
+
+def test_the_small_network_at_28_px_is_not_told_to_use_itself_at_32(tmp_path, monkeypatch):
+    from app_support import stand_in_timing
+
+    from pages.parts import epoch_estimate
+
+    monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path / "runs"))
+    write_tiny_fashion(fashion_mnist.raw_folder(tmp_path / "data"))
+    monkeypatch.setattr(fashion_mnist, "DEFAULT_DATA_DIR", tmp_path / "data")
+    stand_in_timing(monkeypatch, lambda config: 2.5e-6 * config.input_size**2)  # 2 ms an image at 28 px
+    epoch_estimate._speeds().clear()
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.button(key="start_here_3").click().run()  # the small network at 28 px, on garments
+    at.switch_page("pages/training.py").run()
+    assert not at.exception
+    # 938 steps x 10 ms + 60,000 x 1.96 ms + 10,000 / 3 x 1.96 ms = 133.5 s: slow, but the 32 px
+    # preset would take 171.5 s (2.56 ms an image), so nothing faster is offered
+    advice = next(c.value for c in at.caption if c.value.startswith("One epoch of Fashion-MNIST"))
+    assert "about **2 min 14 s**" in advice, advice
+    assert "train_use_fast" not in [b.key for b in at.button]
+    assert not any("preset does one in" in w.value for w in at.warning)
+    epoch_estimate._speeds().clear()

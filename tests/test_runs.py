@@ -278,3 +278,28 @@ def test_an_impossible_network_is_refused_before_a_run_exists(tmp_path):
         runs.start_run(replace(PRESETS["paper"], input_size=8), TrainSettings(), directory=tmp_path)
     assert "Fix:" in info.value.message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_runs_logged_speed_is_the_median_of_its_last_steps_not_its_last_one(tmp_path):
+    from dataclasses import asdict
+
+    from alexnet.network.config import PRESETS
+    from alexnet.training import run_folder
+    from alexnet.training.settings import TrainSettings
+
+    run_dir = tmp_path / "r1"
+    run_dir.mkdir()
+    network = PRESETS["cifar"].to_dict()
+    config = {"network": network, "training": asdict(TrainSettings(batch_size=64)), "total_steps": 12}
+    (run_dir / run_folder.CONFIG).write_text(json.dumps(config))
+    speeds = [2000.0, 2100.0, 1900.0] * 3 + [2050.0, 2000.0, 112.0]  # the last step shared the cores
+    lines = [{"kind": "step", "step": i + 1, "epoch": 0.1 * (i + 1), "loss": 1.0, "accuracy": 0.5, "lr": 1e-3,
+              "images_per_sec": v, "elapsed": float(i)} for i, v in enumerate(speeds)]  # fmt: skip
+    (run_dir / run_folder.METRICS).write_text("".join(json.dumps(line) + "\n" for line in lines))
+    (run_dir / run_folder.STATUS).write_text(
+        json.dumps({"state": "finished", "pid": None, "message": "Finished.", "updated_at": 1.0, "step": 12,
+                    "total_steps": 12, "epoch": 1.2})
+    )  # fmt: skip
+    infos = runs.list_runs(tmp_path)
+    assert runs.logged_speed(infos, network, 64) == (2000.0, "r1")  # the median of the 12, by hand
+    assert runs.logged_speed(infos, network, 32) is None  # another batch size: not this speed

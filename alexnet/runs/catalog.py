@@ -8,6 +8,7 @@ from its last checkpoint.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from alexnet.training.run_id import MAX_RUN_ID_LENGTH, RUN_ID_PATTERN
 
 T = TypeVar("T")
 RESUMABLE = ("stopped", "interrupted", "failed", "diverged", "finished")
+SPEED_STEPS = 200  # logged steps a run's speed is the median of (logged_speed)
 
 
 @dataclass(frozen=True)
@@ -225,10 +227,16 @@ def progress(run: RunInfo, metrics: Metrics) -> Progress:
 def logged_speed(infos: list[RunInfo], network: dict[str, Any], batch_size: int) -> tuple[float, str] | None:
     """(images per second, run id) as logged by the first run in ``infos`` (newest first, as
     ``list_runs`` gives them) that trained ``network`` (``AlexNetConfig.to_dict()``) at ``batch_size``
-    and has logged a speed: the trainer's own measure on this machine."""
+    and has logged a speed: the trainer's own measure on this machine.
+
+    The median of its last ``SPEED_STEPS`` logged steps, not the last one alone: one step is one
+    sample of a shared machine (a run that finished beside an experiment logged 112 images/s on
+    its last step, against about 2,000 on most of them, and a new run's estimate read 9 minutes
+    an epoch for one that takes 30 s)."""
     for info in infos:
         if info.network == network and info.settings.get("batch_size") == batch_size and info.step:
-            speed = progress(info, read_metrics(info.path)).images_per_sec
-            if speed:
-                return float(speed), info.run_id
+            logged = [s.get("images_per_sec") for s in read_metrics(info.path).steps[-SPEED_STEPS:]]
+            speeds = [float(v) for v in logged if isinstance(v, int | float) and v > 0]
+            if speeds:
+                return statistics.median(speeds), info.run_id
     return None
