@@ -44,6 +44,9 @@ def test_the_plan_says_how_many_runs_and_what_changes(runs_dir):
     text = " ".join(m.value for m in at.markdown)
     assert "**6 runs**" in text and "A = *ReLU* and B = *tanh*" in text  # 2 variants x 3 seeds by default
     assert any("six times faster" in i.value for i in at.info)  # the paper's claim, in its words
+    unlike = next(c.value for c in at.caption if c.value.startswith("**Unlike the paper:**"))
+    assert "AdamW, not SGD with momentum; the digits, not CIFAR-10 or ImageNet; 3 epochs, not the paper's 90" in unlike
+    assert "Closer to it: the paper's recipe, Fashion-MNIST's real images, more epochs, more seeds" in unlike
     at.selectbox(key="exp_claim").set_value("groups").run()
     assert "A = *groups = 2* and B = *groups = 1*" in " ".join(m.value for m in at.markdown)
     at.number_input(key="exp_seeds").set_value(2).run()

@@ -129,7 +129,7 @@ def test_a_stop_before_the_first_step_leaves_no_checkpoint_and_resume_starts_ove
 
 
 def test_a_trainer_killed_for_real_is_still_interrupted(tmp_path):
-    """"Interrupted" stays for processes that died: SIGKILL, after the first steps."""
+    """ "Interrupted" stays for processes that died: SIGKILL, after the first steps."""
     info = runs.start_run(TINY, LONG, directory=tmp_path)
     wait_for(lambda: len(runs.read_metrics(info.path).steps) >= 2)
     pid = runs.get_run(info.path).pid

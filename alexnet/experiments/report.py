@@ -16,29 +16,37 @@ def format_value(row: MeasureRow, variant: int) -> str:
     if not summary.n:
         return "—"
     unit = row.measure.unit
-    bound = "≥ " if not all(m.reached for m in row.values[variant]) else ""
+    runs = row.values[variant]
+    got_there = sum(m.reached for m in runs)
+    if got_there < len(runs):  # lower bounds: no spread to give (a cap's "± 0" would read as certain)
+        shown = summary.mean if got_there else max(m.value for m in runs)
+        part = f"{got_there} of {len(runs)} got there" if got_there else f"none of {len(runs)} got there"
+        return f"≥ {shown:.0f} steps ({part})"
     if unit == "%":
         text = f"{summary.mean:.1%} ± {summary.sd * 100:.1f}"
     elif unit == "steps":
         text = f"{summary.mean:.0f} ± {summary.sd:.0f} steps"
     else:
         text = format_count(summary.mean)
-    return f"{bound}{text} (n={summary.n})" if unit else text
+    return f"{text} (n={summary.n})" if unit else text
 
 
 def format_ours(row: MeasureRow) -> str:
-    """Our two means compared in the paper's form: "tanh/ReLU = 0.5x", "A − B = −2.1 points"."""
-    ours = row.ours
-    if ours is None:
+    """Our two means compared in the paper's form: "tanh/ReLU = 0.5x", "A − B = −2.1 points"; "≤" or
+    "≥" where one side's values are lower bounds, "—" where both sides' are."""
+    ours, bound = row.ours, row.ours_bound
+    if ours is None or bound is None:
         return "—"
+    sign = f"{bound} " if bound else "= "
     if row.measure.form == "A-B":
-        return f"A − B = {ours * 100:+.1f} points" if row.measure.unit == "%" else f"A − B = {ours:+g}"
-    return f"{row.measure.form} = {ours:.2f}x"
+        return f"A − B {sign}{ours * 100:+.1f} points" if row.measure.unit == "%" else f"A − B {sign}{ours:+g}"
+    return f"{row.measure.form} {sign}{ours:.2f}x"
 
 
 def format_verdict(row: MeasureRow) -> str:
-    p = row.verdict.p
-    return row.verdict.label + (f" (p = {p:.2g})" if p is not None and 0 < p < 1 else "")
+    p, test = row.verdict.p, row.verdict.test
+    named = ", log-rank" if test == "log-rank" else ""  # Welch's is the rule's default
+    return row.verdict.label + (f" (p = {p:.2g}{named})" if p is not None and 0 < p < 1 else "")
 
 
 def table_rows(result: ExperimentResult) -> list[dict[str, str]]:

@@ -30,6 +30,23 @@ class MeasureRow:
         return Summary(tuple(m.value for m in a)), Summary(tuple(m.value for m in b))
 
     @property
+    def censored(self) -> tuple[bool, bool]:
+        """Whether A's and B's values include a lower bound (a run that never crossed the line)."""
+        return not all(m.reached for m in self.values[0]), not all(m.reached for m in self.values[1])
+
+    @property
+    def ours_bound(self) -> str | None:
+        """How ``ours`` relates to the true comparison: "" (it is the value), "≥" or "≤" (a bound, where
+        one variant's values are lower bounds), or None where both are: no direction is known."""
+        a, b = self.censored
+        if a and b:
+            return None
+        if not (a or b):
+            return ""
+        grows = b if self.measure.form == "B/A" else a  # the true value of the side that grows it is larger
+        return "≥" if grows else "≤"
+
+    @property
     def ours(self) -> float | None:
         """The two means compared as the paper compares them (``Measure.form``): a ratio or A - B."""
         a, b = (s.mean for s in self.summaries)
@@ -93,6 +110,7 @@ class ExperimentResult:
                     "paper": row.measure.paper,
                     "verdict": row.verdict.label,
                     "p": row.verdict.p,
+                    "test": row.verdict.test,
                 }
                 for row in self.rows
             ],
@@ -136,7 +154,7 @@ def experiment_result(experiment: Experiment, directory: str | Path | None = Non
             )
             for v in (0, 1)
         )
-        reached = any(x.reached for variant in values for x in variant)
+        reached = (tuple(x.reached for x in values[0]), tuple(x.reached for x in values[1]))
         decided = verdict([x.value for x in values[0]], [x.value for x in values[1]], m.expect, reached=reached)
         rows.append(MeasureRow(m, values, decided))  # type: ignore[arg-type]
     stuck = tuple(
