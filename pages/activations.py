@@ -16,6 +16,7 @@ import streamlit as st
 from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.inspect import images, pretrained
+from alexnet.inspect.preparation import resize_title
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import analyze
 from alexnet.plots import activations as plots
@@ -182,7 +183,7 @@ def show_preprocessing(image: images.Preprocessed, config: AlexNetConfig, source
     original.plotly_chart(picture_figure(image.original, title=f"Original, {width} x {height}"), config=PLOT_CONFIG)
     colour = "RGB" if channels == 3 else "greyscale"
     resized.plotly_chart(
-        picture_figure(image.resized, title=f"Square crop, {size} x {size} {colour}"),
+        picture_figure(image.resized, title=resize_title(height, width, size, colour)),
         config=PLOT_CONFIG,
     )
     names = ["R", "G", "B"] if channels == 3 else ["grey"]

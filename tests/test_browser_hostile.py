@@ -97,6 +97,15 @@ def test_hostile_uploads_and_a_hostile_run_link(app: App) -> None:
         assert app.exceptions() == []
         app.screenshot("hostile-upload")
 
+        # a 1 x 1 PNG is accepted, said to be upscaled (not "cropped"), and its one colour warned about
+        dot = io.BytesIO()
+        Image.new("RGB", (1, 1), (255, 0, 0)).save(dot, format="PNG")
+        upload(app, "dot.png", dot.getvalue())
+        app.page.get_by_text("one colour only (RGB 255, 0, 0)").first.wait_for(timeout=app.timeout_ms)
+        app.page.get_by_text("Upscaled from 1 x 1 to 227 x 227 RGB").first.wait_for(timeout=app.timeout_ms)
+        assert app.exceptions() == []
+        app.screenshot("hostile-one-pixel")
+
         # still usable: a sample photo goes through the network and its feature maps are drawn
         app.pick("act_source", "Sample photo")
         app.page.locator(".st-key-act_grid .js-plotly-plot").first.wait_for(timeout=app.timeout_ms)

@@ -23,6 +23,7 @@ import streamlit as st
 from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.inspect import gradcam, images, pretrained
+from alexnet.inspect.preparation import one_colour_note
 from alexnet.inspect.probe import check_probe_memory
 from alexnet.network.config import PRESETS, AlexNetConfig
 from alexnet.network.model import AlexNet, build_model
@@ -131,6 +132,7 @@ def prepare(
     """The chosen image, decoded and preprocessed for ``config``, and notes about its conversion."""
     if source == UPLOAD:
         picture, notes = images.decode_upload(upload or b"")
+        notes += [note] if (note := one_colour_note(picture)) else []
     elif source == DIGIT:
         digit, example = (int(part) for part in choice.split(":"))
         picture, notes = images.digit_sample(digit, example), []
