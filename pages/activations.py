@@ -22,14 +22,8 @@ from alexnet.network.shapes import analyze
 from alexnet.plots import activations as plots
 from alexnet.training import fashion_mnist
 from pages.parts import gradcam_view, output_view, receptive_field_view
+from pages.parts.activation_choices import DIGIT, GARMENT, IMAGENET, PHOTO, RANDOM, RUN, UPLOAD
 from pages.parts.activation_data import (
-    DIGIT,
-    GARMENT,
-    IMAGENET,
-    PHOTO,
-    RANDOM,
-    RUN,
-    UPLOAD,
     class_names,
     garment,
     garments_here,

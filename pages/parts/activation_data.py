@@ -30,10 +30,9 @@ from alexnet.network.model import AlexNet, build_model
 from alexnet.training import fashion_mnist
 from alexnet.training.data import DEFAULT_DATA_DIR
 from alexnet.training.results import learned_on_grey
+from pages.parts.activation_choices import DIGIT, GARMENT, IMAGENET, PHOTO, RANDOM, RUN, UPLOAD
 from pages.parts.shared import DEFAULT_PRESET
 
-RANDOM, IMAGENET, RUN = "random", "imagenet", "run"
-PHOTO, DIGIT, GARMENT, UPLOAD = "Sample photo", "Digit", "Garment", "Upload"  # GARMENT: a Fashion-MNIST test image
 DEFAULT_WEIGHTS = f"{RANDOM}:0"  # the Weights box's first entry with its seed box's default
 DEFAULT_PHOTO = next(iter(images.SAMPLE_PHOTOS))  # the Photo box's first entry
 

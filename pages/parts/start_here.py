@@ -107,7 +107,7 @@ def _prepare(step: Step, use_preset: Callable[..., None]) -> None:
             state["train_dataset"] = "digits"
     elif step.number == 4:
         from alexnet import runs  # imports torch: only when pressed, never for the first page's paint
-        from pages.parts.activation_data import DIGIT, GARMENT, RUN
+        from pages.parts.activation_choices import DIGIT, GARMENT, RUN
 
         dataset = "fashion-mnist" if garments else "digits"
         trained = [info for info in runs.list_runs() if info.has_checkpoint and info.dataset == dataset]
