@@ -26,7 +26,6 @@ from pages.parts.activation_choices import DIGIT, GARMENT, IMAGENET, PHOTO, RAND
 from pages.parts.activation_data import (
     class_names,
     garment,
-    garments_here,
     grey_filters,
     load_model,
     model_lock,
@@ -87,7 +86,7 @@ def weight_label(option: str) -> str:
 
 def choose_image() -> tuple[str, str, bytes | None]:
     """The image source widgets: (source, choice, uploaded bytes)."""
-    sources = [PHOTO, DIGIT, GARMENT, UPLOAD] if garments_here() else [PHOTO, DIGIT, UPLOAD]
+    sources = [PHOTO, DIGIT, GARMENT, UPLOAD] if fashion_mnist.on_this_machine() else [PHOTO, DIGIT, UPLOAD]
     left, right = st.columns([1.1 + 0.9 * (len(sources) - 3), 2], vertical_alignment="bottom")  # one line of options
     source = left.radio("Image", sources, key="act_source", horizontal=True)
     if source == PHOTO:
@@ -329,8 +328,8 @@ gradcam_view.show(
 receptive_field_view.show(view, run, image)
 if random:
     try_next(
-        f"train this network on {'Fashion-MNIST' if garments_here() else 'the digits'} on Training, then come back, "
-        "pick its weights in the sidebar and see what the trained filters and Grad-CAM show.",
+        f"train this network on {'Fashion-MNIST' if fashion_mnist.on_this_machine() else 'the digits'} on Training, "
+        "then come back, pick its weights in the sidebar and see what the trained filters and Grad-CAM show.",
         "pages/training.py",
         "Training",
     )

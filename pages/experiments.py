@@ -13,7 +13,7 @@ from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.experiments import store
 from alexnet.experiments.claims import A_VS_B, CLAIMS, ERROR_THRESHOLD
-from alexnet.experiments.report import format_markdown, not_learned_text
+from alexnet.experiments.report import format_markdown, not_learned_text, unlike_the_paper
 from alexnet.experiments.results import ExperimentResult, experiment_result
 from alexnet.experiments.store import Experiment
 from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
@@ -126,7 +126,7 @@ def _describe(plan: Experiment) -> None:
         f"at batch {s.batch_size}, {s.optimizer} at lr {s.lr:g}. "
         "Everything else is your network as the sidebar and Architecture page have it."
     )
-    st.caption(_unlike_the_paper(plan))
+    st.caption(unlike_the_paper(plan))
     with st.container():
         try:
             found = epoch_estimate.epoch_estimate(
@@ -159,27 +159,6 @@ def _describe(plan: Experiment) -> None:
             icon=":material/speed:",
         )
         st.button(f"Use the {label} network", on_click=use_preset, args=(FAST_PRESET,), key="exp_use_fast")
-
-
-def _unlike_the_paper(plan: Experiment) -> str:
-    """Two sentences: how this setting differs from the paper's, and what would come closer."""
-    s = plan.settings
-    here = [
-        "AdamW, not SGD with momentum" if s.optimizer == "adamw" else "the paper's SGD",
-        f"{DATASET_NAMES[s.dataset]}, not CIFAR-10 or ImageNet" if s.dataset != "cifar10" else "CIFAR-10",
-        f"{s.epochs} epoch{'s' if s.epochs != 1 else ''}, not the paper's 90",
-        "your network, not the paper's",
-    ]
-    closer = [
-        "the paper's recipe" if s.recipe != "paper" else "",
-        "Fashion-MNIST's real images" if s.dataset == "digits" else "",
-        "more epochs",
-        "more seeds" if len(plan.seeds) < 5 else "",
-    ]
-    return (
-        f"**Unlike the paper:** {'; '.join(here)}. Closer to it: {', '.join(c for c in closer if c)}, "
-        "each of which can change the verdict."
-    )
 
 
 def _epochs(n: int) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from alexnet.errors import AlexNetError
@@ -20,7 +19,7 @@ from alexnet.experiments.store import DEFAULT_SEEDS, plan
 from alexnet.network.config import PRESETS, AlexNetConfig, preset
 from alexnet.network.memory import apply_memory_budget
 from alexnet.training import run_folder
-from alexnet.training.data import DATASETS, DEFAULT_INPUT_SIZES
+from alexnet.training.data import DATASETS, default_network
 from alexnet.training.settings import RECIPES, recipe_settings
 
 DEFAULT_EPOCHS = 3  # the cifar preset on the digits: 15-40 s a run on two cores
@@ -68,9 +67,10 @@ def main(argv: list[str]) -> int:
     """Run the experiment in the foreground; print the table; 0 when every run ended, 1 if stopped."""
     args = build_parser().parse_args(argv)
     apply_memory_budget(args.memory_budget)
-    network = AlexNetConfig.load(args.config) if args.config else preset(args.preset or "cifar")
-    if not args.config and not args.preset and args.dataset in DEFAULT_INPUT_SIZES:
-        network = replace(network, input_size=DEFAULT_INPUT_SIZES[args.dataset])  # as python -m alexnet train
+    if args.config:
+        network = AlexNetConfig.load(args.config)
+    else:  # as python -m alexnet train: the cifar preset at the images' own size when none is named
+        network = preset(args.preset) if args.preset else default_network(args.dataset)
     changes = {"epochs": args.epochs, "dataset": args.dataset, "seed": args.seed}
     if args.data_dir:
         changes["data_dir"] = args.data_dir

@@ -21,7 +21,7 @@ from alexnet.network.memory import BUDGET_ENV, apply_memory_budget
 from alexnet.network.shapes import layer_table
 from alexnet.runs import advance_queue, get_run, run_standing
 from alexnet.training import environment, published, run_folder
-from alexnet.training.data import DATASETS, DEFAULT_INPUT_SIZES
+from alexnet.training.data import DATASETS, default_network
 from alexnet.training.distributed import Distributed
 from alexnet.training.run import train_run
 from alexnet.training.run_id import resolve_run_dir
@@ -139,13 +139,12 @@ def network_and_settings(args: argparse.Namespace) -> tuple[AlexNetConfig, Train
     Raises:
         AlexNetError: a network that cannot work, explained before a run directory exists.
     """
-    config = AlexNetConfig.load(args.config) if args.config else preset(args.preset or "cifar")
+    if args.config:
+        config = AlexNetConfig.load(args.config)
+    else:  # none named: the cifar preset at the images' own size
+        config = preset(args.preset) if args.preset else default_network(args.dataset)
     if args.input_size:
         config = replace(config, input_size=args.input_size)
-    elif not args.config and not args.preset and args.dataset in DEFAULT_INPUT_SIZES:
-        config = replace(
-            config, input_size=DEFAULT_INPUT_SIZES[args.dataset]
-        )  # the default network at the images' size
     if args.num_classes:
         config = replace(config, num_classes=args.num_classes)
     if args.activation:

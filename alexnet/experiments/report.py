@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from alexnet.experiments.results import ExperimentResult, MeasureRow
+from alexnet.experiments.store import Experiment
 from alexnet.experiments.verdict import Summary
+from alexnet.training.data import DATASET_NAMES
 from alexnet.units import format_count
 
 COLUMNS = ("Measure", "A", "B", "Ours", "Paper", "Verdict")
@@ -84,6 +86,27 @@ def not_learned_text(result: ExperimentResult) -> str | None:
     )
 
 
+def unlike_the_paper(experiment: Experiment) -> str:
+    """Two sentences: how this experiment's setting differs from the paper's, and what would come closer."""
+    s = experiment.settings
+    here = [
+        "AdamW, not SGD with momentum" if s.optimizer == "adamw" else "the paper's SGD",
+        f"{DATASET_NAMES[s.dataset]}, not CIFAR-10 or ImageNet" if s.dataset != "cifar10" else "CIFAR-10",
+        f"{s.epochs} epoch{'s' if s.epochs != 1 else ''}, not the paper's 90",
+        "your network, not the paper's",
+    ]
+    closer = [
+        "the paper's recipe" if s.recipe != "paper" else "",
+        "Fashion-MNIST's real images" if s.dataset == "digits" else "",
+        "more epochs",
+        "more seeds" if len(experiment.seeds) < 5 else "",
+    ]
+    return (
+        f"**Unlike the paper:** {'; '.join(here)}. Closer to it: {', '.join(c for c in closer if c)}, "
+        "each of which can change the verdict."
+    )
+
+
 def format_table(result: ExperimentResult) -> str:
     """``table_rows`` as aligned plain text, under a line that says what was run."""
     rows = table_rows(result)
@@ -98,4 +121,4 @@ def format_table(result: ExperimentResult) -> str:
     widths = [max(len(c), *(len(r[c]) for r in rows)) for c in columns]
     lines = [head, "", "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(r[c].ljust(w) for c, w in zip(columns, widths, strict=True)) for r in rows]
-    return "\n".join([*lines, "", result.rule.replace("**", "")])
+    return "\n".join([*lines, "", unlike_the_paper(e).replace("**", ""), "", result.rule.replace("**", "")])

@@ -33,7 +33,7 @@ same images are held out in every run.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from torch.utils.data import Dataset, Subset
 
 from alexnet.errors import AlexNetError
 from alexnet.inspect.images import digits_arrays, normalization
+from alexnet.network.config import PRESETS, AlexNetConfig
 from alexnet.training import cifar10, fashion_mnist
 from alexnet.training.data_dir import DEFAULT_DATA_DIR
 
@@ -198,6 +199,14 @@ def load_dataset(
             raise AlexNetError("The folder dataset needs a path.", fix="give --data-dir with one sub-folder per class.")
         return _folder(Path(data_dir), input_size, channels)
     raise AlexNetError(f"There is no dataset called {name!r}.", fix=f"choose one of {', '.join(DATASETS)}.")
+
+
+def default_network(dataset: str | None) -> AlexNetConfig:
+    """The network a command trains when it is named none: the cifar preset, at the images' own
+    size where that differs (``DEFAULT_INPUT_SIZES``)."""
+    network = PRESETS["cifar"]
+    size = DEFAULT_INPUT_SIZES.get(dataset or "")
+    return replace(network, input_size=size) if size else network
 
 
 def train_images(name: str) -> int | None:

@@ -63,7 +63,7 @@ RECIPE_CHANGES: dict[str, dict[str, Any]] = {
 # Per dataset: what a run on it starts from besides the defaults below (a recipe's own values and
 # the user's win over these). Fashion-MNIST, the cifar preset at 28 px, flips and AdamW's weight
 # decay 0.05, on a 2-core Zen 4, test accuracy of seeds 0 / 1 / 2 and seed 0's time:
-#   batch 32, 7 epochs: 91.7 / 91.5 / 91.8 %, 4 min 23 s;  8 epochs: 92.1 / 91.8 / 91.9 %, 5 min 19 s
+#   batch 32, 7 epochs: 91.7 / 91.5 / 91.8 %, 4 min 23 s;  8 epochs: 92.1 / 91.9 / - %, 5 min 19 s
 #   batch 64, 8 epochs: 91.8 / 91.9 / 91.7 %, 3 min 54 s   (README "Fashion-MNIST")
 DATASET_CHANGES: dict[str, dict[str, Any]] = {
     "fashion-mnist": {"epochs": 8, "flip": True, "batch_size": 64},

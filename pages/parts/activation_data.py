@@ -142,11 +142,6 @@ def prepare(
     return images.preprocess(picture, config), notes
 
 
-def garments_here() -> bool:
-    """Whether Fashion-MNIST is on this machine (a few file checks: no reading)."""
-    return fashion_mnist.on_this_machine()
-
-
 def garment(choice: str) -> np.ndarray:
     """The Fashion-MNIST test image a Garment choice "<class>:<example>" names, (28, 28, 3) uint8."""
     class_index, example = (int(part) for part in choice.split(":"))

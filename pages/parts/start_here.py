@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
+from alexnet.training import fashion_mnist  # a few file checks, no torch: this is every first paint
+
 DISMISSED = "start_here_dismissed"
 DONE = "start_here_done"  # the steps pressed so far, by number
 SMALL_PRESET = "cifar"
@@ -78,16 +80,9 @@ ON_GARMENTS = {
 }
 
 
-def garments_here() -> bool:
-    """Whether Fashion-MNIST is on this machine: a few file checks, no torch (this is the first paint)."""
-    from alexnet.training import fashion_mnist
-
-    return fashion_mnist.on_this_machine()
-
-
 def steps() -> tuple[Step, ...]:
     """The four steps as this machine can take them: on garments where Fashion-MNIST is here."""
-    if not garments_here():
+    if not fashion_mnist.on_this_machine():
         return STEPS
     return tuple(ON_GARMENTS.get(step.number, step) for step in STEPS)
 
@@ -96,7 +91,7 @@ def _prepare(step: Step, use_preset: Callable[..., None]) -> None:
     """What a step's button picks before its page opens (the button's on_click callback)."""
     state = st.session_state
     state.setdefault(DONE, set()).add(step.number)
-    garments = step.number in (3, 4) and garments_here()
+    garments = step.number in (3, 4) and fashion_mnist.on_this_machine()
     if step.number == 3:
         if garments:
             use_preset(SMALL_PRESET, input_size=GARMENT_SIZE)
