@@ -176,7 +176,7 @@ def show_preprocessing(image: images.Preprocessed, config: AlexNetConfig, source
     original.plotly_chart(picture_figure(image.original, title=f"Original, {width} x {height}"), config=PLOT_CONFIG)
     colour = "RGB" if channels == 3 else "greyscale"
     resized.plotly_chart(
-        picture_figure(image.resized, title=resize_title(height, width, size, colour)),
+        picture_figure(image.resized, title=resize_title(height, width, size, colour, separator="<br>")),
         config=PLOT_CONFIG,
     )
     names = ["R", "G", "B"] if channels == 3 else ["grey"]

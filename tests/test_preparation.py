@@ -27,6 +27,11 @@ def test_the_title_says_each_step_that_happened(height, width, size, title):
     assert resize_title(height, width, size, "RGB") == title
 
 
+def test_two_steps_can_go_on_two_lines_of_a_narrow_column():
+    assert resize_title(480, 640, 227, "RGB", separator="<br>") == "Cropped to 480 x 480<br>downscaled to 227 x 227 RGB"
+    assert resize_title(1, 1, 125, "RGB", separator="<br>") == "Upscaled from 1 x 1 to 125 x 125 RGB"  # one step
+
+
 def test_one_colour_is_warned_about_and_two_are_not():
     red = np.zeros((1, 1, 3), np.uint8)
     red[..., 0] = 255

@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 
-def resize_title(height: int, width: int, size: int, colour: str) -> str:
+def resize_title(height: int, width: int, size: int, colour: str, separator: str = ", ") -> str:
     """The preprocessed image's title: "Cropped to 480 x 480, downscaled to 227 x 227 RGB",
-    "Upscaled from 1 x 1 to 125 x 125 RGB", "Square, 227 x 227 RGB" (nothing changed)."""
+    "Upscaled from 1 x 1 to 125 x 125 RGB", "Square, 227 x 227 RGB" (nothing changed).
+    ``separator`` joins the crop and the resize ("<br>" puts them on two lines of a plotly title)."""
     side = min(height, width)
     steps = [f"cropped to {side} x {side}"] if height != width else []
     if side > size:
@@ -24,7 +25,7 @@ def resize_title(height: int, width: int, size: int, colour: str) -> str:
         steps[0] += f" {colour}"
     else:
         steps.append(f"square, {size} x {size} {colour}")
-    text = ", ".join(steps)
+    text = separator.join(steps)
     return text[0].upper() + text[1:]
 
 

@@ -213,7 +213,7 @@ def picture_figure(image: np.ndarray, *, title: str | None = None, height: int =
     figure.update_layout(
         title={"text": title, "font": {"size": 14}} if title else None,
         height=height,
-        margin={"l": 0, "r": 0, "t": 30 if title else 0, "b": 0},
+        margin={"l": 0, "r": 0, "t": 30 + 18 * title.count("<br>") if title else 0, "b": 0},  # 18 px a line
         dragmode=False,
     )
     return figure
