@@ -6,6 +6,23 @@ its numbers, says why in plain words and proposes a concrete fix.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """One setting changed to one value, checked to make the whole configuration work.
+
+    ``field`` is an ``AlexNetConfig`` field (``"input_size"``) when ``block`` is None, else a
+    ``BlockConfig`` field of block ``block`` (0-based), e.g. ``Remedy("a kernel of 7", "kernel_size", 7, 4)``.
+    ``text`` completes "use ...".
+    """
+
+    text: str
+    field: str
+    value: int
+    block: int | None = None
+
 
 class AlexNetError(ValueError):
     """A configuration, input or file that cannot work, explained in plain words.
@@ -15,6 +32,7 @@ class AlexNetError(ValueError):
         reason: what goes wrong, in plain words.
         formula: the formula with the user's numbers filled in, if one applies.
         fix: a concrete change that would make it work, if one is known.
+        remedies: each fix as one setting and value, so a page can offer to apply it.
     """
 
     def __init__(
@@ -24,8 +42,10 @@ class AlexNetError(ValueError):
         layer: str | None = None,
         formula: str | None = None,
         fix: str | None = None,
+        remedies: tuple[Remedy, ...] = (),
     ) -> None:
         self.layer = layer
+        self.remedies = remedies
         self.reason = reason
         self.formula = formula
         self.fix = fix

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from alexnet.inspect.tables import failing_input_text
 from alexnet.network import link
 from alexnet.network.config import ACTIVATIONS, AlexNetConfig
 from alexnet.network.edit import LIMITS, with_hidden_count
@@ -21,7 +22,7 @@ from pages.parts.shared import (
     PRESET_KEY,
     current_preset,
     set_config,
-    show_error,
+    show_config_error,
     start_page,
 )
 from pages.parts.start_here import try_next
@@ -171,15 +172,15 @@ report = analyze(config)
 with overview:
     show_overview(config, report, preset, preset_name)
     if report.error is not None:
-        show_error(report.error)
+        show_config_error(report.error)
 summary.markdown(block_summary(config, report, picked))
 with whatif:
     show_whatif(config, picked)
 with st.sidebar:
-    if report.ok:
+    if report.error is None:
         st.caption(f"Works for inputs of {input_sizes(config)}.")
     else:
-        st.caption("No input size works yet: see the error on the page.")
+        st.caption(failing_input_text(config.input_size, report.error))
 with diff_tab:
     config_tabs.show_diff(config, preset, preset_name)
 with files_tab:

@@ -13,7 +13,7 @@ from alexnet.network.receptive import uneven_pool_note
 from alexnet.network.shapes import analyze
 from alexnet.plots.costs import cost_figure, receptive_field_figure
 from alexnet.units import format_bytes, format_count, format_mult_adds
-from pages.parts.shared import show_error, start_page
+from pages.parts.shared import show_config_error, show_error, start_page
 from pages.parts.start_here import try_next
 
 
@@ -78,7 +78,7 @@ config = start_page(
 
 report = analyze(config)
 if report.error is not None:
-    show_error(report.error)
+    show_config_error(report.error)
     st.info("The summary needs a network that works: fix it on the Architecture page or in the sidebar.")
     st.stop()
 try:

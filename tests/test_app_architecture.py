@@ -317,3 +317,37 @@ def test_the_arithmetic_and_whatif_pickers_redraw_their_views():
     drawn = mounted_charts(at)
     assert not at.exception and drawn.keys() == drawn_before.keys()
     assert drawn["whatif_chart"] != drawn_before["whatif_chart"]  # the kernel size's sweep, not the stride's
+
+
+def test_an_error_offers_each_fix_as_a_button_and_the_views_follow_it(at):
+    """Issue 32, item 2: conv5's kernel set to 15 on the small network (tests/test_fixes.py works out its fixes)."""
+    at.sidebar.selectbox(key="preset").set_value("cifar").run()
+    at.radio(key="arch_block").set_value(5).run()
+    at.slider(key="edit_block5_kernel_size").set_value(15).run()
+    assert not at.exception and len(at.error) == 1 and at.error[0].value.startswith("conv5:")
+    labels = [b.label for b in at.button if b.key and b.key.startswith("remedy_")]
+    assert labels == ["Use a conv5 kernel of 7", "Use conv5 padding of 5", "Use an input of 63x63 pixels"]
+    # the sidebar agrees with the error, and the arithmetic shows the failing layer with its numbers
+    assert any("inputs of 63 px or more work" in c.value for c in at.sidebar.caption)
+    assert at.selectbox(key="arch_arith_layer").value == "conv5"
+    assert any(c.value == "floor((7 - 15 + 2*1) / 1) + 1 = -5" for c in at.code)
+    # the learner may look at another layer: the view does not jump back while the error stays
+    at.selectbox(key="arch_arith_layer").set_value("conv1").run()
+    assert at.selectbox(key="arch_arith_layer").value == "conv1"
+
+    at.button(key="remedy_4_padding").click().run()
+    assert not at.error and at.slider(key="edit_block5_padding").value == 5
+    assert_table_matches(at, PRESETS["cifar"].with_block(4, kernel_size=15, padding=5))
+
+    at.slider(key="edit_block5_padding").set_value(1).run()
+    at.button(key="remedy_None_input_size").click().run()
+    assert not at.error and at.sidebar.slider(key="edit_input_size").value == 63
+    assert at.sidebar.number_input(key="edit_input_size_typed").value == 63
+
+
+def test_a_size_typed_beside_the_slider_moves_the_slider_and_the_network(at):
+    at.sidebar.number_input(key="edit_input_size_typed").set_value(240).run()
+    assert at.sidebar.slider(key="edit_input_size").value == 240
+    assert_table_matches(at, replace(PRESETS["paper"], input_size=240))
+    at.sidebar.slider(key="edit_input_size").set_value(230).run()
+    assert at.sidebar.number_input(key="edit_input_size_typed").value == 230

@@ -96,7 +96,7 @@ def test_proposed_fixes_really_fix_the_network():
     broken = replace(PRESETS["paper"], input_size=60)
     with pytest.raises(AlexNetError) as info:
         layer_table(broken)
-    assert "pool kernel of 2" in info.value.fix
+    assert "pool5 kernel of 2" in info.value.fix
     assert analyze(broken.with_block(4, pool_kernel=2)).ok
     assert analyze(replace(broken, input_size=67)).ok
 

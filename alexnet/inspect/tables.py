@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from alexnet.errors import AlexNetError
 from alexnet.network.shapes import ShapeReport
 from alexnet.units import MISSING, range_text, shape_text
 
@@ -46,6 +47,16 @@ def input_ranges_text(ranges: list[tuple[int, int]], limit: int) -> str:
     ]
     more = f" (and {len(ranges) - 4} more ranges)" if len(ranges) > 4 else ""
     return ", ".join(parts) + more
+
+
+def failing_input_text(input_size: int, error: AlexNetError) -> str:
+    """What the sidebar says about input sizes while the network fails, in the error's own terms:
+    the smallest working input its fixes name (every larger input works too, since a bigger map
+    never collapses sooner), or that no input size alone would do."""
+    smallest = next((r.value for r in error.remedies if r.block is None and r.field == "input_size"), None)
+    if smallest is None:
+        return "No input size alone makes this network work: see the error on the page for what does."
+    return f"Fails at {input_size} px; inputs of {smallest} px or more work (see the error on the page)."
 
 
 def compact_formula(text: str) -> str:

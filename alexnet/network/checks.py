@@ -8,9 +8,11 @@ for a window that no longer fits is only proposed after checking it on the whole
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
-from alexnet.errors import AlexNetError
+from alexnet.errors import AlexNetError, Remedy
 from alexnet.network.config import AlexNetConfig, BlockConfig, check_activation
+from alexnet.network.edit import LIMITS
 from alexnet.network.output_size import conv_output_size, formula_text, smallest_working_input, spatial_size
 
 
@@ -117,35 +119,92 @@ def _largest_divisor_at_most(number: int, ceiling: int) -> int:
 
 
 def collapse_error(config: AlexNetConfig, index: int, pool: bool, size: int) -> AlexNetError:
-    """Explain a window that no longer fits its padded input, with fixes checked on the whole network."""
-    layer = f"{'pool' if pool else 'conv'}{index + 1}"
-    kernel, stride, padding = config.blocks[index].window("pool" if pool else "conv")
-    if pool:
-        candidates = {f"a pool kernel of {size + 2 * padding}": {"pool_kernel": size + 2 * padding}}
-    else:
-        needed = math.ceil((kernel - size) / 2)
-        candidates = {
-            f"a kernel of {size + 2 * padding}": {"kernel_size": size + 2 * padding},
-            f"padding of {needed}": {"padding": needed},
-        }
-    # Only propose changes that make every later layer work too.
-    fixes = [
-        text
-        for text, change in candidates.items()
-        if spatial_size(config.with_block(index, **change), config.input_size)
+    """Explain a window that no longer fits its padded input (W + 2P < K), with every kind of fix.
+
+    Each fix changes one setting and is checked on the whole network (``_works``): the largest
+    kernel and the smallest padding at the failing layer, the largest stride below the current one
+    at the nearest earlier layer that strides, and the smallest input size. None of them just moves
+    the error further down.
+    """
+    kind = "pool" if pool else "conv"
+    layer = f"{kind}{index + 1}"
+    kernel, stride, padding = config.blocks[index].window(kind)
+    remedies = [
+        remedy
+        for remedy in (
+            _largest_kernel(config, index, kind, kernel),
+            _smallest_padding(config, index, kind, kernel, padding),
+            _larger_stride_earlier(config, index, kind),
+        )
+        if remedy is not None
     ]
     smallest = smallest_working_input(config)
+    fixes = [remedy.text for remedy in remedies]
     if smallest is not None:
+        if smallest <= LIMITS["input_size"][1]:
+            remedies.append(Remedy(f"an input of {smallest}x{smallest} pixels", "input_size", smallest))
         fixes.append(f"an input of at least {smallest}x{smallest} pixels")
-    else:
+    if not fixes:
         fixes.append("smaller kernels or strides in the earlier layers")
     out = conv_output_size(size, kernel, stride, padding)
-    kind = "max-pool" if pool else "convolution"
+    what = "max-pool" if pool else "convolution"
     padded = f" ({size + 2 * padding}x{size + 2 * padding} with padding)" if padding else ""
     return AlexNetError(
-        f"its {kernel}x{kernel} {kind} window no longer fits: the map arriving here is only "
+        f"its {kernel}x{kernel} {what} window no longer fits: the map arriving here is only "
         f"{size}x{size} pixels{padded}, so the output would have {out} pixels per side.",
         layer=layer,
         formula=formula_text(size, kernel, stride, padding),
         fix="use " + ", or ".join(fixes) + ".",
+        remedies=tuple(remedies),
     )
+
+
+def _works(config: AlexNetConfig) -> bool:
+    """No map collapses and every pool's padding is one PyTorch allows (at most half its kernel)."""
+    pools_valid = all(b.pool_padding <= b.pool_kernel // 2 for b in config.blocks if b.pool)
+    return pools_valid and spatial_size(config, config.input_size) is not None
+
+
+def _field(kind: str, name: str) -> str:
+    """The ``BlockConfig`` field of a conv's or pool's window setting ("kernel" -> "pool_kernel")."""
+    return f"pool_{name}" if kind == "pool" else {"kernel": "kernel_size"}.get(name, name)
+
+
+def _largest_kernel(config: AlexNetConfig, index: int, kind: str, kernel: int) -> Remedy | None:
+    field = _field(kind, "kernel")
+    for smaller in range(kernel - 1, 0, -1):
+        if _works(config.with_block(index, **{field: smaller})):
+            return Remedy(f"a {kind}{index + 1} kernel of {smaller}", field, smaller, index)
+    return None
+
+
+def _smallest_padding(config: AlexNetConfig, index: int, kind: str, kernel: int, padding: int) -> Remedy | None:
+    field = _field(kind, "padding")
+    most = kernel // 2 if kind == "pool" else kernel - 1  # more would only add windows of zeros
+    most = min(most, LIMITS[field][1])  # and the editor's slider must reach it
+    for more in range(padding + 1, most + 1):
+        if _works(config.with_block(index, **{field: more})):
+            return Remedy(f"{kind}{index + 1} padding of {more}", field, more, index)
+    return None
+
+
+def _larger_stride_earlier(config: AlexNetConfig, index: int, kind: str) -> Remedy | None:
+    """At the nearest layer before the failing one that strides (S > 1): the largest smaller stride that works."""
+    earlier = [(i, k) for i, block in enumerate(config.blocks[: index + 1]) for k, _ in block.windows()]
+    earlier = earlier[: earlier.index((index, kind))]
+    for i, k in reversed(earlier):
+        stride = config.blocks[i].window(k).stride
+        if stride > 1:
+            field = _field(k, "stride")
+            for smaller in range(stride - 1, 0, -1):
+                if _works(config.with_block(i, **{field: smaller})):
+                    return Remedy(f"a {k}{i + 1} stride of {smaller}", field, smaller, i)
+            return None
+    return None
+
+
+def apply_remedy(config: AlexNetConfig, remedy: Remedy) -> AlexNetConfig:
+    """``config`` with the remedy's one setting changed."""
+    if remedy.block is None:
+        return replace(config, **{remedy.field: remedy.value})
+    return config.with_block(remedy.block, **{remedy.field: remedy.value})

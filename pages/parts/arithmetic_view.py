@@ -25,6 +25,7 @@ from pages.parts.mounted_chart import mounted_chart
 from pages.parts.shared import CONFIG_HASH
 
 WHATIF_KEY = "arch_whatif"
+ARITH_FAILING_KEY = "arith_failing_layer"  # the failing layer the view last jumped to
 PLOT_CONFIG = {"displayModeBar": False}
 
 
@@ -60,13 +61,32 @@ def show_arithmetic(config: AlexNetConfig, report: ShapeReport) -> None:
     the server 85 ms instead of 57-68 and the browser 0.96-1.1 s to settle instead of 0.73-0.84
     (benchmarks/bench_load.py, one learner), and a picker here is pressed far less than a slider."""
     layers = {layer.name: layer for layer in report.layers if layer.kind in ("conv", "pool")}
-    if not layers:
+    error = report.error
+    collapsed = error is not None and error.formula and (error.layer or "").startswith(("conv", "pool"))
+    failing = error.layer if collapsed and error is not None else None
+    names = list(layers) + ([failing] if failing and failing not in layers else [])
+    if not names:
         st.caption("No convolution or pool can be computed yet: see the error above.")
         return
-    if st.session_state.get(ARITH_LAYER_KEY) not in layers:
-        st.session_state[ARITH_LAYER_KEY] = next(iter(layers))
+    # An error at a new layer brings the view there once; the learner may then pick another layer.
+    if failing != st.session_state.get(ARITH_FAILING_KEY):
+        st.session_state[ARITH_FAILING_KEY] = failing
+        if failing:
+            st.session_state[ARITH_LAYER_KEY] = failing
+    if st.session_state.get(ARITH_LAYER_KEY) not in names:
+        st.session_state[ARITH_LAYER_KEY] = names[0]
     pick, text = st.columns([1, 4], vertical_alignment="bottom")
-    name = pick.selectbox("Layer", list(layers), key=ARITH_LAYER_KEY)
+    name = pick.selectbox(
+        "Layer", names, key=ARITH_LAYER_KEY, format_func=lambda n: f"{n} ✗ fails" if n == failing else n
+    )
+    if name not in layers and error is not None:
+        text.markdown(f"**{name}** cannot slide: {error.reason}")
+        st.code(error.formula, language=None)
+        st.caption(
+            "out = floor((W − K + 2P) / S) + 1 is below 1: the window is longer than the padded input "
+            "(K > W + 2P), so it fits nowhere. The error above offers the fixes."
+        )
+        return
     layer = layers[name]
     size, kernel, stride, padding = _geometry_numbers(config, layer)
     geometry = axis_geometry(size, kernel, stride, padding)

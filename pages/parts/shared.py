@@ -11,7 +11,8 @@ from dataclasses import asdict, replace
 
 import streamlit as st
 
-from alexnet.errors import AlexNetError
+from alexnet.errors import AlexNetError, Remedy
+from alexnet.network.checks import apply_remedy
 from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
 from alexnet.network.edit import LIMITS
 from pages.parts.navigation import through_app
@@ -19,6 +20,7 @@ from pages.parts.start_here import start_here_box
 
 DEFAULT_PRESET = "paper"
 CONFIG_KEY = "config"
+INPUT_KEY, TYPED_KEY = "edit_input_size", "edit_input_size_typed"
 PRESET_KEY = "preset"
 # For st.cache_* functions that take a configuration: its repr names every field exactly, and is
 # hashed in microseconds where Streamlit's own hasher walked the dataclass in 2.6 ms, five times a
@@ -47,7 +49,8 @@ def set_config(config: AlexNetConfig) -> None:
 def editor_values(config: AlexNetConfig) -> dict[str, object]:
     """The value each editor widget (keys "edit_...", here and on the Architecture page) shows for ``config``."""
     values: dict[str, object] = {
-        "edit_input_size": config.input_size,
+        INPUT_KEY: config.input_size,
+        TYPED_KEY: config.input_size,  # the box beside the Architecture page's slider
         "edit_num_classes": config.num_classes,
         "edit_num_blocks": len(config.blocks),
         "edit_in_channels": config.in_channels,
@@ -92,12 +95,36 @@ def use_preset(name: str, input_size: int | None = None) -> None:
     set_config(replace(PRESETS[name], input_size=input_size) if input_size else PRESETS[name])
 
 
+def _input_slider_and_box(size: int) -> int:
+    """The input size as a slider to drag and, beside it, a box to type a size into: by keyboard
+    the slider moves one pixel a press (93 presses from 32 to 125 px). Each writes the other."""
+    # the box shows what the slider holds, whichever page set it last
+    st.session_state[TYPED_KEY] = st.session_state.get(INPUT_KEY, size)
+    slider, box = st.columns([3, 1], vertical_alignment="bottom")
+    value = slider.slider(
+        "Input size (pixels)", *LIMITS["input_size"], value=size, key=INPUT_KEY,
+        on_change=_copy, args=(INPUT_KEY, TYPED_KEY),
+        help="W = H of the square input image. A focused slider moves one pixel per arrow key; "
+        "type a size in the box beside it to jump there.",
+    )  # fmt: skip
+    box.number_input(
+        "Type a size", *LIMITS["input_size"], value=size, key=TYPED_KEY,
+        on_change=_copy, args=(TYPED_KEY, INPUT_KEY), label_visibility="collapsed",
+    )  # fmt: skip
+    return value
+
+
+def _copy(source: str, target: str) -> None:
+    st.session_state[target] = st.session_state[source]
+
+
 def sidebar(*, input_slider: bool = False) -> AlexNetConfig:
     """The preset, input size and class count, shared by every page.
 
     Args:
         input_slider: draw the input size as a slider (the Architecture page, where sliding it is
-            the point) rather than a number box; both keep the key "edit_input_size".
+            the point, with a box beside it to type a size) rather than a number box; both keep the
+            key "edit_input_size".
     """
     config = current_config()
     # A widget drawn by a new page is a new widget to the browser: without this write it showed
@@ -116,11 +143,13 @@ def sidebar(*, input_slider: bool = False) -> AlexNetConfig:
             "torchvision: torchvision's AlexNet. cifar: a small AlexNet for 32x32 images, the size of "
             "CIFAR-10's photos; it trains on any dataset (the Training page picks the data).",
         )
-        size_widget = st.slider if input_slider else st.number_input
-        size = size_widget(
-            "Input size (pixels)", *LIMITS["input_size"], value=config.input_size, key="edit_input_size",
-            help="W = H of the square input image. A focused slider moves one pixel per arrow key.",
-        )  # fmt: skip
+        if input_slider:
+            size = _input_slider_and_box(config.input_size)
+        else:
+            size = st.number_input(
+                "Input size (pixels)", *LIMITS["input_size"], value=config.input_size, key=INPUT_KEY,
+                help="W = H of the square input image.",
+            )  # fmt: skip
         classes = st.number_input(
             "Classes", min_value=1, max_value=10_000, value=config.num_classes, key="edit_num_classes"
         )
@@ -133,6 +162,28 @@ def sidebar(*, input_slider: bool = False) -> AlexNetConfig:
 def show_error(error: AlexNetError) -> None:
     """A user's mistake, explained: never a traceback."""
     st.error(error.message, icon=":material/error:")
+
+
+def show_config_error(error: AlexNetError) -> None:
+    """The current network's error, and a button for each of its fixes that changes that one setting.
+
+    Each fix was checked on the whole network (``alexnet.network.checks``), so a press makes it work."""
+    show_error(error)
+    if not error.remedies:
+        return
+    row = st.container(horizontal=True)
+    for remedy in error.remedies:
+        row.button(
+            f"Use {remedy.text}",
+            key=f"remedy_{remedy.block}_{remedy.field}",
+            icon=":material/build:",
+            on_click=_apply_remedy,
+            args=(remedy,),
+        )
+
+
+def _apply_remedy(remedy: Remedy) -> None:
+    set_config(apply_remedy(current_config(), remedy))
 
 
 def start_page(script: str, title: str, caption: str, *, input_slider: bool = False) -> AlexNetConfig:
