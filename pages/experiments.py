@@ -13,24 +13,29 @@ from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.experiments import store
 from alexnet.experiments.claims import A_VS_B, CLAIMS, ERROR_THRESHOLD
-from alexnet.experiments.report import format_markdown, not_learned_text, unlike_the_paper
+from alexnet.experiments.report import format_markdown, not_learned_text, setting_text, unlike_the_paper
 from alexnet.experiments.results import ExperimentResult, experiment_result
 from alexnet.experiments.store import Experiment
 from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
 from alexnet.plots.experiment import experiment_figure
-from alexnet.training.data import DATASET_LABELS, DATASET_NAMES, DATASETS, SUBSETTABLE, train_images
-from alexnet.training.settings import RECIPES, recipe_settings
+from alexnet.training.data import (
+    DATASET_LABELS,
+    DATASET_NAMES,
+    DATASETS,
+    SUBSETTABLE,
+    default_network,
+    train_images,
+)
+from alexnet.training.settings import RECIPES, TrainSettings, recipe_settings
 from alexnet.training.subset import TRAIN_IMAGE_CHOICES
 from alexnet.units import format_duration
-from pages.parts import epoch_estimate
+from pages.parts import experiment_plan
 from pages.parts.run_views import show_problem, shows_a_run
-from pages.parts.shared import show_error, start_page, use_preset
+from pages.parts.shared import show_error, start_page
 from pages.parts.start_here import try_next
 
 REFRESH_S = 2.0
-LONG_S = 15 * 60  # above this, suggest the small network
-FAST_PRESET = "cifar"
-STARTUP_S = 6.0  # a trainer process imports torch and loads the data before its first step
+LONG_S = 15 * 60  # above this, point to the small network
 EXPERIMENT_SHARE = 10_000  # training images a run takes by default where a share is offered: 6 s an epoch, not 35
 WATCH = "exp_watch"  # the experiment shown below
 ERROR = "exp_error"  # a button's error, shown on the next run
@@ -77,23 +82,27 @@ def _other_network() -> tuple[AlexNetConfig, str] | None:
 def _plan(config: AlexNetConfig) -> Experiment | None:
     """The experiment the widgets describe, or None (with the reason shown)."""
     left, right = st.columns([3, 2])
-    with left:
-        name = st.selectbox("Claim", list(CLAIM_LABELS), format_func=CLAIM_LABELS.get, key="exp_claim")
-        other = _other_network() if name == A_VS_B else None
-        if name != A_VS_B:
-            st.info(f"**The paper, {CLAIMS[name].section}:** {CLAIMS[name].statement}", icon=":material/menu_book:")
     with right:
         seeds = st.number_input("Seeds per variant", 1, 10, 3, key="exp_seeds", help="2 is the fewest a verdict takes")
         epochs = st.number_input("Epochs per run", 1, 100, 3, key="exp_epochs")
         dataset = st.selectbox("Dataset", DATASETS, format_func=DATASET_LABELS.get, key="exp_dataset")
         share = _train_images(dataset)
         recipe = st.radio("Recipe", list(RECIPES), format_func=RECIPE_LABELS.get, key="exp_recipe")
+
+    def settings_of(network: AlexNetConfig) -> TrainSettings:
+        return recipe_settings(network, recipe, epochs=int(epochs), dataset=dataset, train_images=share)
+
+    with left:
+        name = st.selectbox("Claim", list(CLAIM_LABELS), format_func=CLAIM_LABELS.get, key="exp_claim")
+        other = _other_network() if name == A_VS_B else None
+        if name != A_VS_B:
+            st.info(f"**The paper, {CLAIMS[name].section}:** {CLAIMS[name].statement}", icon=":material/menu_book:")
+        network = experiment_plan.choose_network(config, dataset, settings_of, 2 * int(seeds))
     if name == A_VS_B and other is None:
         st.info("Choose B's network to compare yours with.")
         return None
     try:
-        settings = recipe_settings(config, recipe, epochs=int(epochs), dataset=dataset, train_images=share)
-        return store.plan(name, config, settings, int(seeds), other=other)
+        return store.plan(name, network, settings_of(network), int(seeds), other=other)
     except AlexNetError as error:
         show_error(error)
         return None
@@ -127,38 +136,19 @@ def _describe(plan: Experiment) -> None:
         "Everything else is your network as the sidebar and Architecture page have it."
     )
     st.caption(unlike_the_paper(plan))
-    with st.container():
-        try:
-            found = epoch_estimate.epoch_estimate(
-                plan.networks[0],
-                s.dataset,
-                s.batch_size,
-                runs.list_runs(),
-                busy=runs.active_run() is not None,
-                images=s.train_images,
-            )
-        except AlexNetError as error:
-            st.caption(f"No time estimate: {error.message}")
-            return
-        if found is None:
-            st.caption("A run is training now: the time is estimated when the cores are free.")
-            return
-        seconds, how = found
-        total = plan.runs_count * (s.epochs * seconds + STARTUP_S)
-        text = (
-            f"About **{format_duration(total)}** in all: {plan.runs_count} runs × ({_epochs(s.epochs)} × "
-            f"{format_duration(seconds)} + {STARTUP_S:.0f} s to start), at {how}."
-        )
-        if total <= LONG_S or plan.networks[0] == PRESETS[FAST_PRESET]:
-            st.caption(text)
-            return
-        label = PRESET_LABELS[FAST_PRESET]
-        st.warning(
-            f"{text} The **{label}** network runs it in a few minutes: the paper made its claims on "
-            "small CIFAR-10 networks too.",
-            icon=":material/speed:",
-        )
-        st.button(f"Use the {label} network", on_click=use_preset, args=(FAST_PRESET,), key="exp_use_fast")
+    found = experiment_plan.estimate(plan.networks[0], s, plan.runs_count)
+    if not isinstance(found, experiment_plan.Estimate):
+        st.caption(found.capitalize() + ".")
+        return
+    text = (
+        f"About **{format_duration(found.total_s)}** in all: {plan.runs_count} runs × ({_epochs(s.epochs)} × "
+        f"{format_duration(found.epoch_s)} + {format_duration(found.startup_s)} to start), at {found.epoch_how}; "
+        f"the start is {found.startup_how}."
+    )
+    if found.total_s <= LONG_S or plan.networks[0] == default_network(s.dataset):
+        st.caption(text)
+    else:
+        st.warning(f"{text} The small network above runs it in a fraction of that.", icon=":material/speed:")
 
 
 def _epochs(n: int) -> str:
@@ -303,6 +293,7 @@ else:
         key="exp_shown",
     )
     chosen = next(e for e in found if e.id == shown)
+    st.caption(setting_text(chosen))
     running = store.state(chosen, store.run_infos(chosen)) == "running"
     (_live if running else _still)(chosen.id)
 try_next(

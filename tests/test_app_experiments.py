@@ -80,6 +80,11 @@ def test_run_an_experiment_and_see_bands_table_and_verdict(runs_dir):
         return any("4 of 4 runs finished" in (p.proto.text or "") for p in at.get("progress"))
 
     rerun_until(at, finished, timeout=300)
+    label = next(c.value for c in at.caption if c.value.startswith("On "))
+    assert label == "On small AlexNet (cifar) at 16 px: the digits, 1 epoch, seeds 0, 1, today's default recipe."
+    startup = runs.typical_startup(runs.list_runs(runs_dir))  # each launch recorded how long its start took
+    assert startup is not None and startup[1] == 4 and startup[0] > 0
+    assert any("the start is the median of the last 4 runs started here" in c.value for c in at.caption)
     (chart,) = [c for c in at.get("plotly_chart") if "exp_curves" in c.proto.id]
     figure = json.loads(chart.proto.spec)
     bands = [t for t in figure["data"] if t.get("fill") == "tonexty"]
@@ -92,13 +97,22 @@ def test_run_an_experiment_and_see_bands_table_and_verdict(runs_dir):
     assert any("Welch" in c.value for c in at.caption)
 
 
-def test_a_long_experiment_offers_the_small_network(runs_dir, timing_by_size):
-    at = experiments_page()  # the paper's 227 px network: minutes per epoch on two modest cores
+def test_a_fresh_visit_proposes_the_small_network_with_both_times(runs_dir, timing_by_size):
+    """Issue 32, item 3: the sidebar's network is the paper's 227 px one, minutes an epoch on two modest cores."""
+    at = experiments_page()
+    choice = at.radio(key="exp_network")
+    assert choice.value == "small"
+    small, yours = choice.options
+    assert small.startswith("The small network · small AlexNet, 32 px (cifar) · about ")
+    assert yours.startswith("Yours (sidebar, Architecture page) · AlexNet, 227 px (paper) · about ")
+    assert "**6 runs**" in " ".join(m.value for m in at.markdown)
+    shown = [c.value for c in at.caption if "in all" in c.value]
+    assert shown and "+ 6 s to start" in shown[0] and "assumed, as no run has started on this machine yet" in shown[0]
+    assert not any("in all" in w.value for w in at.warning)  # the small network's time needs no warning
+    choice.set_value("yours").run()
     warning = next((w.value for w in at.warning if "in all" in w.value), "")
-    assert "small AlexNet, 32 px (cifar)" in warning, [w.value for w in at.warning] + [c.value for c in at.caption]
-    at.button(key="exp_use_fast").click().run()
-    assert at.session_state["config"] == PRESETS["cifar"]
-    assert not any("in all" in w.value for w in at.warning)  # its own estimate is a caption: no warning
+    assert "The small network above runs it in a fraction of that" in warning, [w.value for w in at.warning]
+    assert at.session_state["config"] == PRESETS["paper"]  # the learner's own network is never replaced
 
 
 def test_an_experiment_on_fashion_mnist_trains_on_a_share_and_says_so(runs_dir, monkeypatch):

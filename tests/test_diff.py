@@ -60,3 +60,16 @@ def test_a_changed_activation_is_listed_and_changes_no_shape_or_cost():
     assert [(c.where, c.old, c.new) for c in diff.changes] == [("activation", "relu", "tanh")]
     assert not diff.shapes
     assert (diff.old_params, diff.old_mult_adds) == (diff.new_params, diff.new_mult_adds)
+
+
+def test_a_network_is_named_by_the_preset_it_is():
+    from dataclasses import replace
+
+    from alexnet.network.diff import network_name
+
+    cifar = PRESETS["cifar"]
+    assert network_name(cifar) == "small AlexNet, 32 px (cifar)"
+    assert network_name(replace(cifar, input_size=28, in_channels=1)) == "small AlexNet (cifar) at 28 px"
+    assert network_name(replace(cifar, activation="tanh")) == "your network (1 change from cifar, 32 px)"
+    two = PRESETS["paper"].with_block(0, stride=2, padding=1)
+    assert network_name(two) == "your network (2 changes from paper, 227 px)"

@@ -58,6 +58,8 @@ BROKEN_CONFIGS = [
     ("created_at text", GOOD_CONFIG | {"created_at": "yesterday"}, ["created_at"]),
     ("negative total", GOOD_CONFIG | {"total_steps": -3}, ["total_steps"]),
     ("classes not a list", GOOD_CONFIG | {"dataset": {"classes": "0123456789"}}, ["classes"]),
+    ("startup_s negative", GOOD_CONFIG | {"startup_s": -2}, ["startup_s"]),
+    ("startup_s text", GOOD_CONFIG | {"startup_s": "slow"}, ["startup_s"]),
 ]
 BROKEN_STATUSES = [
     ("unknown state", GOOD_STATUS | {"state": "exploded"}, ["state"]),

@@ -303,3 +303,19 @@ def test_a_runs_logged_speed_is_the_median_of_its_last_steps_not_its_last_one(tm
     infos = runs.list_runs(tmp_path)
     assert runs.logged_speed(infos, network, 64) == (2000.0, "r1")  # the median of the 12, by hand
     assert runs.logged_speed(infos, network, 32) is None  # another batch size: not this speed
+
+
+def test_the_typical_start_is_the_median_of_the_newest_runs_that_recorded_one(tmp_path):
+    from dataclasses import asdict
+
+    from alexnet.training.settings import TrainSettings as Settings
+
+    for number, startup in enumerate([None, 4.0, 30.0, 5.0, 7.0]):  # created in this order, newest last
+        path = write_run(tmp_path / f"2026010{number}-000000-digits", {"state": "finished", "updated_at": 1.0}, [])
+        config = {"created_at": number + 1.0, "network": PRESETS["cifar"].to_dict(), "training": asdict(Settings())}
+        run_folder.write_json(path / run_folder.CONFIG, config | ({} if startup is None else {"startup_s": startup}))
+    infos = runs.list_runs(tmp_path)
+    assert [info.startup_s for info in infos] == [7.0, 5.0, 30.0, 4.0, None]  # newest first
+    assert runs.typical_startup(infos) == (6.0, 4)  # median of 7, 5, 30, 4: (5 + 7) / 2
+    assert runs.typical_startup(infos, last=3) == (7.0, 3)  # of 7, 5, 30
+    assert runs.typical_startup(infos[-1:]) is None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from alexnet.experiments.claims import A_VS_B
 from alexnet.experiments.results import ExperimentResult, MeasureRow
 from alexnet.experiments.store import Experiment
 from alexnet.experiments.verdict import Summary
+from alexnet.network.diff import network_name
 from alexnet.training.data import DATASET_NAMES
 from alexnet.units import format_count
 
@@ -83,6 +85,21 @@ def not_learned_text(result: ExperimentResult) -> str | None:
     which = ", ".join(f"{label} seed {seed}" for label, seed, _ in result.stuck)
     return (
         f"**{len(result.stuck)} of {sum(result.finished)} finished runs did not learn** ({which}). {result.stuck[0][2]}"
+    )
+
+
+def setting_text(experiment: Experiment) -> str:
+    """What an experiment ran on, to label its results: "On small AlexNet (cifar) at 28 px: Fashion-MNIST
+    (10,000 of its training images), 3 epochs, seeds 0, 1, 2, today's default recipe." Both networks
+    for A vs B; for a claim, A's (B is A with the claim's one change)."""
+    s = experiment.settings
+    a, b = (network_name(n) for n in experiment.networks)
+    networks = f"A = {a}, B = {b}" if experiment.claim == A_VS_B else a
+    data = DATASET_NAMES[s.dataset] + (f" ({s.train_images:,} of its training images)" if s.train_images else "")
+    recipe = "the paper's recipe" if s.recipe == "paper" else "today's default recipe"
+    return (
+        f"On {networks}: {data}, {s.epochs} epoch{'s' if s.epochs != 1 else ''}, "
+        f"seed{'s' if len(experiment.seeds) != 1 else ''} {', '.join(map(str, experiment.seeds))}, {recipe}."
     )
 
 

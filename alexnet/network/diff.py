@@ -9,10 +9,11 @@ with the number of blocks.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, fields
+import re
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from alexnet.network.config import AlexNetConfig, BlockConfig, LRNConfig
+from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig, BlockConfig, LRNConfig
 from alexnet.network.shapes import ShapeReport, analyze
 
 # Layers that change a shape; the activation (ReLU or tanh) and dropout only follow their neighbours.
@@ -114,6 +115,25 @@ def shape_changes(before: ShapeReport, after: ShapeReport) -> list[ShapeChange]:
         if a is None or b is None or a.out_shape != b.out_shape:
             result.append(ShapeChange(layer.name, layer.module, a.out_shape if a else None, b.out_shape if b else None))
     return result
+
+
+_PX = re.compile(r", \d+ px")  # the input size in a preset's label: "small AlexNet, 32 px (cifar)"
+
+
+def network_name(config: AlexNetConfig) -> str:
+    """A network named by the preset it is: "small AlexNet, 32 px (cifar)"; "small AlexNet (cifar) at
+    28 px" where only the input differs (its size, channels or classes: what a dataset sets); else
+    "your network (2 changes from cifar, 28 px)", counted against the preset it differs least from."""
+    for name, preset in PRESETS.items():
+        if config == preset:
+            return PRESET_LABELS[name]
+        data_set = dict(input_size=config.input_size, in_channels=config.in_channels, num_classes=config.num_classes)
+        if config == replace(preset, **data_set):
+            return f"{_PX.sub('', PRESET_LABELS[name])} at {config.input_size} px"
+    changes = {name: len(field_changes(preset, config)) for name, preset in PRESETS.items()}
+    nearest = min(changes, key=changes.__getitem__)
+    count = changes[nearest]
+    return f"your network ({count} change{'s' if count != 1 else ''} from {nearest}, {config.input_size} px)"
 
 
 def describe(value: Any) -> str:

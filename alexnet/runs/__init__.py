@@ -6,7 +6,7 @@ directory, so a web page can watch a run, be reloaded, and find the run still th
 
 - ``paths``: the runs directory and one run's folder (``runs_dir``, ``run_path``).
 - ``catalog``: what each run is now and how far (``RunInfo``, ``get_run``, ``list_runs``, ``active_run``,
-  ``progress``, ``logged_speed``).
+  ``progress``, ``logged_speed``, ``typical_startup``).
 - ``curves``: its step and epoch records (``Metrics``, ``read_metrics``, ``metrics_csv``).
 - ``lifecycle``: ``start_run``, ``resume_run``, ``stop_run``: a run starts now, or queues when
   ``max_runs()`` already train (``ALEXNET_MAX_RUNS``, default 1).
@@ -21,7 +21,16 @@ directory, so a web page can watch a run, be reloaded, and find the run still th
 The names above are offered here too, so ``from alexnet import runs; runs.get_run(...)`` reads well.
 """
 
-from alexnet.runs.catalog import Progress, RunInfo, active_run, get_run, list_runs, logged_speed, progress
+from alexnet.runs.catalog import (
+    Progress,
+    RunInfo,
+    active_run,
+    get_run,
+    list_runs,
+    logged_speed,
+    progress,
+    typical_startup,
+)
 from alexnet.runs.curves import Metrics, metrics_csv, read_metrics
 from alexnet.runs.lifecycle import resume_run, start_run, stop_run
 from alexnet.runs.paths import run_path, runs_dir
@@ -57,5 +66,6 @@ __all__ = [
     "start_run",
     "stop_run",
     "table_rows",
+    "typical_startup",
     "validated_on",
 ]

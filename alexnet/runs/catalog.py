@@ -24,6 +24,7 @@ from alexnet.training.run_id import MAX_RUN_ID_LENGTH, RUN_ID_PATTERN
 
 T = TypeVar("T")
 RESUMABLE = ("stopped", "interrupted", "failed", "diverged", "finished")
+STARTUP_RUNS = 10  # runs whose start-up times make the typical one
 SPEED_STEPS = 200  # logged steps a run's speed is the median of (logged_speed)
 
 
@@ -49,6 +50,7 @@ class RunInfo:
     problem: str | None = None  # what is wrong with the run's files, in plain words (None: nothing)
     queued_at: float | None = None  # when it joined the queue (Unix seconds), while queued
     stopping: bool = False  # running, and a Stop was asked for (its trainer has not ended yet)
+    startup_s: float | None = None  # its trainer's seconds from launch to first step (config.json), if launched here
 
     @property
     def queued(self) -> bool:
@@ -126,6 +128,7 @@ def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
         problem=" ".join(problems) or None,
         queued_at=status.queued_at if status and state == "queued" else None,
         stopping=state == "running" and (path / run_folder.STOP).exists(),
+        startup_s=config.startup_s if config else None,
     )
 
 
@@ -222,6 +225,14 @@ def progress(run: RunInfo, metrics: Metrics) -> Progress:
         images_per_sec=last.get("images_per_sec") if last else None,
         last_loss=last.get("loss") if last else None,
     )
+
+
+def typical_startup(infos: list[RunInfo], last: int = STARTUP_RUNS) -> tuple[float, int] | None:
+    """(median seconds from launch to first step, runs it is the median of) over the newest ``last``
+    runs in ``infos`` (newest first) that recorded one: importing torch, loading the data and building
+    the model, as this machine did it. None when no run has recorded it yet."""
+    seconds = [info.startup_s for info in infos if info.startup_s is not None][:last]
+    return (statistics.median(seconds), len(seconds)) if seconds else None
 
 
 def logged_speed(infos: list[RunInfo], network: dict[str, Any], batch_size: int) -> tuple[float, str] | None:

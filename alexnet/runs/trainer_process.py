@@ -60,6 +60,7 @@ def launch(path: Path, root: Path, args: list[str], message: str) -> None:
     base = {k: v for k, v in os.environ.items() if k not in TORCHRUN_ENV and not k.startswith("TORCHELASTIC_")}
     env = trainer_env(dict(base, PYTHONUNBUFFERED="1"))
     env[stop_signal.LAUNCHED_RUN_ENV] = path.name  # a stop request from now on is this trainer's
+    env[run_folder.LAUNCHED_AT_ENV] = repr(time.time())  # the trainer records its start-up cost from it
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(run_folder.REPO_ROOT), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "alexnet", "train", *args, "--runs-dir", str(root), "--no-progress"]
     with (path / run_folder.LOG).open("a") as log:

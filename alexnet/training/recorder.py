@@ -17,7 +17,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from alexnet.network.config import AlexNetConfig
-from alexnet.training import run_folder
+from alexnet.training import run_folder, stop_signal
 from alexnet.training.distributed import Distributed
 from alexnet.training.loop import Evaluation, Trainer, evaluate
 from alexnet.training.schedule import Plateau
@@ -61,6 +61,9 @@ class RunRecorder:
             "mode": mode or {},
             "notes": notes,
         }
+        launched = _launched_at(self.run_dir.name)
+        if launched is not None:
+            self.info["startup_s"] = round(max(0.0, time.time() - launched), 2)
         run_folder.write_json(self.run_dir / run_folder.CONFIG, self.info)
         config.save(self.run_dir / run_folder.NETWORK)
         self.metrics = run_folder.MetricsWriter(self.run_dir / run_folder.METRICS)
@@ -226,3 +229,13 @@ class RunLogger:
 
     def close(self) -> None:
         self.bar.close()
+
+
+def _launched_at(run_id: str) -> float | None:
+    """When ``alexnet.runs`` launched this trainer (Unix seconds), or None if it did not launch this run."""
+    if os.environ.get(stop_signal.LAUNCHED_RUN_ENV) != run_id:
+        return None
+    try:
+        return float(os.environ[run_folder.LAUNCHED_AT_ENV])
+    except (KeyError, ValueError):
+        return None

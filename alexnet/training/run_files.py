@@ -99,6 +99,7 @@ class RunConfig:
     classes: tuple[str, ...] | None  # the dataset's class names in output order, once known
     val_images: int | None = None  # images in one validation pass, once known
     val_set: str | None = None  # "test" (the official test set) or "held out"; None from runs before it was saved
+    startup_s: float | None = None  # seconds from the launch to the first step; None unless the app launched it
 
 
 def read_config(run_dir: Path) -> RunConfig | None:
@@ -128,6 +129,7 @@ def read_config(run_dir: Path) -> RunConfig | None:
         classes=tuple(classes) if classes else None,
         val_images=_optional(run_dir, name, dataset, "val_images", lambda v: _whole(v) and v >= 0, "an image count"),
         val_set=_optional(run_dir, name, dataset, "val_set", lambda v: isinstance(v, str), "a name"),
+        startup_s=_optional(run_dir, name, data, "startup_s", lambda v: _number(v) and v >= 0, "seconds"),
     )
 
 

@@ -3,7 +3,9 @@
 One folder per run, under the runs directory (``ALEXNET_RUNS_DIR``, else ``<repo>/runs``)::
 
     runs/20250101-120000-digits/
-        config.json     network and training settings, dataset facts, step counts
+        config.json     network and training settings, dataset facts, step counts, and "startup_s"
+                        (seconds from the launcher's Popen to the first step: imports, data, model)
+                        when ``alexnet.runs`` launched it (``LAUNCHED_AT_ENV``)
         network.json    the network alone (loadable with ``--config``)
         metrics.jsonl   append-only; one JSON object per line, flushed as written:
                         {"kind": "step", "step", "epoch", "loss", "accuracy", "lr", "images_per_sec", "elapsed"}
@@ -37,6 +39,7 @@ from typing import Any
 import torch
 
 CONFIG = "config.json"
+LAUNCHED_AT_ENV = "ALEXNET_LAUNCHED_AT"  # the launcher's Unix time at Popen, for config.json's "startup_s"
 NETWORK = "network.json"
 METRICS = "metrics.jsonl"
 STATUS = "status.json"
