@@ -17,6 +17,7 @@ from alexnet.experiments.report import format_markdown, not_learned_text, settin
 from alexnet.experiments.results import ExperimentResult, experiment_result
 from alexnet.experiments.store import Experiment
 from alexnet.network.config import PRESET_LABELS, PRESETS, AlexNetConfig
+from alexnet.network.diff import network_name
 from alexnet.plots.experiment import experiment_figure
 from alexnet.training.data import (
     DATASET_LABELS,
@@ -79,8 +80,8 @@ def _other_network() -> tuple[AlexNetConfig, str] | None:
         return None
 
 
-def _plan(config: AlexNetConfig) -> Experiment | None:
-    """The experiment the widgets describe, or None (with the reason shown)."""
+def _plan(config: AlexNetConfig) -> tuple[Experiment, experiment_plan.Estimate | str] | None:
+    """The experiment the widgets describe and its time here, or None (with the reason shown)."""
     left, right = st.columns([3, 2])
     with right:
         seeds = st.number_input("Seeds per variant", 1, 10, 3, key="exp_seeds", help="2 is the fewest a verdict takes")
@@ -97,12 +98,12 @@ def _plan(config: AlexNetConfig) -> Experiment | None:
         other = _other_network() if name == A_VS_B else None
         if name != A_VS_B:
             st.info(f"**The paper, {CLAIMS[name].section}:** {CLAIMS[name].statement}", icon=":material/menu_book:")
-        network = experiment_plan.choose_network(config, dataset, settings_of, 2 * int(seeds))
+        network, found = experiment_plan.choose_network(config, dataset, settings_of, 2 * int(seeds))
     if name == A_VS_B and other is None:
         st.info("Choose B's network to compare yours with.")
         return None
     try:
-        return store.plan(name, network, settings_of(network), int(seeds), other=other)
+        return store.plan(name, network, settings_of(network), int(seeds), other=other), found
     except AlexNetError as error:
         show_error(error)
         return None
@@ -125,7 +126,7 @@ def _train_images(dataset: str) -> int | None:
     )
 
 
-def _describe(plan: Experiment) -> None:
+def _describe(plan: Experiment, found: experiment_plan.Estimate | str) -> None:
     a, b = plan.labels
     s = plan.settings
     images = f"{s.train_images:,} training images of {DATASET_NAMES[s.dataset]}" if s.train_images else None
@@ -133,10 +134,9 @@ def _describe(plan: Experiment) -> None:
         f"**{plan.runs_count} runs**: A = *{a}* and B = *{b}*, {len(plan.seeds)} seeds each "
         f"(seeds {', '.join(map(str, plan.seeds))}), {_epochs(s.epochs)} of {images or DATASET_NAMES[s.dataset]} "
         f"at batch {s.batch_size}, {s.optimizer} at lr {s.lr:g}. "
-        "Everything else is your network as the sidebar and Architecture page have it."
+        f"Everything else is the network chosen above, {network_name(plan.networks[0])}."
     )
     st.caption(unlike_the_paper(plan))
-    found = experiment_plan.estimate(plan.networks[0], s, plan.runs_count)
     if not isinstance(found, experiment_plan.Estimate):
         st.caption(found.capitalize() + ".")
         return
@@ -267,11 +267,16 @@ config = start_page(
     "thing the claim is about, with several seeds, and lets the data decide.",
 )
 st.subheader("New experiment")
-plan = _plan(config)
-if plan is not None:
-    _describe(plan)
+planned = _plan(config)
+if planned is not None:
+    _describe(*planned)
     st.button(
-        "Run the experiment", type="primary", key="exp_run", on_click=_start, args=(plan,), icon=":material/science:"
+        "Run the experiment",
+        type="primary",
+        key="exp_run",
+        on_click=_start,
+        args=(planned[0],),
+        icon=":material/science:",
     )
 error = st.session_state.pop(ERROR, None)
 if error:

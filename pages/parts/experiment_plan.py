@@ -76,21 +76,22 @@ def short(found: Estimate | str) -> str:
 
 def choose_network(
     config: AlexNetConfig, dataset: str, settings_of: Callable[[AlexNetConfig], TrainSettings], runs_count: int
-) -> AlexNetConfig:
-    """The network the experiment trains: the learner's own or the small one at the data's size, each
-    labelled with its time here. A fresh visit proposes the small one, unless the learner has built a
-    network of their own (one that is no preset)."""
+) -> tuple[AlexNetConfig, Estimate | str]:
+    """The network the experiment trains, and its time here: the learner's own or the small one at the
+    data's size, each labelled with its time. A fresh visit proposes the small one, unless the learner
+    has built a network of their own (one that is no preset). The plan shows the chosen one's time
+    as estimated here, so the page never gives two figures for one experiment."""
     small = default_network(dataset)
-    if config == small:
-        st.caption(f"Network: **{network_name(config)}**, as the sidebar and the Architecture page have it.")
-        return config
-    networks = {SMALL: small, YOURS: config}
+    networks = {SMALL: small, YOURS: config} if config != small else {YOURS: config}
     times: dict[str, Estimate | str] = {}
     for key, network in networks.items():
         try:
             times[key] = estimate(network, settings_of(network), runs_count)
         except AlexNetError as error:
             times[key] = error.message
+    if len(networks) == 1:
+        st.caption(f"Network: **{network_name(config)}**, as the sidebar and the Architecture page have it.")
+        return config, times[YOURS]
     # a network of the learner's own (no preset) is proposed first; so is it again once they change it
     built = config not in PRESETS.values()
     if st.session_state.get(PROPOSED_FOR_KEY) != config:
@@ -108,4 +109,4 @@ def choose_network(
         help="Every run of the experiment trains this network (with the claim's one change for B). The paper made "
         "its claims on small networks too; the times are for this machine.",
     )
-    return networks[choice]
+    return networks[choice], times[choice]
