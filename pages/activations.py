@@ -36,8 +36,8 @@ from pages.parts.activation_data import (
     view_config,
 )
 from pages.parts.navigation import through_app
-from pages.parts.shared import show_error, sidebar, use_preset
-from pages.parts.start_here import start_here_box, try_next
+from pages.parts.shared import restore_network, show_error, sidebar, use_preset
+from pages.parts.start_here import GRADCAM_ANCHOR, RECEPTIVE_ANCHOR, land_here, start_here_box, try_next
 
 # The page's figures, cached by their inputs (arrays hashed by content) and shared read-only
 # (st.plotly_chart serialises a copy): plotly built each in 10-40 ms, 0.2 s of every visit.
@@ -272,7 +272,7 @@ st.markdown(
     "channel's filter finds its pattern (an edge, a colour, a texture) in the layer's input. "
     "Follow one image from pixels to the classifier."
 )
-start_here_box(use_preset)
+start_here_box(use_preset, restore_network)
 
 try:
     view = view_config(config, weights)
@@ -326,6 +326,8 @@ gradcam_view.show(
     view, weights, stamp, image, model, model_lock(), names, digit=picture, subject=subject, true_class=truth
 )
 receptive_field_view.show(view, run, image)
+for anchor in (RECEPTIVE_ANCHOR, GRADCAM_ANCHOR):
+    land_here(anchor)  # where a Start-here step opened this page for that section
 if random:
     try_next(
         f"train this network on {'Fashion-MNIST' if fashion_mnist.on_this_machine() else 'the digits'} on Training, "

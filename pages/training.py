@@ -19,7 +19,7 @@ from alexnet.units import format_duration
 from pages.parts import epoch_estimate, training_compare, training_controls, training_queue, training_results_view
 from pages.parts.run_views import show_problem, shows_a_run
 from pages.parts.shared import show_error, start_page
-from pages.parts.start_here import try_next
+from pages.parts.start_here import reached, try_next
 
 MAX_POINTS = 2_000  # steps drawn per curve at most
 REFRESH_S = 2.0  # how often the live view re-reads the run directory
@@ -49,6 +49,8 @@ def _live_view_idle(run_id: str) -> None:
 @shows_a_run
 def _live_view(run_id: str, *, was_active: bool) -> None:
     info = runs.get_run(run_id)
+    if info.state == "finished" and reached(3):  # Start here's step 3
+        st.rerun(scope="app")  # the box above shows the tick
     if info.active != was_active:
         st.rerun(scope="app")  # started or ended: refresh the whole page (table, refresh rate)
     if info.active and results.saved_count(info.path) != st.session_state.get(RESULTS_SHOWN, {}).get(run_id):

@@ -66,6 +66,31 @@ def click_map_cell(app: App, key: str, row: int, col: int) -> None:
     app.rerun_after(lambda: app.page.mouse.click(x, y))
 
 
+STEP_WORDS = ("Slide a stride", "Click a feature-map cell", "Train the small network", "See where it looks")
+
+
+def ticked(app: App) -> set[int]:
+    """The steps the Start-here box shows ticked (a material icon renders as its name, check_circle)."""
+    text = app.page.locator(".st-key-start_here").first.inner_text()
+    return {n for n, words in enumerate(STEP_WORDS, 1) if re.search(r"check_circle\s*" + words, text)}
+
+
+def wait_for_ticks(app: App, expected: set[int], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while ticked(app) != expected:
+        assert time.monotonic() < deadline, f"ticked {sorted(ticked(app))}, expected {sorted(expected)}"
+        app.page.wait_for_timeout(250)
+
+
+def in_view(app: App, anchor: str) -> bool:
+    """Whether the section heading ``anchor`` lies in the viewport (Start here scrolled the page to it)."""
+    return app.page.evaluate(
+        """(id) => { const box = document.getElementById(id)?.getBoundingClientRect();
+                     return !!box && box.top >= -2 && box.top < window.innerHeight / 2; }""",
+        anchor,
+    )
+
+
 def test_a_learner_follows_start_here(chromium, tmp_path_factory) -> None:
     runs_dir = tmp_path_factory.mktemp("runs")
     with (
@@ -87,18 +112,26 @@ def follow_the_four_steps(app: App, runs_dir) -> None:
 
     # 1. slide a stride: the arithmetic figure's formula follows
     app.click("start_here_1")
+    assert ticked(app) == set()  # pressing a step is not doing it
     paper = PRESETS["paper"]
     side = analyze(paper).layers[0].out_shape[1]
     assert f"/ 4) + 1 = {side}" in plot_title(app, "arith_figure")
     app.set_slider("edit_block1_stride", 3)
     side = analyze(paper.with_block(0, stride=3)).layers[0].out_shape[1]
     assert f"/ 3) + 1 = {side}" in plot_title(app, "arith_figure")
+    wait_for_ticks(app, {1})
     app.screenshot("first-minutes-1-stride")
 
     # 2. click a feature-map cell: its receptive field is drawn on the image
     app.click("start_here_2")
     app.page.locator('[data-testid="stMain"] h1', has_text="Activations").first.wait_for(timeout=app.timeout_ms)
+    deadline = time.monotonic() + 10
+    while not in_view(app, "receptive-field"):  # the button lands on the section it names
+        assert time.monotonic() < deadline, "step 2 did not scroll to the receptive field"
+        app.page.wait_for_timeout(200)
+    assert ticked(app) == {1}
     click_map_cell(app, "rf_map", 0, 0)
+    wait_for_ticks(app, {1, 2})
     assert (app.slider_value("rf_row"), app.slider_value("rf_col")) == (0, 0)
     assert re.search(r"Receptive field \d+ × \d+ px", app.main_text())
     app.screenshot("first-minutes-2-receptive-field")
@@ -106,6 +139,8 @@ def follow_the_four_steps(app: App, runs_dir) -> None:
     # 3. train the small network from the page, at the page's defaults (2 epochs)
     app.click("start_here_3")
     app.widget("train_start").wait_for(timeout=app.timeout_ms)
+    assert ticked(app) == {1, 2}  # nothing trained yet
+    assert "in place of yours" in app.main_text()  # step 3 says which network it replaced (stride 3)
     assert app.selected("preset") == PRESET_LABELS["cifar"]
     assert app.selected("train_dataset") == DATASET_LABELS[DATASET]  # the box shows names, not keys
     assert float(app.widget("train_lr").locator("input").first.input_value()) == pytest.approx(2e-3)
@@ -125,16 +160,22 @@ def follow_the_four_steps(app: App, runs_dir) -> None:
     assert info.state == "finished", info.message
     assert info.best_accuracy >= TRAINED_ENOUGH, f"{info.best_accuracy:.1%} after {TRAIN_EPOCHS} epochs"
     app.page.get_by_text(f"{info.best_accuracy:.1%}").first.wait_for(timeout=app.timeout_ms)  # the page says so
+    wait_for_ticks(app, {1, 2, 3})
     app.screenshot("first-minutes-3-trained")
 
     # 4. see where it looks: Activations with a digit (or a test garment) and the run's weights
     app.click("start_here_4")
     app.page.locator('[data-testid="stMain"] h1', has_text="Activations").first.wait_for(timeout=app.timeout_ms)
     assert app.selected("act_weights") == f"Trained run {info.run_id}"
+    deadline = time.monotonic() + 10
+    while not in_view(app, "grad-cam"):  # the button lands on the section it names
+        assert time.monotonic() < deadline, "step 4 did not scroll to Grad-CAM"
+        app.page.wait_for_timeout(200)
     if GARMENTS:
         check_grad_cam_on_a_garment(app, info.path)
     else:
         check_grad_cam(app)
+    wait_for_ticks(app, {1, 2, 3, 4})
     app.screenshot("first-minutes-4-grad-cam")
     print(f"the four steps took {time.monotonic() - started:.0f} s; the run reached {info.best_accuracy:.1%}")
 

@@ -16,6 +16,7 @@ from alexnet.network.config import AlexNetConfig, BlockConfig
 from alexnet.network.edit import LIMITS, with_block_count
 from alexnet.network.shapes import ShapeReport
 from alexnet.units import shape_text
+from pages.parts.start_here import reached
 
 PICK_KEY = "arch_block"  # not "edit_": sync_editor_widgets() forgets every "edit_" key it does not know
 ARITH_LAYER_KEY = "arch_arith_layer"  # the layer the arithmetic figure shows (pages/parts/arithmetic_view.py)
@@ -65,7 +66,8 @@ def block_sliders(block: BlockConfig, number: int) -> BlockConfig:
         cells = st.columns(3)
         for cell, (field, label, tip) in zip(cells, SLIDERS[start : start + 3], strict=False):
             values[field] = cell.slider(
-                label, *LIMITS[field], value=getattr(block, field), key=key + field, help=tip
+                label, *LIMITS[field], value=getattr(block, field), key=key + field, help=tip,
+                on_change=reached if field == "stride" else None, args=(1,) if field == "stride" else None,
             )  # fmt: skip
     switches = cells[2]  # the third cell of the second row is free
     values["norm"] = switches.toggle("LRN", block.norm, key=key + "norm", help="Local response normalisation.")

@@ -18,6 +18,7 @@ from alexnet.network.model import AlexNet
 from alexnet.plots import gradcam as plots
 from pages.parts.activation_data import explanation
 from pages.parts.shared import show_error
+from pages.parts.start_here import GRADCAM_ANCHOR, reached
 
 TOP = -1  # the Class box's "top prediction" entry
 PLOT_CONFIG = {"displayModeBar": False}
@@ -49,7 +50,7 @@ def show(
         subject: what ``digit`` shows, for the sentence: "digit" or "garment".
         true_class: the output that is right for the image, where known: a wrong top prediction is said so.
     """
-    st.subheader("5 · Where the network looks (Grad-CAM)", divider="gray")
+    st.subheader("5 · Where the network looks (Grad-CAM)", divider="gray", anchor=GRADCAM_ANCHOR)
     names = class_names or [f"class {i}" for i in range(config.num_classes)]
     layers = list(gradcam.conv_layers(model))
     for key, options in (("cam_layer", layers), ("cam_class", [TOP, *range(len(names))])):
@@ -79,6 +80,8 @@ def show(
     except AlexNetError as error:
         show_error(error)
         return
+    if not weights.startswith("random:") and reached(4):  # Start here's step 4: a heat map that means something
+        st.rerun(scope="app")  # the box above shows the tick
     if weights.startswith("random:"):
         st.warning(
             "**Random weights: this heat map explains noise.** An untrained network has learned nothing to look "

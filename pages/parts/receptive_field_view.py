@@ -18,6 +18,7 @@ from alexnet.network.shapes import LayerShape, analyze
 from alexnet.plots import activations as maps_plots
 from alexnet.plots.receptive import cell_map_figure, field_figure
 from alexnet.units import range_text
+from pages.parts.start_here import RECEPTIVE_ANCHOR, reached
 
 LAYER_KEY, ROW_KEY, COL_KEY, MAP_KEY = "rf_layer", "rf_row", "rf_col", "rf_map"
 PLOT_CONFIG = {"displayModeBar": False}
@@ -29,6 +30,7 @@ def _on_click() -> None:
     points = st.session_state[MAP_KEY]["selection"]["points"]
     if points:
         st.session_state[ROW_KEY], st.session_state[COL_KEY] = int(points[0]["y"]), int(points[0]["x"])
+        reached(2)  # Start here's step 2 (a callback: the box, drawn next, shows the tick)
 
 
 def _centre_cell() -> None:
@@ -91,7 +93,7 @@ def caption(layer: LayerShape, row: int, col: int, rect: ReceptiveRect, combs: l
 
 def show(config: AlexNetConfig, run: images.ImageRun, image: images.Preprocessed) -> None:
     """The section: a layer, a cell (click or sliders), the map and the image with the cell's field."""
-    st.subheader("6 · Where one cell looks (receptive field)", divider="gray")
+    st.subheader("6 · Where one cell looks (receptive field)", divider="gray", anchor=RECEPTIVE_ANCHOR)
     st.markdown(
         "Every cell of a feature map is computed from a square of the input image, its **receptive field**. "
         "Below is the picked layer's map once more, the mean of its channels in the feature maps' colours: "

@@ -118,6 +118,12 @@ def _copy(source: str, target: str) -> None:
     st.session_state[target] = st.session_state[source]
 
 
+def restore_network(config: AlexNetConfig, preset: str) -> None:
+    """Make ``config`` (started from the preset ``preset``) the current network again."""
+    st.session_state[PRESET_KEY] = preset
+    set_config(config)
+
+
 def sidebar(*, input_slider: bool = False) -> AlexNetConfig:
     """The preset, input size and class count, shared by every page.
 
@@ -193,5 +199,5 @@ def start_page(script: str, title: str, caption: str, *, input_slider: bool = Fa
     config = sidebar(input_slider=input_slider)
     st.title(title)
     st.caption(caption)
-    start_here_box(use_preset)
+    start_here_box(use_preset, restore_network)
     return config

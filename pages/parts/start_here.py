@@ -6,8 +6,12 @@ slide a stride and watch the arithmetic, click a feature-map cell for its recept
 the small network, and see where the trained network looks. Where Fashion-MNIST is on this machine
 the last two are real images: 2 epochs of its 60,000 garments at their own 28 px (about 60 s on a
 2-core Zen 4), then Grad-CAM on a test garment the run never saw; elsewhere the bundled digits.
-Dismissed, the box stays away for the rest of the session. Pressing a step also ticks it, so the
-box shows how far the learner got.
+Dismissed, the box stays away for the rest of the session.
+
+A step is ticked when its outcome happens, not when its button is pressed (``reached``): a stride
+slid, a cell clicked, a run finished, a Grad-CAM drawn with weights that learned something. The
+buttons of steps 2 and 4 land on their section of the Activations page (``land_here``), and step 3
+says which network it replaced, with a button that puts it back.
 """
 
 from __future__ import annotations
@@ -17,10 +21,15 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
+from alexnet.network.config import AlexNetConfig
+from alexnet.network.diff import network_name
 from alexnet.training import fashion_mnist  # a few file checks, no torch: this is every first paint
 
 DISMISSED = "start_here_dismissed"
-DONE = "start_here_done"  # the steps pressed so far, by number
+DONE = "start_here_done"  # the steps whose outcome happened, by number
+LAND = "start_here_land"  # the anchor of the section a step's button opens, until the page scrolls there
+REPLACED = "start_here_replaced"  # (the network step 3 replaced, its preset name)
+RECEPTIVE_ANCHOR, GRADCAM_ANCHOR = "receptive-field", "grad-cam"  # the Activations page's section ids
 SMALL_PRESET = "cifar"
 GARMENT_EPOCHS = 2  # 60,000 images each: 88.9 % on the test images in 1 min 0 s on a 2-core Zen 4 (batch 64)
 GARMENT_SIZE = 28  # the small network at Fashion-MNIST's own size: an upscale to 32 px costs 1.5x for nothing
@@ -90,9 +99,11 @@ def steps() -> tuple[Step, ...]:
 def _prepare(step: Step, use_preset: Callable[..., None]) -> None:
     """What a step's button picks before its page opens (the button's on_click callback)."""
     state = st.session_state
-    state.setdefault(DONE, set()).add(step.number)
     garments = step.number in (3, 4) and fashion_mnist.on_this_machine()
-    if step.number == 3:
+    if step.number == 2:
+        state[LAND] = RECEPTIVE_ANCHOR
+    elif step.number == 3:
+        before = state.get("config"), state.get("preset", "paper")
         if garments:
             use_preset(SMALL_PRESET, input_size=GARMENT_SIZE)
             state["train_dataset"] = "fashion-mnist"
@@ -100,10 +111,13 @@ def _prepare(step: Step, use_preset: Callable[..., None]) -> None:
         else:
             use_preset(SMALL_PRESET)
             state["train_dataset"] = "digits"
+        if before[0] is not None and before[0] != state.get("config"):
+            state[REPLACED] = before  # said in the box, with a button that puts it back
     elif step.number == 4:
         from alexnet import runs  # imports torch: only when pressed, never for the first page's paint
         from pages.parts.activation_choices import DIGIT, GARMENT, RUN
 
+        state[LAND] = GRADCAM_ANCHOR
         dataset = "fashion-mnist" if garments else "digits"
         trained = [info for info in runs.list_runs() if info.has_checkpoint and info.dataset == dataset]
         state["act_source"] = GARMENT if garments else DIGIT
@@ -117,9 +131,46 @@ def _dismiss() -> None:
     st.session_state[DISMISSED] = True
 
 
-def start_here_box(use_preset: Callable[..., None]) -> None:
+def reached(number: int) -> bool:
+    """Tick step ``number``: its outcome happened. True if that is news to a box still shown, for a
+    caller past the box to rerun the page so the tick shows now (a callback before it needs not)."""
+    done: set[int] = st.session_state.setdefault(DONE, set())
+    if number in done:
+        return False
+    done.add(number)
+    return not st.session_state.get(DISMISSED)
+
+
+def land_here(anchor: str) -> None:
+    """Scroll to the section ``anchor`` (an ``st.subheader``'s anchor) if a step's button opened the page for it.
+    Called at the end of the page, so the section is drawn; the browser looks for it for up to 5 s."""
+    if st.session_state.get(LAND) != anchor:
+        return
+    del st.session_state[LAND]
+    _SCROLL(data={"anchor": anchor, "nonce": id(object())}, key="start_here_scroll")
+
+
+_SCROLL = st.components.v2.component(
+    "alexnet_scroll_to",
+    js="""
+export default function ({ data }) {
+  let tries = 0;
+  const look = () => {
+    const target = document.getElementById(data.anchor);
+    if (target) target.scrollIntoView({ block: "start" });
+    else if (++tries < 50) setTimeout(look, 100);
+  };
+  look();
+}
+""",
+    isolate_styles=False,
+)
+
+
+def start_here_box(use_preset: Callable[..., None], restore: Callable[[AlexNetConfig, str], None]) -> None:
     """The Start-here box at the top of every page, until it is dismissed. ``use_preset(name,
-    input_size=None)`` makes a preset the current network (the sidebar's own way, so every widget follows)."""
+    input_size=None)`` makes a preset the current network (the sidebar's own way, so every widget follows);
+    ``restore(config, preset_name)`` puts back the network step 3 replaced."""
     state = st.session_state
     if state.get(DISMISSED):
         return
@@ -141,6 +192,19 @@ def start_here_box(use_preset: Callable[..., None]) -> None:
                 width="stretch",
             ):
                 st.switch_page(step.page)
+            if step.number == 3 and REPLACED in state:
+                _replaced_note(state[REPLACED], restore)
+
+
+def _replaced_note(replaced: tuple[AlexNetConfig, str], restore: Callable[[AlexNetConfig, str], None]) -> None:
+    note, back = st.columns([3, 1], vertical_alignment="center")
+    note.caption(f"Step 3 made the small network the current one, in place of yours: {network_name(replaced[0])}.")
+    back.button("Put mine back", key="start_here_restore", on_click=_restore, args=(replaced, restore), width="stretch")
+
+
+def _restore(replaced: tuple[AlexNetConfig, str], restore: Callable[[AlexNetConfig, str], None]) -> None:
+    del st.session_state[REPLACED]
+    restore(*replaced)
 
 
 def try_next(text: str, page: str, label: str) -> None:
