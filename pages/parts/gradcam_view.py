@@ -80,8 +80,8 @@ def show(
     except AlexNetError as error:
         show_error(error)
         return
-    if not weights.startswith("random:") and reached(4):  # Start here's step 4: a heat map that means something
-        st.rerun(scope="app")  # the box above shows the tick
+    if not weights.startswith("random:"):
+        reached(4, redraw=True)  # Start here's step 4: a heat map that means something
     if weights.startswith("random:"):
         st.warning(
             "**Random weights: this heat map explains noise.** An untrained network has learned nothing to look "

@@ -29,6 +29,8 @@ DISMISSED = "start_here_dismissed"
 DONE = "start_here_done"  # the steps whose outcome happened, by number
 LAND = "start_here_land"  # the anchor of the section a step's button opens, until the page scrolls there
 REPLACED = "start_here_replaced"  # (the network step 3 replaced, its preset name)
+SLOTS = "start_here_slots"  # this run's step lines: (st.empty, text) by number
+TICK = ":green[:material/check_circle:]"
 RECEPTIVE_ANCHOR, GRADCAM_ANCHOR = "receptive-field", "grad-cam"  # the Activations page's section ids
 SMALL_PRESET = "cifar"
 GARMENT_EPOCHS = 2  # 60,000 images each: 88.9 % on the test images in 1 min 0 s on a 2-core Zen 4 (batch 64)
@@ -131,14 +133,23 @@ def _dismiss() -> None:
     st.session_state[DISMISSED] = True
 
 
-def reached(number: int) -> bool:
-    """Tick step ``number``: its outcome happened. True if that is news to a box still shown, for a
-    caller past the box to rerun the page so the tick shows now (a callback before it needs not)."""
+def reached(number: int, *, redraw: bool = False) -> bool:
+    """Tick step ``number``: its outcome happened. A callback (run before the box) needs nothing more.
+    With ``redraw``, the box drawn earlier in this run shows the tick at once (not from a fragment: it
+    may not write outside itself). Returns True if the tick is news that is still to be shown: a
+    fragment's caller then reruns the page."""
     done: set[int] = st.session_state.setdefault(DONE, set())
     if number in done:
         return False
     done.add(number)
-    return not st.session_state.get(DISMISSED)
+    if st.session_state.get(DISMISSED):
+        return False
+    slot = st.session_state.get(SLOTS, {}).get(number) if redraw else None
+    if slot is None:
+        return True
+    place, text = slot
+    place.markdown(f"{TICK} {text}")
+    return False
 
 
 def land_here(anchor: str) -> None:
@@ -173,16 +184,19 @@ def start_here_box(use_preset: Callable[..., None], restore: Callable[[AlexNetCo
     ``restore(config, preset_name)`` puts back the network step 3 replaced."""
     state = st.session_state
     if state.get(DISMISSED):
+        state.pop(SLOTS, None)
         return
     done: set[int] = state.setdefault(DONE, set())
+    slots = state[SLOTS] = {}  # this run's step lines, for reached(redraw=True)
     with st.container(border=True, key="start_here"):
         title, close = st.columns([3, 1], vertical_alignment="center")
         title.markdown("**Start here:** four steps through what AlexNet Explorer shows best.")
         close.button("Dismiss", key="start_here_dismiss", on_click=_dismiss, width="stretch")
         for step in steps():
             text, go = st.columns([3, 1], vertical_alignment="center")
-            mark = ":green[:material/check_circle:]" if step.number in done else f"{step.number}."
-            text.markdown(f"{mark} {step.text}")
+            mark = TICK if step.number in done else f"{step.number}."
+            slots[step.number] = (text.empty(), step.text)
+            slots[step.number][0].markdown(f"{mark} {step.text}")
             # the picks are made in the click's callback, before this run draws the widgets they set
             if go.button(
                 step.button,
