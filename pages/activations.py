@@ -149,19 +149,7 @@ def choose_weights() -> str:
             )
             if st.button("Download the ImageNet weights", key="act_download", icon=":material/download:"):
                 download_pretrained()
-        if option.startswith(f"{RUN}:"):
-            st.caption(run_caption(option.partition(":")[2]))  # the box cuts a long run name
     return option
-
-
-def run_caption(run_id: str) -> str:
-    """The picked run in full, under the Weights box: its whole name, state and best accuracy."""
-    try:
-        info = runs.get_run(run_id)
-    except AlexNetError as error:
-        return error.message
-    best = "" if info.best_accuracy is None else f", {info.best_accuracy:.1%} best {runs.validated_on(info)} accuracy"
-    return f"**{run_id}**: {info.state}{best}."
 
 
 def download_pretrained() -> None:

@@ -115,8 +115,6 @@ def test_trained_run_is_a_weights_option(trained_run, monkeypatch):
     box.set_value(f"run:{run_id}").run()  # the sidebar still says paper (227 px): the run's network is used
     check_clean(at)
     assert "uses that network, not the one set in the sidebar" in " ".join(c.value for c in at.caption)
-    # the box cuts a long run name: the caption under it gives it whole (issue 32, item 6)
-    assert any(c.value.startswith(f"**{run_id}**: finished") for c in at.sidebar.caption)
     assert feature_text(at).startswith("**conv1**")
     assert "Random weights" not in " ".join(w.value for w in at.warning)
     assert len(at.get("plotly_chart")) == 11

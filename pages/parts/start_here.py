@@ -221,12 +221,10 @@ def _restore(replaced: tuple[AlexNetConfig, str], restore: Callable[[AlexNetConf
     restore(*replaced)
 
 
-def try_next(text: str, page: str, label: str, *more: tuple[str, str]) -> None:
-    """A page's last line: what to try next, and a link to each page it names (``page``, ``label``,
-    then any further (page, label) pairs)."""
+def try_next(text: str, page: str, label: str) -> None:
+    """A page's last line: one thing to try next, and the link that goes there."""
     st.divider()
-    words, links = st.columns([3, 1], vertical_alignment="center")
+    words, link = st.columns([3, 1], vertical_alignment="center")
     words.caption(f"**Try next:** {text}")
-    with links:
-        for target, name in ((page, label), *more):
-            st.page_link(target, label=name, icon=":material/arrow_forward:")
+    with link:
+        st.page_link(page, label=label, icon=":material/arrow_forward:")
