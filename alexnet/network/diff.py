@@ -124,10 +124,10 @@ def network_name(config: AlexNetConfig) -> str:
     """A network named by the preset it is: "small AlexNet, 32 px (cifar)"; "small AlexNet (cifar) at
     28 px" where only the input differs (its size, channels or classes: what a dataset sets); else
     "your network (2 changes from cifar, 28 px)", counted against the preset it differs least from."""
+    data_set = dict(input_size=config.input_size, in_channels=config.in_channels, num_classes=config.num_classes)
     for name, preset in PRESETS.items():
         if config == preset:
             return PRESET_LABELS[name]
-        data_set = dict(input_size=config.input_size, in_channels=config.in_channels, num_classes=config.num_classes)
         if config == replace(preset, **data_set):
             return f"{_PX.sub('', PRESET_LABELS[name])} at {config.input_size} px"
     changes = {name: len(field_changes(preset, config)) for name, preset in PRESETS.items()}

@@ -62,8 +62,8 @@ def show_arithmetic(config: AlexNetConfig, report: ShapeReport) -> None:
     (benchmarks/bench_load.py, one learner), and a picker here is pressed far less than a slider."""
     layers = {layer.name: layer for layer in report.layers if layer.kind in ("conv", "pool")}
     error = report.error
-    collapsed = error is not None and error.formula and (error.layer or "").startswith(("conv", "pool"))
-    failing = error.layer if collapsed and error is not None else None
+    # a window that does not fit (the collapse errors carry a formula) at a conv or pool
+    failing = error.layer if error and error.formula and (error.layer or "").startswith(("conv", "pool")) else None
     names = list(layers) + ([failing] if failing and failing not in layers else [])
     if not names:
         st.caption("No convolution or pool can be computed yet: see the error above.")

@@ -43,16 +43,18 @@ class Estimate:
     startup_how: str  # where the start's time comes from
 
 
-def estimate(network: AlexNetConfig, settings: TrainSettings, runs_count: int) -> Estimate | str:
-    """The experiment's time here, or why there is none (a run keeps the cores busy, the network is too big)."""
-    infos = runs.list_runs()
+def estimate(
+    network: AlexNetConfig, settings: TrainSettings, runs_count: int, infos: list[runs.RunInfo]
+) -> Estimate | str:
+    """The experiment's time here, or why there is none (a run keeps the cores busy, the network is too big).
+    ``infos``: every run, newest first (``runs.list_runs()``), read once for both networks."""
     try:
         found = epoch_estimate.epoch_estimate(
             network,
             settings.dataset,
             settings.batch_size,
             infos,
-            busy=runs.active_run() is not None,
+            busy=any(info.active for info in infos),
             images=settings.train_images,
         )
     except AlexNetError as error:
@@ -83,10 +85,11 @@ def choose_network(
     as estimated here, so the page never gives two figures for one experiment."""
     small = default_network(dataset)
     networks = {SMALL: small, YOURS: config} if config != small else {YOURS: config}
+    infos = runs.list_runs()
     times: dict[str, Estimate | str] = {}
     for key, network in networks.items():
         try:
-            times[key] = estimate(network, settings_of(network), runs_count)
+            times[key] = estimate(network, settings_of(network), runs_count, infos)
         except AlexNetError as error:
             times[key] = error.message
     if len(networks) == 1:
