@@ -36,6 +36,7 @@ from pages.parts.activation_data import (
     view_config,
 )
 from pages.parts.navigation import through_app
+from pages.parts.onnx_download import onnx_button
 from pages.parts.shared import restore_network, show_error, sidebar, use_preset
 from pages.parts.start_here import GRADCAM_ANCHOR, RECEPTIVE_ANCHOR, land_here, start_here_box, try_next
 
@@ -322,6 +323,8 @@ if source == DIGIT:
 else:
     subject, picture = "garment", garment(choice) if source == GARMENT else None
 model = load_model(view, weights, stamp)
+with st.sidebar:  # under the Weights box: these weights, for Netron
+    onnx_button(view, lambda: model, weights=weights, key="act_onnx", lock=model_lock())
 gradcam_view.show(
     view, weights, stamp, image, model, model_lock(), names, digit=picture, subject=subject, true_class=truth
 )

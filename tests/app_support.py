@@ -70,3 +70,23 @@ def stand_in_timing(monkeypatch, seconds_per_image: Callable[[object], float]) -
         )  # fmt: skip
 
     monkeypatch.setattr(epoch_estimate, "measure_training_speed", timed)
+
+
+def record_deferred_downloads(monkeypatch) -> dict[str, Callable[[], object]]:
+    """Every download button's deferred ``data`` callable, by the ``deferred_file_id`` of its proto.
+
+    AppTest's runtime exists only while a script runs, so a test calls the callable itself, as
+    Streamlit does when the button is pressed.
+    """
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    callables: dict[str, Callable[[], object]] = {}
+    register = MediaFileManager.add_deferred
+
+    def record(self, data_callable, *args, **kwargs):
+        file_id = register(self, data_callable, *args, **kwargs)
+        callables[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return callables

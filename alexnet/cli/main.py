@@ -34,6 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from alexnet.cli import experiment  # trains: torch, only when it runs
 
             return experiment.main(argv[1:])
+        if argv[:1] == ["export"]:
+            from alexnet.cli import export  # torch, onnx and ONNX Runtime: only when exporting
+
+            return export.main(argv[1:])
         if argv[:1] == ["explain"]:
             from alexnet.cli import explain  # torch, torchvision and Captum: only when explaining
 
@@ -79,4 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         "experiment", help="test one of the paper's claims over several seeds, with a verdict (experiment --help)"
     )
     commands.add_parser("explain", help="a run's Grad-CAM of one image, written as a PNG (explain --help)")
+    commands.add_parser(
+        "export", help="the network with its weights as an ONNX file, every shape inside, for Netron (export --help)"
+    )
     return parser

@@ -1,7 +1,8 @@
 """The Architecture page's two side tabs: what changed against the preset, and the files.
 
 ``show_diff`` lists the settings, shapes and costs that differ from the picked preset;
-``show_export_import`` offers the configuration as JSON and as a stand-alone PyTorch file, and
+``show_export_import`` offers the configuration as JSON, as a stand-alone PyTorch file and as ONNX (with random
+weights, seed 0: the graph and its shapes for Netron), and
 loads a JSON file back (a broken file changes nothing and says why).
 """
 
@@ -16,6 +17,8 @@ from alexnet.network.edit import import_config
 from alexnet.network.export import to_pytorch_source
 from alexnet.network.shapes import ShapeReport
 from alexnet.units import format_count, format_mult_adds, shape_text
+from pages.parts.activation_choices import RANDOM
+from pages.parts.onnx_download import onnx_button, random_model
 from pages.parts.shared import set_config
 
 IMPORT_KEY = "import_file"  # not "edit_": an import must survive sync_editor_widgets()
@@ -84,6 +87,7 @@ def show_export_import(config: AlexNetConfig, report: ShapeReport) -> None:
             icon=":material/code:", key="download_py", on_click="ignore", disabled=not report.ok,
             help="A stand-alone file with plain torch.nn: `python alexnet_model.py` builds it and runs one image.",
         )  # fmt: skip
+        onnx_button(config, random_model(config, seed=0), weights=f"{RANDOM}:0", key="download_onnx")
         if not report.ok:
             st.caption("Fix the error above to export a runnable model.")
         else:
