@@ -442,3 +442,30 @@ def test_click_a_feature_map_cell_to_see_its_receptive_field(app: App) -> None:
         assert f"Receptive field {conv2.receptive_field} × {conv2.receptive_field} px" in app.main_text()
         assert_healthy_page(app, "Activations")
         print(f"receptive field of conv2 cell ({row}, {col}) drawn {seconds:.1f} s after the click")
+
+
+def test_the_onnx_button_downloads_the_network_on_the_page(app: App, tmp_path: Path) -> None:
+    """Pick the small network, widen conv1's kernel, press ONNX on the Export tab: the browser saves
+    a file whose every tensor has the shape the page's table gives (the file is built on the press)."""
+    from alexnet.network.onnx_export import OUTPUT_NAME, onnx_shapes
+
+    edited = PRESETS["cifar"].with_block(0, kernel_size=5)
+    with explain_failure(app, "onnx-download"):
+        app.open()
+        app.wait_for_pytorch_column()
+        app.choose("preset", PRESET_LABELS["cifar"])
+        app.set_slider("edit_block1_kernel_size", 5)
+        app.page.get_by_role("tab", name="Export / import").click()
+        button = app.widget("download_onnx").locator("button").first
+        assert "ONNX" in button.inner_text() and button.is_enabled()
+        with app.page.expect_download(timeout=app.timeout_ms) as started:
+            button.click()
+        download = started.value
+        assert download.suggested_filename == "alexnet_32px_random0.onnx"
+        saved = tmp_path / download.suggested_filename
+        download.save_as(saved)
+    shapes = onnx_shapes(saved.read_bytes())
+    for layer in analyze(edited).layers[:-1]:
+        if layer.kind != "dropout":
+            assert shapes[layer.name] == ("batch", *layer.out_shape), layer.name
+    assert shapes["conv1"] == ("batch", 32, 30, 30) and shapes[OUTPUT_NAME] == ("batch", edited.num_classes)
