@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine (see README.md):
 #   make app    - create .venv, install requirements.txt and (where it can) Debian's Fashion-MNIST, run the app
-#   make test   - the same installs, plus Debian's Chromium for the browser tests, then lint and the whole suite
+#   make test   - the same installs, plus Debian's Chromium for the browser tests, then lint (ruff, mypy) and the whole suite
 #   make bench  - the trainer beside a plain PyTorch loop (README "Performance"); a few minutes on two cores
 PYTHON ?= python3.11
 VENV := .venv
@@ -41,6 +41,7 @@ chromium:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: install chromium fashion-mnist lint
 	$(BIN)/python -m pytest

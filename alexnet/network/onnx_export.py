@@ -28,6 +28,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import onnx
+import onnx_ir
 import torch
 from onnx import numpy_helper
 from onnxscript import opset20 as op
@@ -56,7 +57,7 @@ def _lrn_shape(x: torch.Tensor, size: int, alpha: float, beta: float, k: float) 
     return torch.empty_like(x)
 
 
-def _lrn_onnx(x, size: int, alpha: float, beta: float, k: float):  # type: ignore[no-untyped-def]
+def _lrn_onnx(x, size: int, alpha: float, beta: float, k: float):  # onnxscript traces it: x is a symbolic tensor
     """y = x / (k + alpha / size * sum of x^2 over the window) ** beta, PyTorch's window exactly.
 
     An odd window is ONNX's own LRN. An even one is centred one channel later by ONNX's LRN, so it
@@ -67,10 +68,11 @@ def _lrn_onnx(x, size: int, alpha: float, beta: float, k: float):  # type: ignor
     if size % 2:
         return op.LRN(x, size=size, alpha=alpha, beta=beta, bias=k)
     squares = op.Transpose(op.Mul(x, x), perm=[0, 2, 1, 3])  # (B, H, C, W)
-    padded = op.Pad(squares, op.Constant(value_ints=[0, 0, size // 2, 0, 0, 0, (size - 1) // 2, 0]))
+    pads = op.Constant(value_ints=[0, 0, size // 2, 0, 0, 0, (size - 1) // 2, 0])
+    padded = op.Pad(squares, pads)  # type: ignore[arg-type]  # onnxscript types Constant's output as any tensor type
     mean = op.Transpose(op.AveragePool(padded, kernel_shape=[size, 1]), perm=[0, 2, 1, 3])  # (B, C, H, W)
     scale = op.Add(op.Mul(mean, op.Constant(value_float=alpha)), op.Constant(value_float=k))
-    return op.Div(x, op.Pow(scale, op.Constant(value_float=beta)))
+    return op.Div(x, op.Pow(scale, op.Constant(value_float=beta)))  # type: ignore[type-var]  # the same
 
 
 class _ExportedLRN(nn.Module):
@@ -147,14 +149,14 @@ def export_onnx(model: AlexNet, *, weights: str = "") -> bytes:
     return proto.SerializeToString()
 
 
-def _name_as_the_app(model, names: Mapping[str, str]) -> None:  # type: ignore[no-untyped-def]
+def _name_as_the_app(model: onnx_ir.Model, names: Mapping[str, str]) -> None:
     """Rename each node and its output after the app's layer (``names``: module path -> layer name).
 
     A module that became several nodes names its last node and output after the layer and the
     earlier ones ``<layer>.1``, ``<layer>.2``... in order; graph inputs and outputs keep their names.
     """
     graph = model.graph
-    by_module: dict[str, list] = {}
+    by_module: dict[str, list[onnx_ir.Node]] = {}
     for node in graph:
         scopes = ast.literal_eval(node.metadata_props.get(_SCOPES, "[]"))
         module = scopes[-2] if len(scopes) >= 2 else ""
