@@ -177,6 +177,12 @@ def _resume(run_id: str, overrides: dict[str, object]) -> None:
 def _all_runs(infos: list[runs.RunInfo]) -> None:
     st.subheader("All runs")
     st.caption(f"In {runs.runs_dir()}. Select rows to compare their curves and download their metrics.")
+    paths = [info.path for info in infos]
+    st.download_button(
+        f"Every record of all {len(infos)} runs (CSV)", lambda: runs.runs_csv(paths).text, file_name="alexnet-runs.csv",
+        mime="text/csv", key="train_all_csv", icon=":material/download:", on_click="ignore",
+        help="One row per logged step and per epoch, a run_id column first; read when you press.",
+    )  # fmt: skip
     table = st.dataframe(
         runs.table_rows(infos),
         hide_index=True,

@@ -193,6 +193,27 @@ def explain(path: Path) -> str:
     return err.getvalue() if code else "drawn"
 
 
+def cli(*arguments: str) -> tuple[int, str]:
+    """A ``python -m alexnet`` command in this process: its exit code, and its stdout and stderr together."""
+    out = io.StringIO()
+    with contextlib.redirect_stderr(out), contextlib.redirect_stdout(out):
+        code = cli_main(list(arguments))
+    assert code in (0, 2) and "Traceback" not in out.getvalue(), out.getvalue()
+    return code, out.getvalue()
+
+
+def runs_csv(path: Path) -> str:
+    """``python -m alexnet runs --csv FILE`` (the Training page's all-runs CSV is the same function)."""
+    code, said = cli("runs", "--csv", str(path.parent / "all.csv"), "--runs-dir", str(path.parent))
+    assert code == 0 and (path.parent / "all.csv").read_text().startswith("run_id,"), said
+    return said
+
+
+def onnx_export(path: Path) -> str:
+    """``python -m alexnet export --onnx FILE --run RUN``: a file, or exit 2 and the problem."""
+    return cli("export", "--onnx", str(path.parent / "run.onnx"), "--run", path.name, "--runs-dir", str(path.parent))[1]
+
+
 @dataclass(frozen=True)
 class View:
     draw: Callable[[Path], str]
@@ -207,6 +228,8 @@ VIEWS = {
     "activations weight picker": View(activations_page, frozenset({CONFIG, CHECKPOINT})),
     "experiments": View(experiments_page, frozenset({CONFIG, STATUS, METRICS})),
     "explain": View(explain, frozenset({CONFIG, CHECKPOINT})),
+    "runs CSV": View(runs_csv, frozenset({CONFIG, STATUS, METRICS})),
+    "ONNX export": View(onnx_export, frozenset({CONFIG, CHECKPOINT})),
 }
 
 

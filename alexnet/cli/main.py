@@ -34,6 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from alexnet.cli import experiment  # trains: torch, only when it runs
 
             return experiment.main(argv[1:])
+        if argv[:1] == ["runs"]:
+            from alexnet.cli import runs  # reads the runs folder: torch comes with alexnet.runs
+
+            return runs.main(argv[1:])
         if argv[:1] == ["export"]:
             from alexnet.cli import export  # torch, onnx and ONNX Runtime: only when exporting
 
@@ -83,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "experiment", help="test one of the paper's claims over several seeds, with a verdict (experiment --help)"
     )
     commands.add_parser("explain", help="a run's Grad-CAM of one image, written as a PNG (explain --help)")
+    commands.add_parser("runs", help="the runs folder as a table, or every run's records as one CSV (runs --help)")
     commands.add_parser(
         "export", help="the network with its weights as an ONNX file, every shape inside, for Netron (export --help)"
     )

@@ -7,7 +7,7 @@ directory, so a web page can watch a run, be reloaded, and find the run still th
 - ``paths``: the runs directory and one run's folder (``runs_dir``, ``run_path``).
 - ``catalog``: what each run is now and how far (``RunInfo``, ``get_run``, ``list_runs``, ``active_run``,
   ``progress``, ``logged_speed``, ``typical_startup``).
-- ``curves``: its step and epoch records (``Metrics``, ``read_metrics``, ``metrics_csv``).
+- ``curves``: its step and epoch records (``Metrics``, ``read_metrics``, ``metrics_csv``, ``runs_csv``).
 - ``lifecycle``: ``start_run``, ``resume_run``, ``stop_run``: a run starts now, or queues when
   ``max_runs()`` already train (``ALEXNET_MAX_RUNS``, default 1).
 - ``queue``: the queue of runs waiting their turn, kept in the runs folder (``queued_runs``,
@@ -31,7 +31,7 @@ from alexnet.runs.catalog import (
     progress,
     typical_startup,
 )
-from alexnet.runs.curves import Metrics, metrics_csv, read_metrics
+from alexnet.runs.curves import Metrics, RunsCsv, metrics_csv, read_metrics, runs_csv
 from alexnet.runs.lifecycle import resume_run, start_run, stop_run
 from alexnet.runs.paths import run_path, runs_dir
 from alexnet.runs.queue import advance_queue, cancel_queued, max_runs, queue_position, queued_runs
@@ -43,6 +43,7 @@ __all__ = [
     "Metrics",
     "Progress",
     "RunInfo",
+    "RunsCsv",
     "active_run",
     "advance_queue",
     "cancel_queued",
@@ -62,6 +63,7 @@ __all__ = [
     "run_config",
     "run_path",
     "run_standing",
+    "runs_csv",
     "runs_dir",
     "start_run",
     "stop_run",

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from alexnet.errors import AlexNetError
 from alexnet.runs.paths import run_path
 from alexnet.training import run_files
+
+if TYPE_CHECKING:
+    import pandas as pd  # only where a CSV is written: the pages' first script does without it
 
 
 @dataclass(frozen=True)
@@ -33,14 +38,53 @@ def read_metrics(run: str | Path, directory: str | Path | None = None) -> Metric
 
 def metrics_csv(run: str | Path, directory: str | Path | None = None) -> str:
     """All records of a run as CSV, one row per step or epoch record (columns: kind, step, epoch, ...)."""
+    buffer = io.StringIO()
+    _records(read_metrics(run, directory)).to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class RunsCsv:
+    """Every run's records as one CSV, and the runs whose records could not be read at all."""
+
+    text: str
+    unreadable: dict[str, str]  # run id -> what is wrong with its metrics.jsonl, in plain words
+
+
+def runs_csv(paths: Sequence[Path]) -> RunsCsv:
+    """Every record of every run as one CSV: ``run_id``, then kind, step, epoch and the rest (the
+    union of the runs' columns, empty where a run has none), the runs in the order given.
+
+    A run gives what ``read_metrics`` can read; one whose file cannot be read at all gives no
+    rows and is named in ``unreadable`` (never an exception: one broken run costs the rest nothing).
+    """
     import pandas as pd
 
-    metrics = read_metrics(run, directory)
+    frames, unreadable = [], {}
+    for path in paths:
+        try:
+            frame = _records(read_metrics(path))
+        except AlexNetError as error:
+            unreadable[path.name] = error.message
+            continue
+        if not frame.empty:
+            frames.append(frame.assign(run_id=path.name))
+    if not frames:
+        return RunsCsv("run_id,kind,step,epoch\n", unreadable)
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame[["run_id"] + [c for c in frame.columns if c != "run_id"]]
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return RunsCsv(buffer.getvalue(), unreadable)
+
+
+def _records(metrics: Metrics) -> pd.DataFrame:
+    """One row per record, steps and epochs in step order (a step's record before its epoch's)."""
+    import pandas as pd
+
     frame = pd.DataFrame(metrics.steps + metrics.epochs)
     if not frame.empty:
         frame = frame.sort_values(["step", "kind"], kind="stable")
         first = [c for c in ("kind", "step", "epoch") if c in frame.columns]
         frame = frame[first + [c for c in frame.columns if c not in first]]
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
-    return buffer.getvalue()
+    return frame
