@@ -178,9 +178,10 @@ def _all_runs(infos: list[runs.RunInfo]) -> None:
     st.subheader("All runs")
     st.caption(f"In {runs.runs_dir()}. Select rows to compare their curves and download their metrics.")
     paths = [info.path for info in infos]
+    label = f"Every record of all {len(infos)} runs (CSV)" if len(infos) > 1 else "Every record of the run (CSV)"
     st.download_button(
-        f"Every record of all {len(infos)} runs (CSV)", lambda: runs.runs_csv(paths).text, file_name="alexnet-runs.csv",
-        mime="text/csv", key="train_all_csv", icon=":material/download:", on_click="ignore",
+        label, lambda: runs.runs_csv(paths).text, file_name="alexnet-runs.csv", mime="text/csv",
+        key="train_all_csv", icon=":material/download:", on_click="ignore",
         help="One row per logged step and per epoch, a run_id column first; read when you press.",
     )  # fmt: skip
     table = st.dataframe(
