@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
+from tensorboard_support import scalars
 
 from alexnet import runs
 from alexnet.network.config import AlexNetConfig
@@ -38,6 +40,8 @@ def test_two_processes_share_the_epoch_and_only_rank_0_writes(tmp_path):
     assert [r["step"] for r in steps] == [1, 2, 3, 4]  # rank 1 wrote nothing: no duplicates
     assert all(0 < r["loss"] < 10 for r in steps)  # the mean over both processes, a real number
     assert all(0 <= r["accuracy"] <= 1 for r in steps)  # right answers over both processes' 32 images
+    assert len(list(run_dir.glob("events.out.tfevents.*"))) == 1  # TensorBoard's events: rank 0's only
+    assert scalars(run_dir, "train/loss") == [(r["step"], pytest.approx(r["loss"], rel=1e-6)) for r in steps]
     # the checkpoint holds the bare model's weights (no DistributedDataParallel "module." prefix)
     model = build_model(AlexNetConfig.from_dict(config["network"]))
     model.load_state_dict(run_files.load_checkpoint(run_dir)["model"])

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from tensorboard_support import scalars
 
 from alexnet import runs
 from alexnet.errors import AlexNetError
@@ -223,6 +224,9 @@ def test_a_trainer_killed_with_sigkill_resumes_without_losing_or_repeating_a_met
         before = runs.read_metrics(info.path).steps
         assert before[-1]["step"] > checkpoint_step  # some steps will be trained again
         logged = [record for record in before if record["step"] <= checkpoint_step]
+        # every step logged before the kill is in TensorBoard's events too (each is flushed there first)
+        in_events = dict(scalars(info.path, "train/loss"))
+        assert all(in_events[record["step"]] == pytest.approx(record["loss"], rel=1e-6) for record in before)
 
         runs.resume_run(info.run_id, directory=tmp_path, max_steps=checkpoint_step + 6)
         wait_for(lambda: runs.get_run(info.path).state not in ("running",))
@@ -232,6 +236,11 @@ def test_a_trainer_killed_with_sigkill_resumes_without_losing_or_repeating_a_met
         steps = [record["step"] for record in after]
         assert steps == list(range(1, checkpoint_step + 7))  # none lost, none twice, in order
         assert after[: len(logged)] == logged  # what was logged before the checkpoint is untouched
+        # TensorBoard reads the same curve: the resumed writer hid the killed trainer's steps past the checkpoint
+        assert [step for step, _ in scalars(info.path, "train/loss")] == steps
+        assert [value for _, value in scalars(info.path, "train/loss")] == pytest.approx(
+            [record["loss"] for record in after], rel=1e-6
+        )
         assert "Traceback" not in (info.path / run_folder.LOG).read_text()
     finally:
         runs.stop_run(info.path)

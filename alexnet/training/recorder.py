@@ -22,6 +22,7 @@ from alexnet.training.distributed import Distributed
 from alexnet.training.loop import Evaluation, Trainer, evaluate
 from alexnet.training.schedule import Plateau
 from alexnet.training.settings import TrainSettings
+from alexnet.training.tensorboard_log import TensorBoardLog
 
 
 class RunRecorder:
@@ -30,6 +31,7 @@ class RunRecorder:
     def __init__(self, run_dir: Path, active: bool) -> None:
         self.run_dir, self.active = run_dir, active
         self.metrics: run_folder.MetricsWriter | None = None
+        self.tensorboard: TensorBoardLog | None = None
         self.info: dict[str, Any] = {}
         self._last_status = 0.0
 
@@ -67,6 +69,9 @@ class RunRecorder:
         run_folder.write_json(self.run_dir / run_folder.CONFIG, self.info)
         config.save(self.run_dir / run_folder.NETWORK)
         self.metrics = run_folder.MetricsWriter(self.run_dir / run_folder.METRICS)
+        # a resumed run hides the events after its checkpoint's step: the killed trainer's last steps are redone
+        self.tensorboard = TensorBoardLog(self.run_dir, purge_step=checkpoint["step"] + 1 if checkpoint else None)
+        self.tensorboard.hparams(asdict(settings), config.to_dict())
         if checkpoint:
             self.metrics.write({"kind": "resume", "step": checkpoint["step"], "elapsed": checkpoint["elapsed"]})
         self.status("running", "training", trainer, force=True)
@@ -90,8 +95,16 @@ class RunRecorder:
         run_folder.write_json(self.run_dir / run_folder.STATUS, status)
 
     def write(self, record: dict[str, Any]) -> None:
+        """One metrics record: into the TensorBoard events first, so a kill never leaves them behind metrics.jsonl."""
+        if self.tensorboard:
+            self.tensorboard.record(record)
         if self.metrics:
             self.metrics.write(record)
+
+    def filters(self, model: nn.Module, step: int) -> None:
+        """conv1's filters at ``step`` as a TensorBoard image (the results folder keeps them as arrays)."""
+        if self.tensorboard:
+            self.tensorboard.filters(model, step)
 
     def checkpoint(
         self,
@@ -120,6 +133,8 @@ class RunRecorder:
     def close(self) -> None:
         if self.metrics:
             self.metrics.close()
+        if self.tensorboard:
+            self.tensorboard.close()
 
 
 class RunLogger:
@@ -180,6 +195,7 @@ class RunLogger:
     def on_epoch_end(self, trainer: Trainer) -> None:
         if self.recorder.active:
             accuracy = self.validate(trainer)
+            self.recorder.filters(self.model, trainer.step)
             if self.plateau is not None and self.plateau.update(1.0 - accuracy):
                 self.bar.write(
                     f"epoch {trainer.epoch:.2f}: the validation error stopped improving; the learning rate is "

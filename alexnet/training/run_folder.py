@@ -16,6 +16,9 @@ One folder per run, under the runs directory (``ALEXNET_RUNS_DIR``, else ``<repo
         checkpoint.pt   model, optimizer, step, epoch, elapsed seconds, RNG state, and the plateau
                         schedule's state ("plateau") when it has one; replaced atomically
         train.log       the trainer's own output, when started by ``alexnet.runs``
+        events.out.tfevents.*  TensorBoard's event files (``alexnet.training.tensorboard_log``): the
+                        step and epoch records, conv1's filters per epoch, the settings as hparams;
+                        one more file per resume. Read by TensorBoard only, never by the app
         stop.request    {"requested_at"}: the Stop button's (``alexnet.runs.stop_run``); the trainer stops
                         after its current step, or before its first (``alexnet.training.stop_signal``).
                         Removed by the launcher before a trainer starts, and by the trainer as it writes
