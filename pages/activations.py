@@ -2,11 +2,10 @@
 
 The model comes from ONE cached function, ``pages.parts.activation_data.load_model(config, weights,
 stamp)`` (with the page's other cached work, which the server warms ahead of a first visit), and
-the Weights box from ONE list, ``weight_options()``: random initialisations ("random:<seed>"),
-torchvision's ImageNet weights ("imagenet", downloaded only on a button press) and trained runs
-("run:<run_id>").
-Weights that belong to a network of their own (ImageNet, a run) bring their config with them:
-the page then draws that network, not the sidebar's, and says so.
+the weights from the sidebar's Weights box (``pages.parts.weights_box``): random initialisations,
+torchvision's ImageNet weights, an uploaded safetensors file, or a trained run.
+Weights that belong to a network of their own (ImageNet, a file, a run) bring their config with
+them: the page then draws that network, not the sidebar's, and says so.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from alexnet.network.shapes import analyze
 from alexnet.plots import activations as plots
 from alexnet.training import fashion_mnist
 from pages.parts import gradcam_view, output_view, receptive_field_view
-from pages.parts.activation_choices import DIGIT, GARMENT, IMAGENET, PHOTO, RANDOM, RUN, UPLOAD
+from pages.parts.activation_choices import DIGIT, FILE, GARMENT, IMAGENET, PHOTO, RANDOM, RUN, UPLOAD
 from pages.parts.activation_data import (
     class_names,
     garment,
@@ -39,6 +38,7 @@ from pages.parts.navigation import through_app
 from pages.parts.onnx_download import onnx_button
 from pages.parts.shared import restore_network, show_error, sidebar, use_preset
 from pages.parts.start_here import GRADCAM_ANCHOR, RECEPTIVE_ANCHOR, land_here, start_here_box, try_next
+from pages.parts.weights_box import choose_weights
 
 # The page's figures, cached by their inputs (arrays hashed by content) and shared read-only
 # (st.plotly_chart serialises a copy): plotly built each in 10-40 ms, 0.2 s of every visit.
@@ -65,24 +65,6 @@ LAYER_NOTES = {
     "pool": "Max-pooling keeps the largest value of each window: the maps shrink, the strong spots survive.",
     "avgpool": "Adaptive average pooling averages each map down to a fixed size for the classifier.",
 }
-
-
-def weight_options() -> list[str]:
-    """Every choice of the Weights box, built here and only here.
-
-    A random initialisation (its seed is chosen beside the box), torchvision's ImageNet weights,
-    and every trained run that has saved a checkpoint, as "run:<run_id>" (newest first).
-    """
-    trained = [f"{RUN}:{info.run_id}" for info in runs.list_runs() if info.has_checkpoint]
-    return [RANDOM, IMAGENET, *trained]
-
-
-def weight_label(option: str) -> str:
-    if option == RANDOM:
-        return "Random (untrained)"
-    if option == IMAGENET:
-        return "ImageNet (torchvision)" + ("" if pretrained.is_cached() else ", not downloaded yet")
-    return f"Trained run {option.partition(':')[2]}"
 
 
 def choose_image() -> tuple[str, str, bytes | None]:
@@ -127,46 +109,6 @@ def choose_image() -> tuple[str, str, bytes | None]:
         st.info("Choose an image file to see what the network makes of it.", icon=":material/upload:")
         st.stop()
     return source, upload.name, upload.getvalue()
-
-
-def choose_weights() -> str:
-    """The Weights box in the sidebar: the weights string ``load_model`` takes."""
-    with st.sidebar:
-        st.subheader("Weights")
-        option = st.selectbox("Weights", weight_options(), key="act_weights", format_func=weight_label)
-        if option == RANDOM:
-            seed = st.number_input(
-                "Seed",
-                min_value=0,
-                max_value=2**31 - 1,
-                value=0,
-                key="act_seed",
-                help="The same seed always gives the same random weights.",
-            )
-            return f"{RANDOM}:{seed}"
-        if option == IMAGENET and not pretrained.is_cached():
-            st.caption(
-                f"torchvision's ImageNet-trained AlexNet: a {pretrained.WEIGHTS.url.rsplit('/', 1)[-1]} file of 233 MB."
-            )
-            if st.button("Download the ImageNet weights", key="act_download", icon=":material/download:"):
-                download_pretrained()
-    return option
-
-
-def download_pretrained() -> None:
-    """Fetch torchvision's ImageNet weights once, on request, with a progress bar; errors are shown, not raised."""
-    bar = st.progress(0.0, text="Downloading…")
-
-    def report(done: int, total: int) -> None:
-        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Downloading… {done / 2**20:.0f} MB")
-
-    try:
-        pretrained.load_pretrained(download=True, progress=report)
-    except AlexNetError as error:
-        bar.empty()
-        show_error(error)
-        return
-    bar.progress(1.0, text="Downloaded.")
 
 
 def show_preprocessing(image: images.Preprocessed, config: AlexNetConfig, source: str) -> None:
@@ -275,6 +217,13 @@ st.markdown(
 )
 start_here_box(use_preset, restore_network)
 
+if weights == FILE:
+    st.info(
+        "Upload a .safetensors file under the Weights box in the sidebar: a run's weights (select the run "
+        "under All runs on the Training page and press its Weights button). The file brings its own network.",
+        icon=":material/upload_file:",
+    )
+    st.stop()
 try:
     view = view_config(config, weights)
 except AlexNetError as error:

@@ -13,7 +13,8 @@ directory, so a web page can watch a run, be reloaded, and find the run still th
 - ``queue``: the queue of runs waiting their turn, kept in the runs folder (``queued_runs``,
   ``queue_position``, ``advance_queue``, ``cancel_queued``, ``max_runs``).
 - ``trainer_process``: the detached trainer process, its pid and the start lock.
-- ``weights``: a run's trained network (``load_run_model``, ``run_config``, ``run_classes``, ``checkpoint_stamp``).
+- ``weights``: a run's trained network (``load_run_model``, ``run_config``, ``run_classes``, ``checkpoint_stamp``,
+  ``run_safetensors``).
 - ``table``: one plain row per run for the runs table (``table_rows``).
 - ``standing``: a run among the published results on its test set (``run_standing``), and which
   images validated it (``validated_on``).
@@ -37,7 +38,7 @@ from alexnet.runs.paths import run_path, runs_dir
 from alexnet.runs.queue import advance_queue, cancel_queued, max_runs, queue_position, queued_runs
 from alexnet.runs.standing import run_standing, validated_on
 from alexnet.runs.table import table_rows
-from alexnet.runs.weights import checkpoint_stamp, load_run_model, run_classes, run_config
+from alexnet.runs.weights import checkpoint_stamp, load_run_model, run_classes, run_config, run_safetensors
 
 __all__ = [
     "Metrics",
@@ -62,6 +63,7 @@ __all__ = [
     "run_classes",
     "run_config",
     "run_path",
+    "run_safetensors",
     "run_standing",
     "runs_csv",
     "runs_dir",

@@ -1,4 +1,5 @@
-"""What a run learned: its network, the weights of its latest checkpoint, and its class names.
+"""What a run learned: its network, the weights of its latest checkpoint (also as a safetensors
+file), and its class names.
 
 Every file is read through ``alexnet.training.run_files``: a damaged one is an ``AlexNetError``
 naming the run, the file and the field.
@@ -6,11 +7,13 @@ naming the run, the file and the field.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from alexnet.errors import AlexNetError
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.model import AlexNet, build_model, load_weights
+from alexnet.network.safetensors_file import to_safetensors
 from alexnet.runs.paths import run_path
 from alexnet.training import run_files, run_folder
 from alexnet.training.run_files import RunConfig
@@ -56,3 +59,19 @@ def checkpoint_stamp(run: str | Path, directory: str | Path | None = None) -> in
 def run_config(run: str | Path, directory: str | Path | None = None) -> AlexNetConfig:
     """The network a run trains (with the class count of its dataset)."""
     return _config(run_path(run, directory)).network
+
+
+def run_safetensors(run: str | Path, directory: str | Path | None = None) -> bytes:
+    """The run's latest weights as a safetensors file with its network, name and dataset inside
+    (``alexnet.network.safetensors_file``): the Activations page's weight picker loads it back.
+
+    Raises:
+        AlexNetError: as ``load_run_model``.
+    """
+    path = run_path(run, directory)
+    model = load_run_model(path)
+    metadata = {"weights": f"run {path.name}'s last checkpoint", "dataset": _config(path).settings.dataset}
+    classes = run_classes(path)
+    if classes:
+        metadata["classes"] = json.dumps(classes)
+    return to_safetensors(model, **metadata)

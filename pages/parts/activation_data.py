@@ -14,8 +14,10 @@ initialisations ("random:<seed>"), torchvision's ImageNet weights ("imagenet") a
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
@@ -27,19 +29,53 @@ from alexnet.inspect.preparation import one_colour_note
 from alexnet.inspect.probe import check_probe_memory
 from alexnet.network.config import PRESETS, AlexNetConfig
 from alexnet.network.model import AlexNet, build_model
+from alexnet.network.safetensors_file import file_config, file_metadata, from_safetensors
 from alexnet.training import fashion_mnist
 from alexnet.training.data import DEFAULT_DATA_DIR
 from alexnet.training.results import learned_on_grey
-from pages.parts.activation_choices import DIGIT, GARMENT, IMAGENET, PHOTO, RANDOM, RUN, UPLOAD
+from pages.parts.activation_choices import DIGIT, FILE, GARMENT, IMAGENET, PHOTO, RANDOM, RUN, UPLOAD
 from pages.parts.shared import DEFAULT_PRESET
 
 DEFAULT_WEIGHTS = f"{RANDOM}:0"  # the Weights box's first entry with its seed box's default
 DEFAULT_PHOTO = next(iter(images.SAMPLE_PHOTOS))  # the Photo box's first entry
 
 
+# Uploaded weights files by digest, the newest few, for every session of this server: the cached
+# functions below take the weights as a string, and a file's bytes are found here by it.
+_FILES: OrderedDict[str, bytes] = OrderedDict()
+_FILES_KEPT = 4
+_FILES_LOCK = threading.Lock()
+
+
+def remember_weights_file(data: bytes) -> str:
+    """The weights string ("file:<digest>") of an uploaded safetensors file, kept for ``weights_file``.
+
+    Raises:
+        AlexNetError: the file is not a safetensors file with a network this app can build.
+    """
+    file_config(data)  # its header, checked now: the box says what is wrong before anything is drawn
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    with _FILES_LOCK:
+        _FILES[digest] = data
+        _FILES.move_to_end(digest)
+        while len(_FILES) > _FILES_KEPT:
+            _FILES.popitem(last=False)
+    return f"{FILE}:{digest}"
+
+
+def weights_file(digest: str) -> bytes:
+    with _FILES_LOCK:
+        data = _FILES.get(digest)
+    if data is None:
+        raise AlexNetError("The uploaded weights file is no longer on the server.", fix="upload it again.")
+    return data
+
+
 def view_config(config: AlexNetConfig, weights: str) -> AlexNetConfig:
     """The network these weights belong to: the sidebar's for random weights, else the weights' own."""
     kind, _, value = weights.partition(":")
+    if kind == FILE:
+        return file_config(weights_file(value))
     if kind == IMAGENET:
         return pretrained.PRETRAINED_CONFIG
     if kind == RUN:
@@ -48,8 +84,11 @@ def view_config(config: AlexNetConfig, weights: str) -> AlexNetConfig:
 
 
 def trained_on(weights: str) -> str | None:
-    """The dataset a run's weights ("run:<id>") were trained on; ``None`` for random or ImageNet weights."""
+    """The dataset a run's weights ("run:<id>") or a weights file were trained on; ``None`` for random or
+    ImageNet weights, and for a file that does not say."""
     kind, _, value = weights.partition(":")
+    if kind == FILE:
+        return file_metadata(weights_file(value)).get("dataset") or None
     return runs.get_run(value).dataset if kind == RUN else None
 
 
@@ -93,6 +132,7 @@ def load_model(config: AlexNetConfig, weights: str, stamp: int = 0) -> AlexNet:
     """The network with its weights.
 
     ``weights``: "random:<seed>", "imagenet" (cached torchvision file, never downloaded here) or
+    "file:<digest>" (an uploaded safetensors file, ``remember_weights_file``) or
     "run:<run_id>" (its latest checkpoint; ``stamp`` = ``runs.checkpoint_stamp`` so newer weights
     of a run still training replace the cached ones). ``config`` must be ``view_config(...)``.
     """
@@ -104,6 +144,8 @@ def load_model(config: AlexNetConfig, weights: str, stamp: int = 0) -> AlexNet:
         return pretrained.load_pretrained(config, download=False, device=device)
     if kind == RUN:
         return runs.load_run_model(value, device=str(device))
+    if kind == FILE:
+        return from_safetensors(weights_file(value), device=device)
     raise AlexNetError(f"Unknown weights {weights!r}.", fix="choose weights from the list.")
 
 

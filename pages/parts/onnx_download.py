@@ -16,7 +16,7 @@ import streamlit as st
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import analyze
 from alexnet.units import format_bytes
-from pages.parts.activation_choices import IMAGENET, RANDOM, RUN
+from pages.parts.activation_choices import FILE, IMAGENET, RANDOM, RUN
 
 if TYPE_CHECKING:
     from alexnet.network.model import AlexNet
@@ -36,6 +36,8 @@ def weights_text(weights: str) -> str:
         return f"random weights, seed {value}"
     if kind == IMAGENET:
         return "torchvision's ImageNet weights"
+    if kind == FILE:
+        return f"the weights of an uploaded safetensors file (SHA-256 {value}…)"
     return f"run {value}'s last checkpoint" if kind == RUN else weights
 
 

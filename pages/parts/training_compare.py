@@ -1,4 +1,5 @@
-"""The Training page's comparison of the runs picked in its table: their curves overlaid, and each one's CSV.
+"""The Training page's comparison of the runs picked in its table: their curves overlaid, and each
+one's CSV and weights (safetensors).
 
 Each run is read through ``run_views.shows_a_run``: a run whose files cannot be read is drawn as
 broken, its problem named, and the others are still compared.
@@ -31,7 +32,11 @@ def show(chosen: list[runs.RunInfo], weight: float) -> None:
         key="train_overlay_accuracy",
     )
     for info in chosen:
-        _csv_button(info)
+        left, right = st.columns(2)
+        with left:
+            _csv_button(info)
+        with right:
+            _weights_button(info)
 
 
 @shows_a_run
@@ -52,3 +57,16 @@ def _csv_button(info: runs.RunInfo) -> None:
         key=f"train_csv_{info.run_id}",
         icon=":material/download:",
     )
+
+
+@shows_a_run
+def _weights_button(info: runs.RunInfo) -> None:
+    """The run's last checkpoint as safetensors (built when pressed): Activations' Weights box loads it back."""
+    st.download_button(
+        f"Weights of {info.run_id} (.safetensors)", lambda: runs.run_safetensors(info.path),
+        file_name=f"{info.run_id}.safetensors", mime="application/octet-stream", key=f"train_weights_{info.run_id}",
+        icon=":material/download:", on_click="ignore", disabled=not info.has_checkpoint,
+        help="Its network and weights in one file (no code inside, unlike a pickled .pt): pick 'A weights file' "
+        "in Activations' Weights box to see them there, on any machine."
+        if info.has_checkpoint else "No checkpoint yet: the first one is saved at the end of the first epoch.",
+    )  # fmt: skip
