@@ -197,6 +197,7 @@ try_next(
     "network on Activations.",
     "pages/summary.py",
     "Summary",
+    ("pages/activations.py", "Activations"),
 )
 
 params = link.encode(config, preset_name)

@@ -351,3 +351,10 @@ def test_a_size_typed_beside_the_slider_moves_the_slider_and_the_network(at):
     assert_table_matches(at, replace(PRESETS["paper"], input_size=240))
     at.sidebar.slider(key="edit_input_size").set_value(230).run()
     assert at.sidebar.number_input(key="edit_input_size_typed").value == 230
+
+
+def test_try_next_links_every_page_it_names(at):
+    (line,) = [c.value for c in at.caption if c.value.startswith("**Try next:**")]
+    links = {link.proto.label: link.proto.page for link in at.get("page_link")}
+    for page in ("Summary", "Activations"):
+        assert f"on {page}" in line and page in links, (line, links)

@@ -168,8 +168,10 @@ def test_start_here_trains_on_garments_and_explains_a_test_garment_where_they_ar
     assert fashion_mnist.CLASSES[at.selectbox(key="act_garment").value] == "Sneaker"
     assert at.selectbox(key="act_weights").value == f"run:{run_id}"  # the newest Fashion-MNIST run
     assert any("Heat on the garment's box" in m.value for m in at.markdown)
-    last = at.caption[-1].value  # the page's try-next line: the weights are picked, so not "pick its weights"
+    # the page's try-next line: the weights are picked, so not "pick its weights"
+    (last,) = [c.value for c in at.caption if c.value.startswith("**Try next:**")]
     assert last.startswith("**Try next:** see how these weights learned") and "pick its weights" not in last
+    assert any(c.value.startswith(f"{run_id}: finished, best ") for c in at.sidebar.caption)  # the run in full
 
 
 def test_the_small_network_at_28_px_is_not_told_to_use_itself_at_32(tmp_path, monkeypatch):

@@ -221,10 +221,12 @@ def _restore(replaced: tuple[AlexNetConfig, str], restore: Callable[[AlexNetConf
     restore(*replaced)
 
 
-def try_next(text: str, page: str, label: str) -> None:
-    """A page's last line: one thing to try next, and the link that goes there."""
+def try_next(text: str, page: str, label: str, *more: tuple[str, str]) -> None:
+    """A page's last line: one thing to try next, and the link that goes there (``more``: further
+    (page, label) links, for a line that names more than one page)."""
     st.divider()
     words, link = st.columns([3, 1], vertical_alignment="center")
     words.caption(f"**Try next:** {text}")
     with link:
-        st.page_link(page, label=label, icon=":material/arrow_forward:")
+        for target, name in ((page, label), *more):
+            st.page_link(target, label=name, icon=":material/arrow_forward:")

@@ -68,7 +68,16 @@ def choose_weights() -> str:
                 download_pretrained()
         if option == FILE:
             return _weights_file()
+        if option.startswith(f"{RUN}:"):
+            st.caption(run_caption(option.partition(":")[2]))
     return option
+
+
+def run_caption(run_id: str) -> str:
+    """The picked run in full (the box cuts a long id): its name, state and best accuracy."""
+    info = runs.get_run(run_id)
+    best = f", best {info.best_accuracy:.1%} on validation" if info.best_accuracy is not None else ""
+    return f"{info.run_id}: {info.state}{best}."
 
 
 def _weights_file() -> str:
