@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine (see README.md):
 #   make app    - create .venv, install requirements.txt and (where it can) Debian's Fashion-MNIST, run the app
 #   make test   - the same installs, plus Debian's Chromium for the browser tests, then lint (ruff, mypy) and the whole suite
-#   make bench  - the trainer beside a plain PyTorch loop (README "Performance"); a few minutes on two cores
+#   make bench  - the trainer beside a plain PyTorch loop (docs/performance.md); a few minutes on two cores
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin

@@ -25,7 +25,7 @@ def test_config_file_binds_loopback_caps_uploads_keeps_xsrf_and_sends_no_statist
     assert server.get("enableCORS", True) is True
     assert browser["gatherUsageStats"] is False
     assert browser["serverAddress"] == "127.0.0.1"
-    # no recursive inotify watch over .venv (README "Performance" says how to turn it back on)
+    # no recursive inotify watch over .venv (docs/performance.md says how to turn it back on)
     assert server["fileWatcherType"] == "none"
 
 
@@ -70,6 +70,6 @@ def test_streamlit_resolves_the_same_values_from_the_repository():
         "server.headless": True,
         "server.fileWatcherType": "none",
         # no full collection after every run: with a class's configurations in the caches it was most of
-        # a rerun's server time (README "Load", benchmarks/bench_load.py --explored)
+        # a rerun's server time (docs/performance.md "Load", benchmarks/bench_load.py --explored)
         "runner.postScriptGC": False,
     }

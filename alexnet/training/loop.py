@@ -313,7 +313,7 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 
 def use_channels_last(precision: str, device: torch.device) -> bool:
     """Channels-last (NHWC) layout for model and images: oneDNN's bf16 convolutions on a CPU run
-    in it natively; measured with ``python -m alexnet bench`` (see README "Performance")."""
+    in it natively; measured with ``python -m alexnet bench`` (see docs/performance.md)."""
     return device.type == "cpu" and precision == "bf16"
 
 

@@ -249,7 +249,7 @@ def _train(
         "precision": settings.precision,
         "channels_last": channels_last,
         "bf16_native": bf16_supported(device),  # what "auto" was decided on
-        "compile": False,  # torch.compile pays off only in long runs (README "Performance")
+        "compile": False,  # torch.compile pays off only in long runs (docs/performance.md)
         "allocator_tuned": os.environ.get(LAUNCHED_FLAG) == "1",  # alexnet.training.environment
         "threads": torch.get_num_threads(),
     }

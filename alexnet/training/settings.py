@@ -23,7 +23,7 @@ from alexnet.training.data import DATASETS, FLIPPABLE, SUBSETTABLE
 #                                      sgd 0.01 m0.9 kaiming 2.72 -> 2.23, val 15%;  sgd 0.01 torch init 2.30 -> 2.30
 # so AdamW 3e-4 was the default (constant lr). With the warm-up + cosine schedule (issue 8), the
 # digits' val accuracy after 3 epochs of a default 10-epoch run, cifar preset, batch 64, seed 0:
-#   adamw 3e-4 warm-up 20: ~54%;  2e-3 warm-up 5: 91.9%;  3e-3 warm-up 5: 85.2%  (README "Performance")
+#   adamw 3e-4 warm-up 20: ~54%;  2e-3 warm-up 5: 91.9%;  3e-3 warm-up 5: 85.2%  (docs/training.md)
 # seeds 0/1/2 at 2e-3: batch 64 91.9/86.6/91.4%, batch 32 91.4/92.2/92.2%: so batch 32 is the default.
 OPTIMIZERS: dict[str, dict[str, float]] = {
     "adamw": {"lr": 3e-4, "momentum": 0.0, "weight_decay": 0.01},  # peak lr; small networks: see default_lr
@@ -64,7 +64,7 @@ RECIPE_CHANGES: dict[str, dict[str, Any]] = {
 # the user's win over these). Fashion-MNIST, the cifar preset at 28 px, flips and AdamW's weight
 # decay 0.05, on a 2-core Zen 4, test accuracy of seeds 0 / 1 / 2 and seed 0's time:
 #   batch 32, 7 epochs: 91.7 / 91.5 / 91.8 %, 4 min 23 s;  8 epochs: 92.1 / 91.9 / - %, 5 min 19 s
-#   batch 64, 8 epochs: 91.8 / 91.9 / 91.7 %, 3 min 54 s   (README "Fashion-MNIST")
+#   batch 64, 8 epochs: 91.8 / 91.9 / 91.7 %, 3 min 54 s   (docs/training.md)
 DATASET_CHANGES: dict[str, dict[str, Any]] = {
     "fashion-mnist": {"epochs": 8, "flip": True, "batch_size": 64},
 }
