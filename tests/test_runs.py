@@ -60,6 +60,22 @@ def test_smoothed_values_stay_within_the_range_seen_so_far(values, weight):
         assert min(values[: t + 1]) - 1e-6 <= s <= max(values[: t + 1]) + 1e-6
 
 
+def debiased_by_hand(values: list[float | None], weight: float) -> list[float]:
+    """The formula of alexnet/plots/smoothing.py, one step at a time: s_t / (1 - w^t), gaps skipped."""
+    out, s, t = [], 0.0, 0
+    for x in values:
+        if x is not None and math.isfinite(x):
+            t += 1
+            s = weight * s + (1 - weight) * x
+        out.append(s / (1 - weight**t) if t else math.nan)
+    return out
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(-1e3, 1e3), st.just(math.nan)), max_size=40), st.floats(0, 0.99))
+def test_pandas_ewm_is_the_debiased_formula(values, weight):
+    assert smooth(values, weight) == pytest.approx(debiased_by_hand(values, weight), rel=1e-9, abs=1e-9, nan_ok=True)
+
+
 def test_missing_values_are_skipped():
     assert math.isnan(smooth([None, 1.0], 0.5)[0])
     assert smooth([None, 1.0, float("nan"), 3.0], 0.5) == pytest.approx(

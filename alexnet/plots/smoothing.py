@@ -10,28 +10,28 @@ have received so far removes that bias:
 
     smoothed_t = s_t / (1 - w^t)
 
-so the smoothed curve starts on the first value and then follows the trend.
+so the smoothed curve starts on the first value and then follows the trend. That is exactly
+pandas' ``ewm(alpha=1 - w, adjust=True)``: its mean weighs x_{t-i} by w^i and divides by the sum
+of those weights, sum_{i<t} w^i = (1 - w^t) / (1 - w). pandas computes it here;
+``tests/test_runs.py`` checks it against TensorBoard's formula above, worked out by hand.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 
 def smooth(values: Sequence[float | None], weight: float) -> list[float]:
     """The debiased exponential moving average of ``values``; ``weight`` 0 returns them unchanged.
 
-    Missing or non-finite values (``None``, NaN) are skipped: they keep the previous smoothed
-    value (NaN before the first real one) and do not count toward t.
+    Missing or non-finite values (``None``, NaN, inf) are skipped: they keep the previous smoothed
+    value (NaN before the first real one) and do not count toward t (``ignore_na=True``).
     """
     if not 0 <= weight < 1:
         raise ValueError(f"smoothing weight must be in [0, 1), not {weight}")
-    out: list[float] = []
-    average, t = 0.0, 0
-    for x in values:
-        if x is not None and math.isfinite(x):
-            t += 1
-            average = weight * average + (1 - weight) * x
-        out.append(average / (1 - weight**t) if t else math.nan)
-    return out
+    import numpy as np
+    import pandas as pd  # only where a curve is drawn: the first page's script does without it
+
+    series = pd.Series([np.nan if x is None else x for x in values], dtype=float)
+    series = series.where(np.isfinite(series))  # inf and -inf are skipped like NaN
+    return series.ewm(alpha=1 - weight, adjust=True, ignore_na=True).mean().tolist()

@@ -15,7 +15,9 @@ chart with ``Plotly.react``.
 - **The look** is Streamlit's: ``st.plotly_chart`` replaces a figure's plotly template with
   Streamlit's own (fonts, greys, colour scales) and bolds its title. ``streamlit_plotly_theme.json``
   is that template as Streamlit 1.67 applies it to plotly's default one, in the app's light theme;
-  ``tests/test_browser_charts.py`` checks it against a live ``st.plotly_chart`` on every run.
+  ``tests/test_browser.py`` (``test_the_architecture_charts_stay_mounted_and_look_like_streamlits``)
+  checks it against a live ``st.plotly_chart`` in Chromium, and ``tests/test_mounted_chart.py``
+  checks what ``themed`` makes of a figure.
 - **The figure** goes as JSON bytes, serialised once per figure (the figures are cached per
   configuration, so a configuration seen before costs the server a dictionary lookup).
 """
