@@ -140,3 +140,21 @@ def test_activations_draws_an_uploaded_file_s_network_and_names_a_bad_one(digits
     assert not at.exception
     assert any("This is not a safetensors file" in e.value for e in at.sidebar.error)
     assert any("Upload a .safetensors file" in info.value for info in at.info)  # nothing drawn from it
+
+
+def test_an_upload_is_read_and_checked_once_however_often_the_page_reruns(saved):
+    from pages.parts.activation_data import remember_weights_file, weights_file
+
+    reads = []
+
+    def read() -> bytes:
+        reads.append(1)
+        return saved
+
+    first = remember_weights_file("upload-1", read)
+    assert [remember_weights_file("upload-1", read) for _ in range(3)] == [first] * 3
+    assert len(reads) == 1 and weights_file("upload-1") == saved
+    with pytest.raises(AlexNetError, match="not a safetensors file"):
+        remember_weights_file("upload-2", lambda: b"not weights")
+    with pytest.raises(AlexNetError, match="upload it again"):
+        weights_file("upload-2")  # a refused file is not kept

@@ -1,4 +1,5 @@
-"""A stand-alone PyTorch file that rebuilds a configured network with plain ``torch.nn``.
+"""A stand-alone PyTorch file that rebuilds a configured network with plain ``torch.nn`` (and the
+size limit of the other export, ONNX, which needs no torch to know).
 
 The generated module needs only ``torch``: no import of this package. Its modules carry the
 same names as ``alexnet.network.model.AlexNet`` (``features.0.conv``, ``classifier.1``...), so a
@@ -12,6 +13,10 @@ from alexnet.network.config import ACTIVATIONS, AlexNetConfig, BlockConfig
 from alexnet.network.memory import estimate_memory
 from alexnet.network.shapes import layer_table
 from alexnet.units import format_bytes
+
+# bytes: one .onnx file is one protobuf message, which must stay under 2 GiB. Here, not in
+# alexnet.network.onnx_export (which imports torch), so that a page can disable its button before torch loads.
+ONNX_LIMIT = 2**31
 
 # The source of each activation's module, as alexnet.network.model.activation_layer builds it.
 _ACTIVATION_SOURCE = {"relu": "nn.ReLU(inplace=True)", "tanh": "nn.Tanh()"}

@@ -69,9 +69,8 @@ def run_safetensors(run: str | Path, directory: str | Path | None = None) -> byt
         AlexNetError: as ``load_run_model``.
     """
     path = run_path(run, directory)
-    model = load_run_model(path)
-    metadata = {"weights": f"run {path.name}'s last checkpoint", "dataset": _config(path).settings.dataset}
-    classes = run_classes(path)
-    if classes:
-        metadata["classes"] = json.dumps(classes)
+    model, saved = load_run_model(path), _config(path)
+    metadata = {"weights": f"run {path.name}'s last checkpoint", "dataset": saved.settings.dataset}
+    if saved.classes:
+        metadata["classes"] = json.dumps(list(saved.classes))
     return to_safetensors(model, **metadata)

@@ -7,5 +7,5 @@ importing the page's data part, which imports the sidebar's, which draws Start h
 from __future__ import annotations
 
 RANDOM, IMAGENET, RUN = "random", "imagenet", "run"  # the Weights box's kinds: "<kind>:<seed or run id>"
-FILE = "file"  # an uploaded .safetensors file: "file:<the first 16 hex digits of its SHA-256>"
+FILE = "file"  # an uploaded .safetensors file: "file:<Streamlit's id of the upload>"
 PHOTO, DIGIT, GARMENT, UPLOAD = "Sample photo", "Digit", "Garment", "Upload"  # GARMENT: a Fashion-MNIST test image

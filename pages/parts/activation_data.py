@@ -14,10 +14,10 @@ initialisations ("random:<seed>"), torchvision's ImageNet weights ("imagenet") a
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -40,32 +40,39 @@ DEFAULT_WEIGHTS = f"{RANDOM}:0"  # the Weights box's first entry with its seed b
 DEFAULT_PHOTO = next(iter(images.SAMPLE_PHOTOS))  # the Photo box's first entry
 
 
-# Uploaded weights files by digest, the newest few, for every session of this server: the cached
-# functions below take the weights as a string, and a file's bytes are found here by it.
+# Uploaded weights files by their upload's id, the newest few, for every session of this server:
+# the cached functions below take the weights as a string, and a file's bytes are found here by it.
 _FILES: OrderedDict[str, bytes] = OrderedDict()
 _FILES_KEPT = 4
 _FILES_LOCK = threading.Lock()
 
 
-def remember_weights_file(data: bytes) -> str:
-    """The weights string ("file:<digest>") of an uploaded safetensors file, kept for ``weights_file``.
+def remember_weights_file(upload_id: str, read: Callable[[], bytes]) -> str:
+    """The weights string ("file:<upload id>") of an uploaded safetensors file, kept for ``weights_file``.
+
+    ``read`` is called only the first time an upload is seen: every rerun of the page passes the
+    same upload, and copying (up to 300 MB) and checking it again would cost each of them.
 
     Raises:
         AlexNetError: the file is not a safetensors file with a network this app can build.
     """
-    file_config(data)  # its header, checked now: the box says what is wrong before anything is drawn
-    digest = hashlib.sha256(data).hexdigest()[:16]
     with _FILES_LOCK:
-        _FILES[digest] = data
-        _FILES.move_to_end(digest)
-        while len(_FILES) > _FILES_KEPT:
-            _FILES.popitem(last=False)
-    return f"{FILE}:{digest}"
+        known = upload_id in _FILES
+        if known:
+            _FILES.move_to_end(upload_id)
+    if not known:
+        data = read()
+        file_config(data)  # its header, checked now: the box says what is wrong before anything is drawn
+        with _FILES_LOCK:
+            _FILES[upload_id] = data
+            while len(_FILES) > _FILES_KEPT:
+                _FILES.popitem(last=False)
+    return f"{FILE}:{upload_id}"
 
 
-def weights_file(digest: str) -> bytes:
+def weights_file(upload_id: str) -> bytes:
     with _FILES_LOCK:
-        data = _FILES.get(digest)
+        data = _FILES.get(upload_id)
     if data is None:
         raise AlexNetError("The uploaded weights file is no longer on the server.", fix="upload it again.")
     return data
@@ -132,7 +139,7 @@ def load_model(config: AlexNetConfig, weights: str, stamp: int = 0) -> AlexNet:
     """The network with its weights.
 
     ``weights``: "random:<seed>", "imagenet" (cached torchvision file, never downloaded here) or
-    "file:<digest>" (an uploaded safetensors file, ``remember_weights_file``) or
+    "file:<upload id>" (an uploaded safetensors file, ``remember_weights_file``) or
     "run:<run_id>" (its latest checkpoint; ``stamp`` = ``runs.checkpoint_stamp`` so newer weights
     of a run still training replace the cached ones). ``config`` must be ``view_config(...)``.
     """

@@ -2,7 +2,7 @@
 
 Every choice comes from ONE list, ``weight_options()``: a random initialisation ("random:<seed>"),
 torchvision's ImageNet weights ("imagenet", downloaded only on a button press), an uploaded
-``.safetensors`` file ("file:<digest>", saved from a run on the Training page) and every trained
+``.safetensors`` file ("file:<upload id>", saved from a run on the Training page) and every trained
 run with a checkpoint ("run:<run_id>"). ``choose_weights`` returns the weights string that
 ``pages.parts.activation_data.load_model`` takes, or ``FILE`` alone while no file is uploaded.
 """
@@ -81,7 +81,7 @@ def run_caption(run_id: str) -> str:
 
 
 def _weights_file() -> str:
-    """The uploader under the box: "file:<digest>" for a file the app can build, else ``FILE`` (said why)."""
+    """The uploader under the box: "file:<upload id>" for a file the app can build, else ``FILE`` (said why)."""
     upload = st.file_uploader(
         "Weights file", type=["safetensors"], key=FILE_KEY, max_upload_size=WEIGHTS_UPLOAD_MB,
         help="A run's weights: select it under All runs on the Training page and press its Weights button. The file "
@@ -90,7 +90,7 @@ def _weights_file() -> str:
     if upload is None:
         return FILE
     try:
-        return remember_weights_file(upload.getvalue())
+        return remember_weights_file(upload.file_id, upload.getvalue)
     except AlexNetError as error:
         show_error(error)
         return FILE
