@@ -1,22 +1,22 @@
 """AlexNet Explorer: build AlexNet, watch its shapes, look inside it, train it.
 
 Run with ``streamlit run app.py``. This entry script sets up the page and the navigation;
-each view lives in ``pages/`` and starts with the shared sidebar (``pages.parts.shared.sidebar``).
+each view lives in ``pages/`` and starts with the shared sidebar (``pages.parts.common.sidebar.sidebar``).
 The sidebar is drawn by the pages, not here, because Streamlit's AppTest drops the entry
 script's own elements from its tree after the first run.
 """
 
 import streamlit as st
 
-from pages.parts import warmup
-from pages.parts.navigation import PAGE_CONFIG, app_pages, running_app
+from pages.parts.common import warmup
+from pages.parts.common.navigation import PAGE_CONFIG, app_pages, running_app
 
 st.set_page_config(**PAGE_CONFIG)
 
 
 def _warm_activations() -> None:
     """In the warm-up thread: imported there, so the first page's script does not wait for it."""
-    from pages.parts.activation_data import warm_default_view
+    from pages.parts.activations.activation_data import warm_default_view
 
     warm_default_view()
 
@@ -25,7 +25,7 @@ def _warm_activations() -> None:
 def _warm_up_once() -> object:
     """Once per server process (cache_resource is shared by all sessions): PyTorch, then the
     modules every page needs, then the Activations page's default view into its caches
-    (pages/parts/warmup.py)."""
+    (pages/parts/common/warmup.py)."""
     return warmup.start_warm_up(then=_warm_activations)
 
 
@@ -43,5 +43,5 @@ try:
         navigation.run()
 finally:
     # The Architecture page needs no torch to draw: it loads after this first script, so that the
-    # script and the sending of its page have the server's GIL to themselves (pages/parts/warmup.py).
+    # script and the sending of its page have the server's GIL to themselves (pages/parts/common/warmup.py).
     _warm_up_once()

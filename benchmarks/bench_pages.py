@@ -71,7 +71,7 @@ from tests.browser_support import App, chromium_browser, find_chromium, server_c
 __all__ = ["cpu_model", "server_command"]  # kept here for tests/test_bench_pages.py
 
 PAGES = ("Summary", "Activations", "Training", "Architecture")
-THINK_S = 8.0  # a new user reads the first page before switching (pages.parts.warmup starts 3 s in)
+THINK_S = 8.0  # a new user reads the first page before switching (pages.parts.common.warmup starts 3 s in)
 
 BLANK_ELEMENTS = (
     ("title", '[data-testid="stHeading"] h1', 1),

@@ -9,7 +9,7 @@ run to finish, the page to go idle and then ``SETTLE_S`` more, and stops.
 
 Printed per step: how many of the page's plotly charts were drawn as new DOM nodes (an
 ``st.plotly_chart`` whose figure changed is a new element to Streamlit, mounted afresh; the
-Architecture page's charts are ``pages.parts.mounted_chart``'s, updated in place); the main
+Architecture page's charts are ``pages.parts.common.mounted_chart``'s, updated in place); the main
 thread's busy time (``TaskDuration``) and the part of it that was
 script, layout and style; the profile's samples by script file (Streamlit's frontend is split into
 chunks named after what they hold: ``PlotlyChart``, ``react-dom``, ``emotion-styled`` ...), and the
@@ -122,7 +122,7 @@ def main() -> None:
     print(
         f"plotly charts on the page: {per_step[0]['charts']}; drawn as new nodes in a step: "
         f"{min(replaced)}-{max(replaced)} (st.plotly_chart mounts a changed figure afresh; "
-        "pages.parts.mounted_chart updates it in place)"
+        "pages.parts.common.mounted_chart updates it in place)"
     )
     by_file, by_function = self_times(cpu_profile)
     busy = sum(us for name, us in by_file.items() if name != "(idle)")

@@ -1,8 +1,8 @@
 """Activations: one real image through the network, every layer's feature maps and conv1's filters.
 
-The model comes from ONE cached function, ``pages.parts.activation_data.load_model(config, weights,
+The model comes from ONE cached function, ``pages.parts.activations.activation_data.load_model(config, weights,
 stamp)`` (with the page's other cached work, which the server warms ahead of a first visit), and
-the weights from the sidebar's Weights box (``pages.parts.weights_box``): random initialisations,
+the weights from the sidebar's Weights box (``pages.parts.activations.weights_box``): random initialisations,
 torchvision's ImageNet weights, an uploaded safetensors file, or a trained run.
 Weights that belong to a network of their own (ImageNet, a file, a run) bring their config with
 them: the page then draws that network, not the sidebar's, and says so.
@@ -18,27 +18,26 @@ from alexnet.inspect import images, pretrained
 from alexnet.inspect.preparation import resize_title
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import analyze
+from alexnet.network.weights_choice import FILE, IMAGENET, RUN, WeightsChoice
 from alexnet.plots import activations as plots
+from alexnet.runs.weights_meaning import class_names, grey_filters, true_class
 from alexnet.training import fashion_mnist
-from pages.parts import gradcam_view, output_view, receptive_field_view
-from pages.parts.activation_choices import DIGIT, FILE, GARMENT, IMAGENET, PHOTO, RANDOM, RUN, UPLOAD
-from pages.parts.activation_data import (
-    class_names,
+from pages.parts.activations import gradcam_view, output_view, receptive_field_view
+from pages.parts.activations.activation_data import (
     garment,
-    grey_filters,
     load_model,
     model_lock,
     prepare,
     run_image,
     trained_on,
-    true_class,
     view_config,
 )
-from pages.parts.navigation import through_app
-from pages.parts.onnx_download import onnx_button
-from pages.parts.shared import restore_network, show_error, sidebar, use_preset
-from pages.parts.start_here import GRADCAM_ANCHOR, RECEPTIVE_ANCHOR, land_here, start_here_box, try_next
-from pages.parts.weights_box import choose_weights
+from pages.parts.activations.weights_box import choose_weights
+from pages.parts.common.image_sources import DIGIT, GARMENT, PHOTO, UPLOAD
+from pages.parts.common.navigation import through_app
+from pages.parts.common.onnx_download import onnx_button
+from pages.parts.common.sidebar import restore_network, show_error, sidebar, use_preset
+from pages.parts.common.start_here import GRADCAM_ANCHOR, RECEPTIVE_ANCHOR, land_here, start_here_box, try_next
 
 # The page's figures, cached by their inputs (arrays hashed by content) and shared read-only
 # (st.plotly_chart serialises a copy): plotly built each in 10-40 ms, 0.2 s of every visit.
@@ -260,13 +259,15 @@ for note in notes:
     st.info(note, icon=":material/info:")
 
 show_preprocessing(image, view, source)
-random = weights.startswith(f"{RANDOM}:")
+chosen = WeightsChoice.parse(weights)
 dataset = trained_on(weights)  # one look at the run's files for the three questions below
-names, truth = class_names(view, weights, dataset), true_class(view, weights, dataset, source, choice)
-show_feature_maps(view, run, random=random)
-output_view.show(
-    view, run, random=random, grey=grey_filters(view, weights, dataset, image), names=names, true_class=truth
-)
+image_dataset = {DIGIT: "digits", GARMENT: fashion_mnist.NAME}.get(source)
+label = int(choice.split(":")[0]) if image_dataset else 0  # "<class>:<example>"
+names = class_names(view.num_classes, chosen, dataset)
+truth = true_class(view.num_classes, chosen, dataset, image_dataset, label)
+grey = grey_filters(view.in_channels, chosen, dataset, image.resized)
+show_feature_maps(view, run, random=chosen.random)
+output_view.show(view, run, random=chosen.random, grey=grey, names=names, true_class=truth)
 if source == DIGIT:
     subject, picture = "digit", images.digit_sample(*(int(part) for part in choice.split(":")))
 else:
@@ -280,7 +281,7 @@ gradcam_view.show(
 receptive_field_view.show(view, run, image)
 for anchor in (RECEPTIVE_ANCHOR, GRADCAM_ANCHOR):
     land_here(anchor)  # where a Start-here step opened this page for that section
-if random:
+if chosen.random:
     try_next(
         f"train this network on {'Fashion-MNIST' if fashion_mnist.on_this_machine() else 'the digits'} on Training, "
         "then come back, pick its weights in the sidebar and see what the trained filters and Grad-CAM show.",

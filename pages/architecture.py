@@ -12,12 +12,13 @@ from alexnet.network.config import ACTIVATIONS, AlexNetConfig
 from alexnet.network.edit import LIMITS, with_hidden_count
 from alexnet.network.shapes import ShapeReport, analyze
 from alexnet.units import format_count, format_mult_adds, shape_text
-from pages.parts import config_tabs, warmup
-from pages.parts.architecture_views import drawing, input_sizes, show_layer_table
-from pages.parts.arithmetic_view import show_arithmetic, show_whatif
-from pages.parts.block_editor import block_summary, blocks_editor
-from pages.parts.mounted_chart import mounted_chart
-from pages.parts.shared import (
+from pages.parts.architecture import config_tabs
+from pages.parts.architecture.architecture_views import drawing, input_sizes, show_layer_table
+from pages.parts.architecture.arithmetic_view import show_arithmetic, show_whatif
+from pages.parts.architecture.block_editor import block_summary, blocks_editor
+from pages.parts.common import warmup
+from pages.parts.common.mounted_chart import mounted_chart
+from pages.parts.common.sidebar import (
     CONFIG_KEY,
     PRESET_KEY,
     current_preset,
@@ -25,10 +26,10 @@ from pages.parts.shared import (
     show_config_error,
     start_page,
 )
-from pages.parts.start_here import try_next
+from pages.parts.common.start_here import try_next
 
 # How often a table drawn before PyTorch had loaded looks again (PyTorch loads 2-4 s after a server's
-# first page is asked for; pages.parts.warmup).
+# first page is asked for; pages.parts.common.warmup).
 POLL_S = 0.5
 URL_CHECKED_KEY = "url_checked"
 ACTIVATION_LABELS = {"relu": "ReLU: max(0, x)", "tanh": "tanh: into (-1, 1)"}

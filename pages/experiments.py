@@ -30,10 +30,10 @@ from alexnet.training.data import (
 from alexnet.training.settings import RECIPES, TrainSettings, recipe_settings
 from alexnet.training.subset import TRAIN_IMAGE_CHOICES
 from alexnet.units import format_duration
-from pages.parts import experiment_plan
-from pages.parts.run_views import show_problem, shows_a_run
-from pages.parts.shared import show_error, start_page
-from pages.parts.start_here import try_next
+from pages.parts.common.run_views import show_problem, shows_a_run
+from pages.parts.common.sidebar import show_error, start_page
+from pages.parts.common.start_here import try_next
+from pages.parts.experiments import experiment_plan
 
 REFRESH_S = 2.0
 LONG_S = 15 * 60  # above this, point to the small network

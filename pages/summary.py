@@ -13,8 +13,8 @@ from alexnet.network.receptive import uneven_pool_note
 from alexnet.network.shapes import analyze
 from alexnet.plots.costs import cost_figure, receptive_field_figure
 from alexnet.units import format_bytes, format_count, format_mult_adds
-from pages.parts.shared import show_config_error, show_error, start_page
-from pages.parts.start_here import try_next
+from pages.parts.common.sidebar import show_config_error, show_error, start_page
+from pages.parts.common.start_here import try_next
 
 
 @st.cache_data(max_entries=64, show_spinner="Running torchinfo on your network…")

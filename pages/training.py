@@ -13,13 +13,14 @@ from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.plots.smoothing import smooth
 from alexnet.plots.training import accuracy_figure, loss_figure
-from alexnet.training import results
 from alexnet.training.learning_check import not_learning
+from alexnet.training.run_folder import results
 from alexnet.units import format_duration
-from pages.parts import epoch_estimate, training_compare, training_controls, training_queue, training_results_view
-from pages.parts.run_views import show_problem, shows_a_run
-from pages.parts.shared import show_error, start_page
-from pages.parts.start_here import reached, try_next
+from pages.parts.common import epoch_estimate
+from pages.parts.common.run_views import show_problem, shows_a_run
+from pages.parts.common.sidebar import show_error, start_page
+from pages.parts.common.start_here import reached, try_next
+from pages.parts.training import training_compare, training_controls, training_queue, training_results_view
 
 MAX_POINTS = 2_000  # steps drawn per curve at most
 REFRESH_S = 2.0  # how often the live view re-reads the run directory
@@ -210,7 +211,7 @@ def _all_runs(infos: list[runs.RunInfo]) -> None:
 
 def _follow_link() -> None:
     """``?run=<run id>`` opens that run in the live view (once per link, then the Run box decides).
-    A link comes from anyone: it passes the one run-id check (``alexnet.training.run_id``) and a bad one
+    A link comes from anyone: it passes the one run-id check (``alexnet.training.run_folder``) and a bad one
     is explained while it stays in the address bar."""
     link = st.query_params.get("run")
     if link is None:

@@ -24,7 +24,7 @@ def open_page(script: str, timeout: float = 60) -> AppTest:
 
 
 def mounted_charts(at: AppTest) -> dict[str, dict]:
-    """The charts ``pages.parts.mounted_chart`` drew, by key: what each sent (``{"figure", "config"}``)."""
+    """The charts ``pages.parts.common.mounted_chart`` drew, by key: what each sent (``{"figure", "config"}``)."""
     charts = {}
     for element in at.get("bidi_component"):
         if element.proto.component_name == "alexnet_mounted_chart":
@@ -61,7 +61,7 @@ def layer_table(at: AppTest) -> tuple[pd.DataFrame, set[int]]:
 def stand_in_timing(monkeypatch, seconds_per_image: Callable[[object], float]) -> None:
     """The pages' training-speed timing replaced: ``seconds_per_image(config)`` per image, 10 ms per step."""
     from alexnet.training.speed import TrainingSpeed
-    from pages.parts import epoch_estimate
+    from pages.parts.common import epoch_estimate
 
     def timed(config, *, batch_size=32, **_):
         return TrainingSpeed(

@@ -345,7 +345,7 @@ class App:
         return self.page.locator(f".st-key-{key}").first
 
     def see_chart(self, key: str):
-        """Scroll the mounted chart with ``key`` (``pages.parts.mounted_chart``) into view, as a learner
+        """Scroll the mounted chart with ``key`` (``pages.parts.common.mounted_chart``) into view, as a learner
         would, and wait until it shows its newest figure (one off screen waits for this); its element."""
         chart = self.widget(key).locator(".mounted-chart").first
         chart.wait_for(state="attached", timeout=self.timeout_ms)

@@ -245,7 +245,7 @@ def test_the_pytorch_file_is_drawn_only_when_its_panel_is_open(at):
 WITHOUT_TORCH = f"""
 import json, sys
 from streamlit.testing.v1 import AppTest
-from pages.parts import warmup
+from pages.parts.common import warmup
 from tests.app_support import mounted_charts
 warmup.start_warm_up = lambda *args, **kwargs: None  # nothing loads PyTorch behind the page's back
 at = AppTest.from_file({APP!r}, default_timeout=120).run()
@@ -293,7 +293,7 @@ def test_the_page_draws_everything_analytic_before_torch_and_fills_in_after():
 def test_the_block_summary_says_which_map_is_after_the_pool():
     """The arithmetic figure and the layer table give conv2's map (21×21 at K = 7, P = 0); the summary
     gave the pool's (10×10) without saying so."""
-    from pages.parts.block_editor import block_summary
+    from pages.parts.architecture.block_editor import block_summary
 
     config = PRESETS["paper"].with_block(1, kernel_size=7, padding=0)
     lines = block_summary(config, analyze(config), picked=2).splitlines()

@@ -1,7 +1,7 @@
 """A new configuration (preset, import, link) must reach every editor widget, not only the session.
 
 In a real browser a keyed widget keeps showing its old value unless the session state tells it
-otherwise (see pages.parts.shared.sync_editor_widgets); here every "edit_" widget the Architecture page
+otherwise (see pages.parts.common.sidebar.sync_editor_widgets); here every "edit_" widget the Architecture page
 and the sidebar draw must show exactly what ``editor_values`` says for the new configuration.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from alexnet.network.config import PRESETS
-from pages.parts.shared import editor_values
+from pages.parts.common.sidebar import editor_values
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

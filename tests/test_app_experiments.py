@@ -12,7 +12,7 @@ from alexnet import runs
 from alexnet.experiments import store
 from alexnet.experiments.verdict import HOLDS, REVERSED, SPREAD
 from alexnet.network.config import PRESETS
-from pages.parts import epoch_estimate
+from pages.parts.common import epoch_estimate
 
 
 @pytest.fixture

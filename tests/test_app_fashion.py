@@ -35,7 +35,7 @@ def fashion_run(tmp_path_factory) -> tuple[Path, Path, str]:
 
 
 def test_a_garment_through_a_network_trained_on_fashion_mnist(fashion_run, monkeypatch):
-    from pages.parts import activation_data
+    from pages.parts.activations import activation_data
 
     data_dir, runs_dir, run_id = fashion_run
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(runs_dir))
@@ -110,7 +110,7 @@ def test_choosing_fashion_mnist_brings_its_epochs_its_flips_and_where_it_comes_f
     from app_support import stand_in_timing
 
     from alexnet.cli.train import build_parser, network_and_settings
-    from pages.parts import epoch_estimate
+    from pages.parts.common import epoch_estimate
 
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setattr(fashion_mnist, "SYSTEM_DIR", tmp_path / "no-package")
@@ -142,8 +142,8 @@ def test_choosing_fashion_mnist_brings_its_epochs_its_flips_and_where_it_comes_f
 def test_start_here_trains_on_garments_and_explains_a_test_garment_where_they_are_here(fashion_run, monkeypatch):
     from dataclasses import replace
 
-    from pages.parts import activation_data
-    from pages.parts.start_here import GARMENT_EPOCHS
+    from pages.parts.activations import activation_data
+    from pages.parts.common.start_here import GARMENT_EPOCHS
 
     data_dir, runs_dir, run_id = fashion_run
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(runs_dir))
@@ -177,7 +177,7 @@ def test_start_here_trains_on_garments_and_explains_a_test_garment_where_they_ar
 def test_the_small_network_at_28_px_is_not_told_to_use_itself_at_32(tmp_path, monkeypatch):
     from app_support import stand_in_timing
 
-    from pages.parts import epoch_estimate
+    from pages.parts.common import epoch_estimate
 
     monkeypatch.setenv("ALEXNET_RUNS_DIR", str(tmp_path / "runs"))
     write_tiny_fashion(fashion_mnist.raw_folder(tmp_path / "data"))

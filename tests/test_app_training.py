@@ -17,10 +17,11 @@ from alexnet import runs
 from alexnet.cli.train import build_parser, network_and_settings
 from alexnet.network.config import PRESETS
 from alexnet.plots.raster import GAP_RGB
-from alexnet.training import results
 from alexnet.training.run import train_run
+from alexnet.training.run_folder import results
 from alexnet.training.settings import OPTIMIZERS, TrainSettings
-from pages.parts import epoch_estimate, training_controls, training_results_view
+from pages.parts.common import epoch_estimate
+from pages.parts.training import training_controls, training_results_view
 
 
 @pytest.fixture
@@ -153,7 +154,7 @@ def test_the_epoch_estimate_comes_from_a_runs_own_speed_once_there_is_one(runs_d
 def test_a_timing_taken_during_the_warm_up_is_said_to_be_provisional_and_taken_again(
     runs_dir, quick_timing, monkeypatch
 ):
-    from pages.parts import warmup
+    from pages.parts.common import warmup
 
     monkeypatch.setattr(warmup, "warming_up", lambda: True)
     epoch_estimate._speeds().clear()  # the server's kept timings: other tests of this process filled them
@@ -262,10 +263,10 @@ def test_how_far_the_filters_moved_is_measured_on_what_is_drawn():
 
 @pytest.mark.parametrize("native", [True, False], ids=["bf16-native", "bf16-emulated"])
 def test_the_page_says_what_auto_precision_runs_on_this_cpu(runs_dir, monkeypatch, native):
-    from alexnet.training import loop
+    from alexnet.training import precision
 
-    monkeypatch.setattr(loop, "cpu_has_native_bf16", lambda: native)
-    monkeypatch.setattr(loop.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr(precision.torch.cuda, "is_available", lambda: False)
     at = training_page()
     assert not at.exception
     captions = [c.value for c in at.caption]

@@ -30,7 +30,7 @@ from alexnet.bench.ceiling import CeilingPlan, ceiling_conv, ceiling_plan, ceili
 from alexnet.cli import main as cli_main
 from alexnet.network.config import PRESETS
 from alexnet.network.model import build_model
-from alexnet.training import environment, loop, run_folder
+from alexnet.training import environment, precision, run_folder
 from alexnet.training.data import DataSplit
 from alexnet.training.run import train_run
 from alexnet.training.settings import TrainSettings
@@ -176,14 +176,14 @@ CPU = torch.device("cpu")
 @pytest.fixture(params=[False, True], ids=["emulated-bf16", "native-bf16"])
 def native_bf16(request, monkeypatch):
     """Both kinds of CPU, whichever this one is: the capability check every decision asks."""
-    monkeypatch.setattr(loop, "cpu_has_native_bf16", lambda: request.param)
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: request.param)
     return request.param
 
 
 def test_default_mode_and_ceiling_follow_the_cpus_bf16(native_bf16):
-    precision = loop.resolve_precision("auto", CPU)
-    assert precision == ("bf16" if native_bf16 else "fp32")
-    assert loop.use_channels_last(precision, CPU) == native_bf16
+    chosen = precision.resolve_precision("auto", CPU)
+    assert chosen == ("bf16" if native_bf16 else "fp32")
+    assert precision.use_channels_last(chosen, CPU) == native_bf16
     plan = ceiling_plan(CPU)
     if native_bf16:  # the trainer's bf16 and layout
         assert plan == CeilingPlan("bf16", ("channels-last",), "conv3")

@@ -3,7 +3,7 @@
 A folder named ``pages/`` puts Streamlit in its old multipage mode until the server's first script
 calls ``st.navigation``; a first request that goes straight to a page would then run that script
 alone, list the folder's files as pages and lose the wide layout. Each address here gets a server
-of its own, so its request really is the first (``pages/parts/navigation.py`` is the fix).
+of its own, so its request really is the first (``pages/parts/common/navigation.py`` is the fix).
 """
 
 from __future__ import annotations

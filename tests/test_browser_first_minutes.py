@@ -29,8 +29,8 @@ from alexnet.network.config import PRESET_LABELS, PRESETS
 from alexnet.network.shapes import analyze
 from alexnet.training import fashion_mnist
 from alexnet.training.data import DATASET_LABELS
-from alexnet.training.results import latest_predictions
-from pages.parts.start_here import STEP4_GARMENT
+from alexnet.training.run_folder.results import latest_predictions
+from pages.parts.common.start_here import STEP4_GARMENT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1500)]
 

@@ -3,7 +3,7 @@ Training page's results section, for a run trained on the bundled digits before 
 
 The oracle is the library: the heat share the page prints, the confusion matrix and the frames it
 draws are recomputed from the run's checkpoint and files with ``alexnet.inspect.gradcam`` and
-``alexnet.training.results``. Screenshots at 1024 and 1400 px land in ``test-artifacts/`` (git-ignored).
+``alexnet.training.run_folder.results``. Screenshots at 1024 and 1400 px land in ``test-artifacts/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from browser_support import (
 from alexnet import runs
 from alexnet.inspect import gradcam, images
 from alexnet.network.config import PRESET_LABELS
-from alexnet.training import results
+from alexnet.training.run_folder import results
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 

@@ -15,7 +15,8 @@ from tensorboard_support import scalars
 from alexnet import runs
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.model import build_model
-from alexnet.training import run_files, run_folder
+from alexnet.training import run_folder
+from alexnet.training.run_folder import read as run_files
 
 ROOT = Path(__file__).resolve().parents[1]
 

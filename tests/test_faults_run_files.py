@@ -21,7 +21,9 @@ from alexnet import runs
 from alexnet.cli import main as cli_main
 from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS
-from alexnet.training import results, run_files, run_folder
+from alexnet.training import run_folder
+from alexnet.training.run_folder import read as run_files
+from alexnet.training.run_folder import results
 from alexnet.training.settings import TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS
 from alexnet.training import run_folder
 from alexnet.training.run import train_run
-from alexnet.training.run_id import MAX_RUN_ID_LENGTH, check_run_id, resolve_run_dir
+from alexnet.training.run_folder import MAX_RUN_ID_LENGTH, check_run_id, resolve_run_dir
 from alexnet.training.settings import TrainSettings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -22,8 +22,9 @@ from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS
 from alexnet.network.model import build_model
-from alexnet.training import run_files, run_folder
+from alexnet.training import run_folder
 from alexnet.training.run import TrainSettings, train_run
+from alexnet.training.run_folder import read as run_files
 
 TINY = replace(PRESETS["cifar"], input_size=16)
 RUN_ID = "20250101-120000-digits"

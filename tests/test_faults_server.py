@@ -31,9 +31,9 @@ def test_config_file_binds_loopback_caps_uploads_keeps_xsrf_and_sends_no_statist
 
 def test_the_static_folder_serves_plotly_js_and_nothing_else():
     """``server.enableStaticServing`` publishes ``static/`` (next to app.py) to whoever reaches the app:
-    it holds the plotly.js that pages/parts/mounted_chart.py copies there, and git keeps it at that."""
+    it holds the plotly.js that pages/parts/common/mounted_chart.py copies there, and git keeps it at that."""
     assert tomllib.loads(CONFIG.read_text())["server"]["enableStaticServing"] is True
-    from pages.parts.mounted_chart import STATIC_DIR, ensure_plotly_js, plotly_js_name
+    from pages.parts.common.mounted_chart import STATIC_DIR, ensure_plotly_js, plotly_js_name
 
     assert STATIC_DIR == REPO / "static" and ensure_plotly_js() == STATIC_DIR / plotly_js_name()
     assert sorted(path.name for path in STATIC_DIR.iterdir()) == sorted([".gitignore", plotly_js_name()])

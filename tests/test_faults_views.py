@@ -22,7 +22,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from alexnet.cli import main as cli_main
-from alexnet.training import results, run_folder
+from alexnet.training import run_folder
+from alexnet.training.run_folder import results
 
 CONFIG, STATUS, METRICS, CHECKPOINT = run_folder.CONFIG, run_folder.STATUS, run_folder.METRICS, run_folder.CHECKPOINT
 RESULTS = results.FOLDER
@@ -146,7 +147,7 @@ def training_page(path: Path) -> str:
 
 def compare_script(run: str) -> None:
     from alexnet import runs
-    from pages.parts import training_compare
+    from pages.parts.training import training_compare
 
     training_compare.show([runs.get_run(run)], 0.6)
 

@@ -1,4 +1,4 @@
-"""Grad-CAM and saliency (alexnet.inspect.gradcam) and the per-epoch results a run writes (alexnet.training.results).
+"""Grad-CAM and saliency (alexnet.inspect.gradcam) and the per-epoch results a run writes (run_folder.results).
 
 The oracle for Grad-CAM is a hand computation on a network small enough to differentiate on
 paper; the behavioural check is a real run on the bundled digits, whose heat maps sit on the digit
@@ -20,7 +20,7 @@ from alexnet.errors import AlexNetError
 from alexnet.inspect import gradcam
 from alexnet.network.config import AlexNetConfig, BlockConfig
 from alexnet.network.model import build_model
-from alexnet.training import results
+from alexnet.training.run_folder import results
 
 # ---------------------------------------------------------------- a network small enough to do by hand
 

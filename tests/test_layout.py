@@ -5,7 +5,9 @@ Layers, lowest first; a module may import its own layer and the ones below, neve
     errors, units  <-  network  <-  plots, inspect  <-  training  <-  runs  <-  bench, experiments  <-  cli
 
 ``plots`` draws arrays and shape tables only, so it sits beside ``inspect`` and imports neither.
-Pages and ``app.py`` sit above the library; the library never imports them or Streamlit.
+Pages and ``app.py`` sit above the library; the library never imports them or Streamlit. Over the
+app: ``app.py``, then the page scripts, then each page's folder of ``pages/parts/``, then
+``pages/parts/common/``.
 """
 
 from __future__ import annotations
@@ -112,6 +114,43 @@ def test_no_import_circles_even_for_type_hints():
             visit(node, [node])
 
 
+PAGE_FOLDERS = sorted(p.name for p in (ROOT / "pages" / "parts").iterdir() if (p / "__init__.py").is_file())
+
+
+def _page_folder(module: str) -> str | None:
+    """The folder of ``pages/parts/`` that ``module`` lives in (``common``, ``training``...), else None."""
+    parts = module.split(".")
+    return parts[2] if parts[:2] == ["pages", "parts"] and len(parts) > 2 else None
+
+
+@pytest.mark.parametrize("path", APP_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_pages_import_common_and_their_own_parts_only(path):
+    """The app's layers: app.py above the page scripts, each page script above its own folder of
+    ``pages/parts/`` and ``common/``, ``common/`` above the library alone. A part one page uses
+    lives in that page's folder; what two pages use moves to ``common/``."""
+    here = _module_name(path)
+    if here == "app":
+        return  # the app's face: it names the pages and warms the server, and may reach any part
+    own = _page_folder(here) or (here.split(".")[1] if here.count(".") == 1 else None)
+    for name in _imports(path):
+        target = _known(name)
+        if target is None or not target.startswith("pages"):
+            continue
+        assert target.count(".") > 1, f"{here} imports the page script {target}: pages never import each other"
+        folder = _page_folder(target)
+        if folder == "common" or folder is None:
+            assert own != "common" or folder == "common", f"{here} (common) imports {target}"
+            continue
+        assert folder == own, f"{here} imports {target}: another page's part (move what two pages use to common/)"
+
+
+def test_every_page_has_its_parts_folder():
+    from pages.parts.common.navigation import PAGES
+
+    pages = {Path(page.script).stem for page in PAGES}
+    assert set(PAGE_FOLDERS) - {"common"} <= pages, f"a folder of pages/parts/ names no page: {PAGE_FOLDERS}"
+
+
 @pytest.mark.parametrize(
     "path",
     [*LIBRARY_FILES, *APP_FILES],
@@ -126,7 +165,7 @@ def test_only_page_scripts_sit_in_pages():
     """Streamlit may list every ``pages/*.py`` as a page (a bookmark on a fresh server): the parts
     pages share live in ``pages/parts/``, each page script is one of the app's pages, and each
     hands over to app.py when it runs alone (``through_app``, tests/test_browser_bookmarks.py)."""
-    from pages.parts.navigation import PAGES
+    from pages.parts.common.navigation import PAGES
 
     scripts = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
     assert scripts == sorted(page.script for page in PAGES)

@@ -1,4 +1,4 @@
-"""The chart that stays mounted (pages/parts/mounted_chart.py), without a browser: what it sends and
+"""The chart that stays mounted (pages/parts/common/mounted_chart.py), without a browser: what it sends and
 the plotly.js it serves. tests/test_browser.py drives it in Chromium."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import plotly
 import plotly.io as pio
 
 from alexnet.plots.spec import FigureSpec
-from pages.parts import mounted_chart
-from pages.parts.mounted_chart import THEME, _Payloads, ensure_plotly_js, plotly_js_name, themed
+from pages.parts.common import mounted_chart
+from pages.parts.common.mounted_chart import THEME, _Payloads, ensure_plotly_js, plotly_js_name, themed
 
 STREAMLIT_TEMPLATE = json.loads((Path(mounted_chart.__file__).parent / "streamlit_plotly_theme.json").read_text())
 

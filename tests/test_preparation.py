@@ -43,8 +43,8 @@ def test_one_colour_is_warned_about_and_two_are_not():
 
 
 def test_an_uploaded_one_pixel_png_is_said_to_be_upscaled_and_one_colour():
-    from pages.parts.activation_choices import UPLOAD
-    from pages.parts.activation_data import prepare
+    from pages.parts.activations.activation_data import prepare
+    from pages.parts.common.image_sources import UPLOAD
 
     buffer = io.BytesIO()
     Image.new("RGB", (1, 1), (255, 0, 0)).save(buffer, format="PNG")

@@ -15,10 +15,11 @@ from torch import nn
 from alexnet.cli.train import build_parser, network_and_settings
 from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS
-from alexnet.network.model import build_model
-from alexnet.training import run_files, run_folder
+from alexnet.network.model import build_model, init_weights
+from alexnet.training import run_folder
 from alexnet.training.loop import Evaluation
-from alexnet.training.run import Trainer, init_weights, train_run
+from alexnet.training.run import Trainer, train_run
+from alexnet.training.run_folder import read as run_files
 from alexnet.training.schedule import Plateau
 from alexnet.training.settings import RECIPES, TrainSettings, default_settings, recipe_settings
 

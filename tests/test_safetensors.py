@@ -19,7 +19,7 @@ from alexnet import runs
 from alexnet.errors import AlexNetError
 from alexnet.network.config import PRESETS
 from alexnet.network.safetensors_file import file_metadata, from_safetensors, to_safetensors
-from alexnet.training import run_files
+from alexnet.training.run_folder import read as run_files
 
 SMALL = PRESETS["cifar"]
 
@@ -102,7 +102,7 @@ def test_random_weights_of_a_tanh_network_round_trip():
 
 def compare_script(run: str) -> None:
     from alexnet import runs
-    from pages.parts import training_compare
+    from pages.parts.training import training_compare
 
     training_compare.show([runs.get_run(run)], 0.6)
 
@@ -143,7 +143,7 @@ def test_activations_draws_an_uploaded_file_s_network_and_names_a_bad_one(digits
 
 
 def test_an_upload_is_read_and_checked_once_however_often_the_page_reruns(saved):
-    from pages.parts.activation_data import remember_weights_file, weights_file
+    from pages.parts.activations.activation_data import remember_weights_file, weights_file
 
     reads = []
 

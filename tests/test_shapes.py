@@ -69,7 +69,7 @@ def test_working_input_sizes_depend_on_the_input_size_only_through_the_last_side
     from alexnet.inspect.tables import input_ranges_text
     from alexnet.network.output_size import spatial_size
     from alexnet.network.shapes import MAX_INPUT_SIZE
-    from pages.parts.architecture_views import input_sizes
+    from pages.parts.architecture.architecture_views import input_sizes
 
     config = replace(PRESETS["paper"], input_size=size)
     side = spatial_size(config, size)

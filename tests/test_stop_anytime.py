@@ -21,7 +21,8 @@ import pytest
 
 from alexnet import runs
 from alexnet.network.config import PRESETS
-from alexnet.training import run_files, run_folder
+from alexnet.training import run_folder
+from alexnet.training.run_folder import read as run_files
 from alexnet.training.settings import TrainSettings
 
 TINY = replace(PRESETS["cifar"], input_size=16)

@@ -22,9 +22,10 @@ from torch import nn
 from alexnet import runs
 from alexnet.cli import main as cli_main
 from alexnet.network.config import PRESETS
-from alexnet.network.model import build_model
-from alexnet.training import run_files, run_folder
-from alexnet.training.run import Trainer, TrainSettings, init_weights, train_run
+from alexnet.network.model import build_model, init_weights
+from alexnet.training import run_folder
+from alexnet.training.run import Trainer, TrainSettings, train_run
+from alexnet.training.run_folder import read as run_files
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = replace(PRESETS["cifar"], input_size=16)  # 16 -> 7 -> 3 -> 1 through the three pools
@@ -337,17 +338,17 @@ def test_every_default_mode_decision_follows_the_cpus_bf16(tmp_path, monkeypatch
     AVX-512 CPU without AVX512-BF16 such as Ice Lake) trains in fp32, in the default layout. The
     capability check is faked both ways, so every CI machine tests both decisions."""
     from alexnet.runs import table
-    from alexnet.training import loop
+    from alexnet.training import precision
 
-    monkeypatch.setattr(loop, "cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: native)
     cpu = torch.device("cpu")
     expected = "bf16" if native else "fp32"
-    assert loop.bf16_supported(cpu) is native
-    assert loop.resolve_precision("auto", cpu) == expected
-    assert loop.resolve_precision("fp32", cpu) == "fp32" and loop.resolve_precision("bf16", cpu) == "bf16"
-    assert loop.use_channels_last(loop.resolve_precision("auto", cpu), cpu) is native
+    assert precision.bf16_supported(cpu) is native
+    assert precision.resolve_precision("auto", cpu) == expected
+    assert precision.resolve_precision("fp32", cpu) == "fp32" and precision.resolve_precision("bf16", cpu) == "bf16"
+    assert precision.use_channels_last(precision.resolve_precision("auto", cpu), cpu) is native
     assert TrainSettings().precision == "auto"
-    assert loop.auto_precision_note(cpu).startswith(f"auto runs {expected} here")
+    assert precision.auto_precision_note(cpu).startswith(f"auto runs {expected} here")
 
     # what config.json and the runs table (Training page) say ran
     state, run_dir = train_run(TINY, settings(max_steps=2), runs_dir=tmp_path, run_id="auto", progress=False)
@@ -363,15 +364,15 @@ def test_every_default_mode_decision_follows_the_cpus_bf16(tmp_path, monkeypatch
 def test_this_cpus_own_answer_comes_from_its_instructions():
     """Unfaked, checked against the kernel's own list of the CPU's instructions: oneDNN's "bf16
     supported" also says yes where it only emulates bf16 (AVX-512 without AVX512-BF16)."""
-    from alexnet.training import loop
+    from alexnet.training import precision
 
     cpuinfo = Path("/proc/cpuinfo")
     if not cpuinfo.exists():
         pytest.skip("no /proc/cpuinfo to read the CPU's instructions from (not Linux)")
     flags = set(next(line for line in cpuinfo.read_text().splitlines() if line.startswith("flags")).split())
     native = bool(flags & {"avx512_bf16", "amx_bf16"}) and torch.backends.mkldnn.is_available()
-    assert loop.cpu_has_native_bf16() is native
-    assert loop.resolve_precision("auto", torch.device("cpu")) == ("bf16" if native else "fp32")
+    assert precision.cpu_has_native_bf16() is native
+    assert precision.resolve_precision("auto", torch.device("cpu")) == ("bf16" if native else "fp32")
 
 
 def test_lr_schedule_warms_up_then_falls_to_zero():

@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 import alexnet.inspect.gradcam
 import alexnet.inspect.images
-from pages.parts import activation_data, warmup
+from pages.parts.activations import activation_data
+from pages.parts.common import warmup
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -120,7 +121,7 @@ def test_after_torch_loads_the_warm_up_waits_for_a_page_that_asked_for_it_too_ea
 SUMMARY_FIRST = f"""
 import sys
 from streamlit.testing.v1 import AppTest
-from pages.parts import warmup
+from pages.parts.common import warmup
 at = AppTest.from_file({APP!r}, default_timeout=120)
 at.switch_page("pages/summary.py")
 at.run()

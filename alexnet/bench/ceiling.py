@@ -23,7 +23,7 @@ import torch
 
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import analyze
-from alexnet.training.loop import bf16_supported, resolve_precision, use_channels_last
+from alexnet.training.precision import bf16_supported, resolve_precision, use_channels_last
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from alexnet.training import environment, published, run_folder
 from alexnet.training.data import DATASETS, default_network
 from alexnet.training.distributed import Distributed
 from alexnet.training.run import train_run
-from alexnet.training.run_id import resolve_run_dir
+from alexnet.training.run_folder import resolve_run_dir
 from alexnet.training.settings import (
     DEVICES,
     INITS,

@@ -27,7 +27,7 @@ from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import layer_table
 from alexnet.runs import trainer_process
 from alexnet.training import run_folder
-from alexnet.training.run_id import resolve_run_dir
+from alexnet.training.run_folder import resolve_run_dir
 from alexnet.training.settings import TrainSettings
 
 FOLDER = "experiments"  # inside the runs directory; it has no status.json, so it is never listed as a run

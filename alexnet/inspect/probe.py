@@ -122,7 +122,7 @@ def probe_shapes(config: AlexNetConfig, *, device: str | None = None) -> dict[st
     The pass runs on the meta device, where tensors have shapes but no storage: milliseconds
     and no memory at any size. Only a process's first meta-device call is slow: PyTorch's
     Python shape functions import ``torch._dynamo`` and sympy on first use, about 2 s on two
-    cores, which would land on the app's first page. So until that has happened (``pages.parts.warmup``
+    cores, which would land on the app's first page. So until that has happened (``pages.parts.common.warmup``
     does it in the background), a network whose one-image pass is estimated under
     ``CPU_SHAPES_LIMIT_BYTES`` runs on the CPU instead, with uninitialised weights (no random
     init to pay for): the same shapes from the same modules, about 0.1 s for the paper's network.

@@ -137,3 +137,35 @@ def load_weights(model: AlexNet, state_dict: Mapping[str, torch.Tensor]) -> None
             "these weights do not fit this network (" + str(exc).splitlines()[-1].strip() + ").",
             fix="load them into the configuration they were trained with.",
         ) from None
+
+
+def init_weights(model: nn.Module, scheme: str, *, nonlinearity: str = "relu") -> None:
+    """``kaiming``: weights ~ N(0, gain^2 / fan_in), biases 0 (He et al. 2015), which keeps the
+    signal's scale through the activations: gain^2 = 2 for ``nonlinearity="relu"``, (5/3)^2 for
+    ``"tanh"`` (``torch.nn.init.calculate_gain``). The last layer gets N(0, 0.01^2), the paper's
+    init, so the first predictions are near-uniform (loss ln 10 = 2.30 for ten classes, not a
+    confident guess). ``torch`` keeps PyTorch's default, whose smaller weights leave SGD stuck near 2.30.
+
+    ``paper``: the paper's (Krizhevsky et al. 2012, section 5): every weight ~ N(0, 0.01^2); bias 1
+    in the 2nd, 4th and 5th convolutions and in the hidden fully connected layers, "to accelerate
+    the early stages of learning by providing the ReLUs with positive inputs"; bias 0 in the 1st and
+    3rd convolutions and in the last layer. A network of fewer than five convolutions gets 1 in
+    those of the 2nd, 4th and 5th that it has."""
+    if scheme == "torch":
+        return
+    layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    if scheme == "paper":
+        convs = [m for m in layers if isinstance(m, nn.Conv2d)]
+        positive: list[nn.Module] = [convs[i] for i in (1, 3, 4) if i < len(convs)]
+        positive += [m for m in layers[:-1] if isinstance(m, nn.Linear)]  # the hidden ones
+        for layer in layers:
+            nn.init.normal_(layer.weight, std=0.01)
+            if layer.bias is not None:
+                nn.init.constant_(layer.bias, 1.0 if any(layer is p for p in positive) else 0.0)
+        return
+    for layer in layers:
+        # torch's stubs want a Literal; the config's activation is one of them (network.config checks it)
+        nn.init.kaiming_normal_(layer.weight, nonlinearity=nonlinearity)  # type: ignore[arg-type]
+        if layer.bias is not None:
+            nn.init.zeros_(layer.bias)
+    nn.init.normal_(layers[-1].weight, std=0.01)

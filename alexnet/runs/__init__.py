@@ -34,11 +34,11 @@ from alexnet.runs.catalog import (
 )
 from alexnet.runs.curves import Metrics, RunsCsv, metrics_csv, read_metrics, runs_csv
 from alexnet.runs.lifecycle import resume_run, start_run, stop_run
-from alexnet.runs.paths import run_path, runs_dir
 from alexnet.runs.queue import advance_queue, cancel_queued, max_runs, queue_position, queued_runs
 from alexnet.runs.standing import run_standing, validated_on
 from alexnet.runs.table import table_rows
 from alexnet.runs.weights import checkpoint_stamp, load_run_model, run_classes, run_config, run_safetensors
+from alexnet.training.run_folder import run_path, runs_dir
 
 __all__ = [
     "Metrics",

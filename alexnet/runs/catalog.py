@@ -17,10 +17,9 @@ from typing import Any, TypeVar
 from alexnet.errors import AlexNetError
 from alexnet.runs import trainer_process
 from alexnet.runs.curves import Metrics, read_metrics
-from alexnet.runs.paths import run_path, runs_dir
-from alexnet.training import run_files, run_folder
-from alexnet.training.run_files import RunStatus
-from alexnet.training.run_id import MAX_RUN_ID_LENGTH, RUN_ID_PATTERN
+from alexnet.training import run_folder
+from alexnet.training.run_folder import MAX_RUN_ID_LENGTH, RUN_ID_PATTERN, run_path, runs_dir
+from alexnet.training.run_folder.read import RunStatus
 
 T = TypeVar("T")
 RESUMABLE = ("stopped", "interrupted", "failed", "diverged", "finished")
@@ -73,7 +72,7 @@ class RunInfo:
 def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
     """What the run directory says about ``run``, with a dead process reported as interrupted.
 
-    Every file is read through ``alexnet.training.run_files``. A file that cannot be read never
+    Every file is read through ``alexnet.training.run_folder.read``. A file that cannot be read never
     raises here: the run is listed with ``problem`` saying what is wrong. A status.json that is
     not what the trainer writes makes the run ``interrupted`` (it is never trusted for a pid); a
     broken config.json leaves the run without settings, so it cannot be resumed.
@@ -83,13 +82,13 @@ def get_run(run: str | Path, directory: str | Path | None = None) -> RunInfo:
     """
     path = run_path(run, directory)
     problems: list[str] = []
-    status = _read(run_files.read_status, path, problems)
+    status = _read(run_folder.read_status, path, problems)
     status_problem = bool(problems)
-    config = _read(run_files.read_config, path, problems)
+    config = _read(run_folder.read_config, path, problems)
     metrics = _read(read_metrics, path, problems) or Metrics([], [])
     state = "interrupted" if status_problem else status.state if status else "running"
     if state == "running" and not _alive(status):
-        status = _read(run_files.read_status, path, [])  # the launcher or the trainer may have just replaced it
+        status = _read(run_folder.read_status, path, [])  # the launcher or the trainer may have just replaced it
         state = status.state if status else "running"
         if state == "running" and not _alive(status):
             state = "interrupted"
@@ -185,11 +184,8 @@ def _interrupted_message(path: Path) -> str:
     message = "The training process ended without saying why (killed, or the machine restarted). " + (
         "Resume continues from the last checkpoint." if checkpoint else "It saved no checkpoint: start a new run."
     )
-    try:
-        lines = (path / run_folder.LOG).read_text(errors="replace").strip().splitlines()
-    except OSError:
-        lines = []
-    return message + (f" Last line of {run_folder.LOG}: {lines[-1].strip()}" if lines else "")
+    last = run_folder.last_log_line(path)
+    return message + (f" Last line of {run_folder.LOG}: {last}" if last else "")
 
 
 @dataclass(frozen=True)

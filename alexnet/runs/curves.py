@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alexnet.errors import AlexNetError
-from alexnet.runs.paths import run_path
-from alexnet.training import run_files
+from alexnet.training import run_folder
+from alexnet.training.run_folder import run_path
 
 if TYPE_CHECKING:
     import pandas as pd  # only where a CSV is written: the pages' first script does without it
@@ -30,9 +30,9 @@ class Metrics:
 
 
 def read_metrics(run: str | Path, directory: str | Path | None = None) -> Metrics:
-    """The run's step and epoch records, read incrementally (``alexnet.training.run_files.read_metrics``):
+    """The run's step and epoch records, read incrementally (``alexnet.training.run_folder.read.read_metrics``):
     a torn last line, from a killed trainer, waits for its end; a line that is not the trainer's is left out."""
-    read = run_files.read_metrics(run_path(run, directory))
+    read = run_folder.read_metrics(run_path(run, directory))
     return Metrics(steps=list(read.steps), epochs=list(read.epochs), skipped=read.skipped, torn=read.torn)
 
 

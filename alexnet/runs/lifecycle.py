@@ -20,8 +20,8 @@ from alexnet.network.memory import check_training_memory
 from alexnet.network.shapes import layer_table
 from alexnet.runs import queue, trainer_process
 from alexnet.runs.catalog import RunInfo, get_run
-from alexnet.runs.paths import runs_dir
 from alexnet.training import run_folder
+from alexnet.training.run_folder import runs_dir
 from alexnet.training.settings import TrainSettings
 
 

@@ -7,7 +7,7 @@ status.json says::
 
 so the queue lives in the runs folder: a page reload, a second tab or a restarted server reads
 the same queue, and nothing is held in memory. ``launch`` says how to start it: a new run's
-arguments are rebuilt from its config.json (checked by ``alexnet.training.run_files``); a queued
+arguments are rebuilt from its config.json (checked by ``alexnet.training.run_folder.read``); a queued
 resume keeps its overrides and the status it had before (``previous``), which a cancel restores.
 
 At most ``max_runs()`` trainers run at once (``ALEXNET_MAX_RUNS``, default 1: two trainers
@@ -30,10 +30,9 @@ from typing import Any
 from alexnet.errors import AlexNetError
 from alexnet.runs import trainer_process
 from alexnet.runs.catalog import RunInfo, get_run
-from alexnet.runs.paths import runs_dir
-from alexnet.training import run_files, run_folder
-from alexnet.training.run_files import RunStatus
-from alexnet.training.run_id import MAX_RUN_ID_LENGTH, RUN_ID_PATTERN
+from alexnet.training import run_folder
+from alexnet.training.run_folder import MAX_RUN_ID_LENGTH, RUN_ID_PATTERN, runs_dir
+from alexnet.training.run_folder.read import RunStatus
 from alexnet.training.settings import TrainSettings
 
 MAX_RUNS_ENV = "ALEXNET_MAX_RUNS"
@@ -76,7 +75,7 @@ def _statuses(root: Path) -> list[tuple[Path, RunStatus]]:
         if not (RUN_ID_PATTERN.fullmatch(path.name) and len(path.name) <= MAX_RUN_ID_LENGTH):
             continue
         try:
-            status = run_files.read_status(path)
+            status = run_folder.read_status(path)
         except (AlexNetError, OSError):
             continue
         if status is not None:
@@ -221,7 +220,7 @@ def _overrides(launch: dict[str, Any]) -> dict[str, Any]:
 def _launch(path: Path, resume: dict[str, Any] | None) -> None:
     """Start the trainer of a new run (its arguments from its config.json) or of a resume."""
     if resume is None:
-        config = run_files.read_config(path)
+        config = run_folder.read_config(path)
         if config is None:
             raise AlexNetError(f"Run {path.name} has no {run_folder.CONFIG}.", fix="start a new run.")
         args = ["--config", str(path / run_folder.NETWORK), "--run-id", path.name, *settings_args(config.settings)]

@@ -6,7 +6,7 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import analyze
 from alexnet.runs.catalog import RunInfo
-from alexnet.training import published, run_files
+from alexnet.training import published, run_folder
 from alexnet.training.data import train_images
 
 
@@ -20,8 +20,8 @@ def run_standing(info: RunInfo) -> str | None:
     if info.dataset not in published.TABLES or info.problem or not info.network:
         return None
     try:
-        saved = run_files.read_config(info.path)
-        epochs = run_files.read_metrics(info.path).epochs
+        saved = run_folder.read_config(info.path)
+        epochs = run_folder.read_metrics(info.path).epochs
         report = analyze(AlexNetConfig.from_dict(info.network))
     except AlexNetError:
         return None
@@ -45,7 +45,7 @@ def validated_on(info: RunInfo) -> str:
     else "validation" (images held out of the training set). Never raises: a run whose files cannot
     be read says "validation", the word every run used before the test sets came."""
     try:
-        saved = run_files.read_config(info.path)
+        saved = run_folder.read_config(info.path)
     except AlexNetError:
         return "validation"
     return "test" if saved is not None and saved.val_set == "test" else "validation"

@@ -1,7 +1,7 @@
 """What a run learned: its network, the weights of its latest checkpoint (also as a safetensors
 file), and its class names.
 
-Every file is read through ``alexnet.training.run_files``: a damaged one is an ``AlexNetError``
+Every file is read through ``alexnet.training.run_folder.read``: a damaged one is an ``AlexNetError``
 naming the run, the file and the field.
 """
 
@@ -14,13 +14,13 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.model import AlexNet, build_model, load_weights
 from alexnet.network.safetensors_file import to_safetensors
-from alexnet.runs.paths import run_path
-from alexnet.training import run_files, run_folder
-from alexnet.training.run_files import RunConfig
+from alexnet.training import run_folder
+from alexnet.training.run_folder import run_path
+from alexnet.training.run_folder.read import RunConfig
 
 
 def _config(path: Path) -> RunConfig:
-    saved = run_files.read_config(path)
+    saved = run_folder.read_config(path)
     if saved is None:
         raise AlexNetError(f"Run {path.name} has not written its configuration yet.", fix="wait a few seconds.")
     return saved
@@ -36,14 +36,14 @@ def load_run_model(run: str | Path, *, directory: str | Path | None = None, devi
     if not (path / run_folder.CHECKPOINT).is_file():
         raise AlexNetError(f"Run {path.name} has no checkpoint yet.", fix="wait for its first epoch to end.")
     model = build_model(_config(path).network, device=device)
-    load_weights(model, run_files.load_checkpoint(path, map_location=device)["model"])
+    load_weights(model, run_folder.load_checkpoint(path, map_location=device)["model"])
     return model.eval()
 
 
 def run_classes(run: str | Path, directory: str | Path | None = None) -> list[str] | None:
     """The class names of the run's dataset in output order (digits "0".."9", CIFAR-10's "airplane"...),
     or ``None`` before the trainer has recorded them."""
-    saved = run_files.read_config(run_path(run, directory))
+    saved = run_folder.read_config(run_path(run, directory))
     return list(saved.classes) if saved and saved.classes else None
 
 

@@ -2,7 +2,7 @@
 
 A ``RunHook`` is a function called once with the ``RunContext`` before training starts; it
 registers the trainer callbacks it needs (``alexnet.training.run.RUN_HOOKS`` lists every run's).
-Kept apart from ``alexnet.training.run`` so hooks such as ``alexnet.training.results`` can name
+Kept apart from ``alexnet.training.run`` so hooks such as ``alexnet.training.run_folder.results`` can name
 the type without importing the run that calls them.
 """
 

@@ -6,8 +6,9 @@ callbacks. Events, in order: ``on_train_start`` (once, before the first step), `
 (after every optimizer step), ``on_epoch_end`` (after an epoch's last step), ``on_train_end``
 (once, when the loop ends normally or by a stop request; not after an exception).
 
-Also here: ``evaluate`` (validation loss, accuracy and every answer, in one pass), ``init_weights``
-and ``resolve_device``.
+Also here: ``evaluate`` (validation loss, accuracy and every answer, in one pass). The device and
+the precision a run computes in are ``alexnet.training.precision``'s; weight init is the model's
+(``alexnet.network.model.init_weights``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
-
-from alexnet.errors import AlexNetError
 
 EVENTS = ("on_train_start", "on_step_end", "on_epoch_end", "on_train_end")
 Callback = Callable[["Trainer"], None]
@@ -191,7 +190,7 @@ class Evaluation:
     confidence: np.ndarray  # (N,) float32: softmax probability of the predicted class
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The per-image arrays as ``alexnet.training.results`` saves them."""
+        """The per-image arrays as ``alexnet.training.run_folder.results`` saves them."""
         return {
             "index": np.arange(len(self.label), dtype=np.int32),
             "label": self.label.astype(np.int16),
@@ -236,91 +235,3 @@ def evaluate(
         predicted=top,
         confidence=np.concatenate(confidence) if confidence else np.zeros(0, np.float32),
     )
-
-
-def init_weights(model: nn.Module, scheme: str, *, nonlinearity: str = "relu") -> None:
-    """``kaiming``: weights ~ N(0, gain^2 / fan_in), biases 0 (He et al. 2015), which keeps the
-    signal's scale through the activations: gain^2 = 2 for ``nonlinearity="relu"``, (5/3)^2 for
-    ``"tanh"`` (``torch.nn.init.calculate_gain``). The last layer gets N(0, 0.01^2), the paper's
-    init, so the first predictions are near-uniform (loss ln 10 = 2.30 for ten classes, not a
-    confident guess). ``torch`` keeps PyTorch's default, whose smaller weights leave SGD stuck near 2.30.
-
-    ``paper``: the paper's (Krizhevsky et al. 2012, section 5): every weight ~ N(0, 0.01^2); bias 1
-    in the 2nd, 4th and 5th convolutions and in the hidden fully connected layers, "to accelerate
-    the early stages of learning by providing the ReLUs with positive inputs"; bias 0 in the 1st and
-    3rd convolutions and in the last layer. A network of fewer than five convolutions gets 1 in
-    those of the 2nd, 4th and 5th that it has."""
-    if scheme == "torch":
-        return
-    layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
-    if scheme == "paper":
-        convs = [m for m in layers if isinstance(m, nn.Conv2d)]
-        positive = [convs[i] for i in (1, 3, 4) if i < len(convs)]
-        positive += [m for m in layers[:-1] if isinstance(m, nn.Linear)]  # the hidden ones
-        for layer in layers:
-            nn.init.normal_(layer.weight, std=0.01)
-            if layer.bias is not None:
-                nn.init.constant_(layer.bias, 1.0 if any(layer is p for p in positive) else 0.0)
-        return
-    for layer in layers:
-        nn.init.kaiming_normal_(layer.weight, nonlinearity=nonlinearity)
-        nn.init.zeros_(layer.bias)
-    nn.init.normal_(layers[-1].weight, std=0.01)
-
-
-def bf16_supported(device: torch.device) -> bool:
-    """Whether ``device`` runs bfloat16 math natively: a CUDA GPU that says so, or a CPU with the
-    AVX512-BF16 or AMX instructions; elsewhere bf16 is emulated and slower than fp32.
-
-    oneDNN's own check (``torch.ops.mkldnn._is_mkldnn_bf16_supported``) is not enough: it also
-    says yes on AVX-512 CPUs without bf16 instructions (Intel Ice Lake, Cascade Lake), where it
-    emulates bf16. Measured on an Ice Lake Xeon (2 threads, conv3 at batch 64): fp32 163
-    GFLOP/s, bf16 42 GFLOP/s, so bf16 there would make the default mode 4x slower."""
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    if device.type == "cpu":
-        return cpu_has_native_bf16()
-    return False
-
-
-def cpu_has_native_bf16() -> bool:
-    """The CPU's own bf16 instructions (AVX512-BF16, or AMX tiles), as PyTorch's cpuinfo reads them.
-    One place to ask, so tests can fake a CPU without them."""
-    if not torch.backends.mkldnn.is_available():
-        return False
-    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-
-
-def auto_precision_note(device: torch.device) -> str:
-    """One line for a learner: what ``--precision auto`` runs on ``device``, and why."""
-    if device.type == "cuda":
-        why = "this GPU runs bf16 natively" if bf16_supported(device) else "this GPU has no fast bf16"
-    else:
-        why = (
-            "this CPU has bf16 instructions (AVX512-BF16 or AMX)"
-            if bf16_supported(device)
-            else "this CPU has no bf16 instructions, and emulated bf16 is slower than fp32"
-        )
-    return f"auto runs {resolve_precision('auto', device)} here: {why}."
-
-
-def resolve_precision(precision: str, device: torch.device) -> str:
-    """``auto`` (the default) is ``bf16`` where the device supports it natively, else ``fp32``."""
-    if precision == "auto":
-        return "bf16" if bf16_supported(device) else "fp32"
-    return precision
-
-
-def use_channels_last(precision: str, device: torch.device) -> bool:
-    """Channels-last (NHWC) layout for model and images: oneDNN's bf16 convolutions on a CPU run
-    in it natively; measured with ``python -m alexnet bench`` (see docs/performance.md)."""
-    return device.type == "cpu" and precision == "bf16"
-
-
-def resolve_device(name: str, local_rank: int = 0) -> torch.device:
-    """``auto`` is cuda when a GPU is visible, else cpu; asking for cuda without one is an error."""
-    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
-        if not torch.cuda.is_available():
-            raise AlexNetError("No CUDA GPU is visible to PyTorch.", fix="use --device cpu (or auto).")
-        return torch.device("cuda", local_rank)
-    return torch.device("cpu")

@@ -35,26 +35,17 @@ from torch import nn
 from alexnet.errors import AlexNetError
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.memory import check_training_memory
-from alexnet.network.model import build_model, load_weights
-from alexnet.training import run_files, run_folder, stop_signal
+from alexnet.network.model import build_model, init_weights, load_weights
+from alexnet.training import run_folder, stop_signal
 from alexnet.training.context import RunContext, RunHook
 from alexnet.training.data import DataSplit, load_dataset
 from alexnet.training.distributed import Distributed
 from alexnet.training.environment import LAUNCHED_FLAG
-from alexnet.training.loop import (
-    Diverged,
-    Trainer,
-    auto_precision_note,
-    bf16_supported,
-    evaluate,
-    init_weights,
-    resolve_device,
-    resolve_precision,
-    use_channels_last,
-)
+from alexnet.training.loop import Diverged, Trainer, evaluate
+from alexnet.training.precision import bf16_supported, resolve_device, resolve_precision, use_channels_last
 from alexnet.training.recorder import RunLogger, RunRecorder
-from alexnet.training.results import record_results
-from alexnet.training.run_id import resolve_run_dir
+from alexnet.training.run_folder import resolve_run_dir
+from alexnet.training.run_folder.results import record_results
 from alexnet.training.schedule import Plateau
 from alexnet.training.settings import (
     DEVICES,
@@ -76,17 +67,16 @@ __all__ = [
     "RunHook",
     "TrainSettings",
     "Trainer",
-    "auto_precision_note",
     "evaluate",
-    "init_weights",
-    "resolve_device",
     "train_run",
 ]
 
 
 # Hooks every run gets, called in this order before training starts (after the checkpoint, if
 # resuming, is loaded). Keep each one's work per epoch small: it is paid inside the training time.
-RUN_HOOKS: list[RunHook] = [record_results]  # conv1 and validation predictions per epoch (alexnet.training.results)
+RUN_HOOKS: list[RunHook] = [
+    record_results
+]  # conv1 and validation predictions per epoch (alexnet.training.run_folder.results)
 
 
 def train_run(
@@ -122,7 +112,7 @@ def train_run(
     from_checkpoint = False
     if resume:
         run_dir = resolve_run_dir(resume, runs_dir)  # a run id, never a path out of the runs directory
-        saved = run_files.read_config(run_dir)
+        saved = run_folder.read_config(run_dir)
         from_checkpoint = (run_dir / run_folder.CHECKPOINT).is_file()
         # a run stopped before its first step has no checkpoint and nothing to lose: it starts over
         if saved is None or not (from_checkpoint or _never_trained(run_dir)):
@@ -211,7 +201,7 @@ def _train(
     channels_last = use_channels_last(settings.precision, device)
     model.to(device, memory_format=torch.channels_last if channels_last else torch.preserve_format)
     optimizer = _optimizer(model, settings)
-    checkpoint = run_files.load_checkpoint(run_dir) if resuming else None
+    checkpoint = run_folder.load_checkpoint(run_dir) if resuming else None
     if checkpoint:
         load_weights(model, checkpoint["model"])  # another network's weights: a plain message, not a traceback
         optimizer.load_state_dict(checkpoint["optimizer"])  # Adam's moments, SGD's momentum
@@ -297,7 +287,7 @@ def _train(
 def _never_trained(run_dir: Path) -> bool:
     """No step of ``run_dir`` was recorded (it was stopped before its first): starting it over loses nothing."""
     try:
-        return not run_files.read_metrics(run_dir).steps
+        return not run_folder.read_metrics(run_dir).steps
     except AlexNetError:
         return False
 

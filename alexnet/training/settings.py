@@ -26,7 +26,7 @@ OPTIMIZERS: dict[str, dict[str, float]] = {
 # digits, 40 steps of 32 at 227 px, loss 2.78 -> 2.28 at 2e-3 against 2.32 -> 0.42 at 3e-4.
 SMALL_NETWORK_PARAMS = 10_000_000
 SMALL_NETWORK_ADAMW_LR = 2e-3
-INITS = ("kaiming", "torch", "paper")  # alexnet.training.loop.init_weights
+INITS = ("kaiming", "torch", "paper")  # alexnet.network.model.init_weights
 # auto: bf16 autocast where the device runs bf16 natively (CUDA, CPUs with AVX512-BF16 or AMX), else fp32
 PRECISIONS = ("auto", "fp32", "bf16")
 SCHEDULES = ("cosine", "constant", "plateau")  # plateau: alexnet.training.schedule.Plateau

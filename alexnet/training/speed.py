@@ -16,7 +16,7 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.memory import check_memory
 from alexnet.network.model import build_model
-from alexnet.training.loop import resolve_device, resolve_precision, use_channels_last
+from alexnet.training.precision import resolve_device, resolve_precision, use_channels_last
 
 STEP_BUDGET_S = 0.25  # the timed batch is sized so one step takes about this long
 TIMED_STEPS = 2  # the faster of these is kept: a slower one met a busy core

@@ -59,6 +59,7 @@ class TensorBoardLog:
             "network/blocks": len(network.get("blocks", ())),
         }
         values = {key: _hparam(value) for key, value in (settings | shape).items() if value is not None}
+
         def write() -> None:
             # the three summaries add_hparams writes, but into this writer's file: no second run folder
             for summary in hparams(values, {"epoch/val_accuracy": 0.0}):

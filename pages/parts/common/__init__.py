@@ -1,0 +1,1 @@
+"""What every page shares: the sidebar, navigation, Start here, warm-up, mounted charts, run guard."""

@@ -1,0 +1,1 @@
+"""The Experiments page's half: planning an experiment before it is queued."""
