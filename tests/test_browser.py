@@ -240,7 +240,7 @@ def test_a_page_that_needs_pytorch_opened_first_through_a_link(browser, tmp_path
 
 
 MOUNTED_CHARTS = ("arith_figure", "whatif_chart", "network_drawing")
-THEME_PATH = Path(__file__).resolve().parents[1] / "pages" / "parts" / "streamlit_plotly_theme.json"
+THEME_PATH = Path(__file__).resolve().parents[1] / "pages" / "parts" / "common" / "streamlit_plotly_theme.json"
 
 
 def test_the_architecture_charts_stay_mounted_and_look_like_streamlits(app: App) -> None:
@@ -294,7 +294,7 @@ def test_the_architecture_charts_stay_mounted_and_look_like_streamlits(app: App)
         streamlits = app.page.evaluate(
             "() => document.querySelector('.st-key-cost_chart .js-plotly-plot').layout.template"
         )
-        assert streamlits == theme, "st.plotly_chart's template is no longer pages/parts/streamlit_plotly_theme.json"
+        assert streamlits == theme, "st.plotly_chart's template is no longer pages/parts/common/streamlit_plotly_theme.json"
         for key, chart in charts.items():
             assert chart["template"] == theme, f"{key} does not wear Streamlit's template"
 

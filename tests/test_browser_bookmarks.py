@@ -21,7 +21,7 @@ ADDRESSES = {
     "training": "Training",
     "summary": "Summary",
     "activations": "Activations",
-    "shared": "Architecture",  # a module of pages/parts/: never a page
+    "sidebar": "Architecture",  # a module of pages/parts/common/: never a page
     "no_such_page": "Architecture",
 }
 
