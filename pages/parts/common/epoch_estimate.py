@@ -106,7 +106,7 @@ def speed_advice(
         label = PRESET_LABELS[FAST_PRESET]
         st.warning(
             f"{text} The **{label}** preset does one in about {format_duration(fast[0])}, "
-            "so you see the loss fall within a minute. It is a network, not a dataset: the data stays the "
+            "so you see the loss fall within a minute. It is a network, not a dataset: the data stays "
             f"{DATASET_NAMES[dataset]}.",
             icon=":material/speed:",
         )
