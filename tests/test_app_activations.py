@@ -4,8 +4,6 @@ as a learner would, a trained run offered as weights, invalid input shown as st.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -93,14 +91,11 @@ def test_default_photo_digits_layer_preset_and_invalid_size(empty_runs):
 
 
 @pytest.fixture(scope="module")
-def trained_run(tmp_path_factory) -> tuple[Path, str]:
-    directory = tmp_path_factory.mktemp("runs")
-    command = [sys.executable, "-m", "alexnet", "train", "--preset", "cifar", "--dataset", "digits"]
-    command += ["--epochs", "1", "--max-steps", "5", "--runs-dir", str(directory), "--no-progress"]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=240)
-    (info,) = runs.list_runs(directory)
-    assert info.has_checkpoint
-    return directory, info.run_id
+def trained_run(digits_run: Path) -> tuple[Path, str]:
+    """The suite's trained run (conftest's cifar network on the digits), this module's copy."""
+    (info,) = runs.list_runs(digits_run.parent)
+    assert info.has_checkpoint and info.dataset == "digits"
+    return digits_run.parent, info.run_id
 
 
 def test_trained_run_is_a_weights_option(trained_run, monkeypatch):

@@ -294,7 +294,9 @@ def test_the_architecture_charts_stay_mounted_and_look_like_streamlits(app: App)
         streamlits = app.page.evaluate(
             "() => document.querySelector('.st-key-cost_chart .js-plotly-plot').layout.template"
         )
-        assert streamlits == theme, "st.plotly_chart's template is no longer pages/parts/common/streamlit_plotly_theme.json"
+        assert streamlits == theme, (
+            "st.plotly_chart's template is no longer pages/parts/common/streamlit_plotly_theme.json"
+        )
         for key, chart in charts.items():
             assert chart["template"] == theme, f"{key} does not wear Streamlit's template"
 

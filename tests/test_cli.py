@@ -1,7 +1,15 @@
-"""``python -m alexnet`` as a user runs it: real processes, real exit codes."""
+"""``python -m alexnet`` as a user runs it, and its exit codes.
+
+Most commands run in this process, through the CLI's own ``main`` (``cli``): the same parser, the
+same handlers and the same exit code, without a new interpreter importing torch for each (about
+4 s a command on two cores). One real process per exit code checks what ``python -m alexnet``
+adds around ``main``: 0 (``presets``, ``explain``), 2 (an impossible configuration), and the
+imports of the top-level help (``modules_imported_by``)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -9,15 +17,29 @@ from pathlib import Path
 
 import pytest
 
+from alexnet.cli.main import main
 from alexnet.cli.train import build_parser, network_and_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m alexnet ARGS`` in a new process."""
     return subprocess.run(
         [sys.executable, "-m", "alexnet", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``main(ARGS)`` in this process, as ``run_cli`` reports it: the exit code (argparse's own
+    exits included), and what was written to stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    return subprocess.CompletedProcess(["alexnet", *args], code, out.getvalue(), err.getvalue())
 
 
 def test_presets_lists_every_preset():
@@ -28,7 +50,7 @@ def test_presets_lists_every_preset():
 
 
 def test_shapes_table_shows_formula_analytic_and_real():
-    result = run_cli("shapes", "--preset", "paper")
+    result = cli("shapes", "--preset", "paper")
     assert result.returncode == 0, result.stderr
     assert "floor((227 - 11 + 2*0) / 4) + 1 = 55" in result.stdout
     assert "96×55×55   96×55×55   ok" in result.stdout
@@ -37,7 +59,7 @@ def test_shapes_table_shows_formula_analytic_and_real():
 
 
 def test_shapes_json():
-    result = run_cli("shapes", "--preset", "notebook", "--json")
+    result = cli("shapes", "--preset", "notebook", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["flatten_features"] == 9216
@@ -57,7 +79,7 @@ def test_config_file_and_overrides(tmp_path):
     }
     path = tmp_path / "tiny.json"
     path.write_text(json.dumps(config))
-    data = json.loads(run_cli("shapes", "--config", str(path), "--input-size", "32", "--json").stdout)
+    data = json.loads(cli("shapes", "--config", str(path), "--input-size", "32", "--json").stdout)
     # floor((32 - 5) / 2) + 1 = 14, then the pool: floor((14 - 3) / 2) + 1 = 6
     assert data["layers"][0]["real"] == [4, 14, 14]
     assert data["flatten_features"] == 4 * 6 * 6
@@ -65,7 +87,7 @@ def test_config_file_and_overrides(tmp_path):
 
 def test_activation_option_renames_the_layers_and_keeps_every_number():
     relu, tanh = (
-        json.loads(run_cli("shapes", "--preset", "cifar", "--activation", name, "--json").stdout)["layers"]
+        json.loads(cli("shapes", "--preset", "cifar", "--activation", name, "--json").stdout)["layers"]
         for name in ("relu", "tanh")
     )
     assert [layer["name"] for layer in tanh] == [layer["name"].replace("relu", "tanh") for layer in relu]
@@ -75,7 +97,7 @@ def test_activation_option_renames_the_layers_and_keeps_every_number():
     assert [{k: v for k, v in layer.items() if k not in drop} for layer in tanh] == [
         {k: v for k, v in layer.items() if k not in drop} for layer in relu
     ]
-    refused = run_cli("summary", "--preset", "cifar", "--activation", "gelu")
+    refused = cli("summary", "--preset", "cifar", "--activation", "gelu")
     assert refused.returncode == 2 and "choose from 'relu', 'tanh'" in refused.stderr
 
 
@@ -87,15 +109,16 @@ def test_train_takes_the_activation_without_a_run():
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "runner"),
     [
-        ("shapes", "--preset", "paper", "--input-size", "8"),
-        ("shapes", "--preset", "paper", "--input-size", "8", "--json"),
-        ("summary", "--preset", "paper", "--input-size", "8"),
+        (("shapes", "--preset", "paper", "--input-size", "8"), run_cli),  # exit code 2 from a real process
+        (("shapes", "--preset", "paper", "--input-size", "8", "--json"), cli),
+        (("summary", "--preset", "paper", "--input-size", "8"), cli),
     ],
+    ids=["shapes-process", "shapes-json", "summary"],
 )
-def test_invalid_configuration_exits_2_with_a_plain_message(args):
-    result = run_cli(*args)
+def test_invalid_configuration_exits_2_with_a_plain_message(args, runner):
+    result = runner(*args)
     assert result.returncode == 2
     assert "conv1" in result.stderr and "Fix:" in result.stderr
     assert "Traceback" not in result.stderr
@@ -104,15 +127,15 @@ def test_invalid_configuration_exits_2_with_a_plain_message(args):
 def test_broken_config_file_exits_2(tmp_path):
     path = tmp_path / "broken.json"
     path.write_text("{ this is not json")
-    result = run_cli("shapes", "--config", str(path))
+    result = cli("shapes", "--config", str(path))
     assert result.returncode == 2
     assert "not valid JSON" in result.stderr and "Traceback" not in result.stderr
-    missing = run_cli("shapes", "--config", str(tmp_path / "missing.json"))
+    missing = cli("shapes", "--config", str(tmp_path / "missing.json"))
     assert missing.returncode == 2 and "Cannot read" in missing.stderr
 
 
 def test_summary_json_has_total_params():
-    result = run_cli("summary", "--preset", "torchvision", "--json")
+    result = cli("summary", "--preset", "torchvision", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["total_params"] == 61_100_840
@@ -120,13 +143,13 @@ def test_summary_json_has_total_params():
 
 
 def test_summary_prints_torchinfos_table():
-    result = run_cli("summary", "--preset", "cifar")
+    result = cli("summary", "--preset", "cifar")
     assert result.returncode == 0
     assert "Total params: 429,258" in result.stdout
 
 
 def test_train_with_an_invalid_configuration_exits_2_before_making_a_run(tmp_path):
-    result = run_cli("train", "--preset", "paper", "--input-size", "8", "--runs-dir", str(tmp_path / "runs"))
+    result = cli("train", "--preset", "paper", "--input-size", "8", "--runs-dir", str(tmp_path / "runs"))
     assert result.returncode == 2
     assert "conv1" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "runs").exists()
@@ -167,17 +190,14 @@ def test_help_lists_train_without_importing_the_trainer():
 
 
 @pytest.mark.slow
-def test_explain_writes_the_grad_cam_overlay_of_a_run(tmp_path):
+def test_explain_writes_the_grad_cam_overlay_of_a_run(tmp_path, digits_run):
     import numpy as np
     from PIL import Image
 
     from alexnet import runs
     from alexnet.inspect import images
 
-    root = tmp_path / "runs"
-    trained = run_cli("train", "--preset", "cifar", "--input-size", "16", "--max-steps", "3", "--runs-dir", str(root))
-    assert trained.returncode == 0, trained.stderr
-    (run_id,) = [p.name for p in root.iterdir()]
+    root, run_id = digits_run.parent, digits_run.name  # the suite's trained run (conftest), this module's copy
     digit = images.digit_sample(7)  # (8, 8, 3) uint8
     Image.fromarray(digit).save(tmp_path / "seven.png")
     out = tmp_path / "heat.png"
@@ -203,12 +223,12 @@ def test_explain_writes_the_grad_cam_overlay_of_a_run(tmp_path):
         (["--layer", "conv9"], "no layer 'conv9'"),
         (["--class", "horse"], "no class called 'horse'"),
     ):
-        failed = run_cli(
+        failed = cli(
             "explain", "--run", run_id, "--image", str(tmp_path / "seven.png"), "--out", str(out),
             "--runs-dir", str(root), *args,
         )  # fmt: skip
         assert failed.returncode == 2 and message in failed.stderr and "Traceback" not in failed.stderr
-    missing = run_cli("explain", "--run", "nope", "--image", str(out), "--out", str(out), "--runs-dir", str(root))
+    missing = cli("explain", "--run", "nope", "--image", str(out), "--out", str(out), "--runs-dir", str(root))
     assert missing.returncode == 2 and "no run 'nope'" in missing.stderr
 
 
