@@ -20,7 +20,7 @@ from alexnet.network.config import AlexNetConfig
 from alexnet.network.shapes import analyze
 from alexnet.network.weights_choice import FILE, IMAGENET, RUN, WeightsChoice
 from alexnet.plots import activations as plots
-from alexnet.runs.weights_meaning import class_names, grey_filters, true_class
+from alexnet.runs.weights_meaning import DIGITS, class_names, grey_filters, true_class
 from alexnet.training import fashion_mnist
 from pages.parts.activations import gradcam_view, output_view, receptive_field_view
 from pages.parts.activations.activation_data import (
@@ -224,6 +224,7 @@ if weights == FILE:
     )
     st.stop()
 try:
+    chosen = WeightsChoice.parse(weights)
     view = view_config(config, weights)
 except AlexNetError as error:
     show_error(error)
@@ -248,7 +249,7 @@ if report.error is not None:
     st.stop()
 
 source, choice, upload = choose_image()
-stamp = runs.checkpoint_stamp(weights.partition(":")[2]) if weights.startswith(f"{RUN}:") else 0
+stamp = runs.checkpoint_stamp(chosen.value) if chosen.kind == RUN else 0
 try:
     image, notes = prepare(source, choice, upload, view)
     run = run_image(view, weights, stamp, image.key, image)
@@ -259,9 +260,8 @@ for note in notes:
     st.info(note, icon=":material/info:")
 
 show_preprocessing(image, view, source)
-chosen = WeightsChoice.parse(weights)
 dataset = trained_on(weights)  # one look at the run's files for the three questions below
-image_dataset = {DIGIT: "digits", GARMENT: fashion_mnist.NAME}.get(source)
+image_dataset = {DIGIT: DIGITS, GARMENT: fashion_mnist.NAME}.get(source)
 label = int(choice.split(":")[0]) if image_dataset else 0  # "<class>:<example>"
 names = class_names(view.num_classes, chosen, dataset)
 truth = true_class(view.num_classes, chosen, dataset, image_dataset, label)

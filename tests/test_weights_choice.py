@@ -16,18 +16,18 @@ RUN = WeightsChoice.parse("run:20250101-120000-digits")
 
 
 @pytest.mark.parametrize(
-    ("text", "kind", "value", "random"),
+    ("text", "kind", "value", "random", "description"),
     [
-        ("random:7", "random", "7", True),
-        ("imagenet", "imagenet", "", False),
-        ("run:20250101-120000-digits", "run", "20250101-120000-digits", False),
-        ("file:4f2a-upload", "file", "4f2a-upload", False),
+        ("random:7", "random", "7", True, "random weights, seed 7"),
+        ("imagenet", "imagenet", "", False, "torchvision's ImageNet weights"),
+        ("run:20250101-120000-digits", "run", "20250101-120000-digits", False,
+         "run 20250101-120000-digits's last checkpoint"),
+        ("file:4f2a-upload", "file", "4f2a-upload", False, "the weights of an uploaded safetensors file"),
     ],
-)
-def test_a_weights_string_parses_and_prints_back(text, kind, value, random):
+)  # fmt: skip
+def test_a_weights_string_parses_and_says_what_it_is(text, kind, value, random, description):
     choice = WeightsChoice.parse(text)
-    assert (choice.kind, choice.value, choice.random) == (kind, value, random)
-    assert str(choice) == text
+    assert (choice.kind, choice.value, choice.random, choice.description) == (kind, value, random, description)
 
 
 @pytest.mark.parametrize("text", ["", "random", "random:", "random:seven", "run:", "file:", "torch:1", "imagenet2"])

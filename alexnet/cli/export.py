@@ -22,6 +22,7 @@ from alexnet.errors import AlexNetError
 from alexnet.inspect import pretrained
 from alexnet.network.model import build_model
 from alexnet.network.onnx_export import export_onnx, onnx_logits
+from alexnet.network.weights_choice import IMAGENET, RANDOM, RUN, WeightsChoice
 from alexnet.units import format_bytes
 
 TOLERANCE = 1e-4  # ONNX Runtime against PyTorch: at most this times the largest logit (float32, other kernels)
@@ -52,12 +53,12 @@ def run_from_args(args: argparse.Namespace) -> int:
     if not args.onnx.parent.is_dir():
         raise AlexNetError(f"The folder {args.onnx.parent} does not exist.", fix="create it, or write elsewhere.")
     if args.run:
-        model, weights = runs.load_run_model(args.run, directory=args.runs_dir), f"run {args.run}'s last checkpoint"
+        model, chosen = runs.load_run_model(args.run, directory=args.runs_dir), WeightsChoice(RUN, args.run)
     elif args.imagenet:
-        model, weights = pretrained.load_pretrained(), "torchvision's ImageNet weights"
+        model, chosen = pretrained.load_pretrained(), WeightsChoice(IMAGENET, "")
     else:
-        model, weights = build_model(load_config(args), seed=args.seed), f"random weights, seed {args.seed}"
-    data = export_onnx(model, weights=weights)
+        model, chosen = build_model(load_config(args), seed=args.seed), WeightsChoice(RANDOM, str(args.seed))
+    data = export_onnx(model, weights=chosen.description)
     config = model.config
     side, seeded = config.input_size, torch.Generator().manual_seed(0)
     images = torch.randn(4, config.in_channels, side, side, generator=seeded)
@@ -74,7 +75,8 @@ def run_from_args(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise AlexNetError(f"{args.onnx} cannot be written ({exc.strerror or exc}).") from None
     print(
-        f"{args.onnx}: {format_bytes(len(data))}, a {config.input_size}x{config.input_size} AlexNet with {weights}; "
+        f"{args.onnx}: {format_bytes(len(data))}, a {config.input_size}x{config.input_size} AlexNet "
+        f"with {chosen.description}; "
         f"ONNX Runtime matches PyTorch within {difference:.2g} on 4 images. Open it in Netron to see every shape."
     )
     return 0

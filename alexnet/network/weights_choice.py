@@ -42,5 +42,12 @@ class WeightsChoice:
     def random(self) -> bool:
         return self.kind == RANDOM
 
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.value}" if self.value else self.kind
+    @property
+    def description(self) -> str:
+        """What the weights are, in words: an exported file's "weights" metadata (ONNX, safetensors)."""
+        return {
+            RANDOM: f"random weights, seed {self.value}",
+            IMAGENET: "torchvision's ImageNet weights",
+            RUN: f"run {self.value}'s last checkpoint",
+            FILE: "the weights of an uploaded safetensors file",
+        }[self.kind]

@@ -14,6 +14,7 @@ from alexnet.errors import AlexNetError
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.model import AlexNet, build_model, load_weights
 from alexnet.network.safetensors_file import to_safetensors
+from alexnet.network.weights_choice import RUN, WeightsChoice
 from alexnet.training import run_folder
 from alexnet.training.run_folder import run_path
 from alexnet.training.run_folder.read import RunConfig
@@ -70,7 +71,7 @@ def run_safetensors(run: str | Path, directory: str | Path | None = None) -> byt
     """
     path = run_path(run, directory)
     model, saved = load_run_model(path), _config(path)
-    metadata = {"weights": f"run {path.name}'s last checkpoint", "dataset": saved.settings.dataset}
+    metadata = {"weights": WeightsChoice(RUN, path.name).description, "dataset": saved.settings.dataset}
     if saved.classes:
         metadata["classes"] = json.dumps(list(saved.classes))
     return to_safetensors(model, **metadata)

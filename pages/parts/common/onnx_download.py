@@ -18,7 +18,7 @@ import streamlit as st
 from alexnet.network.config import AlexNetConfig
 from alexnet.network.export import ONNX_LIMIT
 from alexnet.network.shapes import analyze
-from alexnet.network.weights_choice import FILE, IMAGENET, RANDOM, RUN
+from alexnet.network.weights_choice import FILE, IMAGENET, RANDOM, WeightsChoice
 from alexnet.units import format_bytes
 
 if TYPE_CHECKING:
@@ -29,18 +29,6 @@ HELP = (
     "with every tensor's shape between layers, or run it with ONNX Runtime. It is built when you "
     "press: the paper network's 250 MB take about 20 s to arrive."
 )
-
-
-def weights_text(weights: str) -> str:
-    """The Weights box's value ("random:0", "imagenet", "run:<id>") as the file's metadata says it."""
-    kind, _, value = weights.partition(":")
-    if kind == RANDOM:
-        return f"random weights, seed {value}"
-    if kind == IMAGENET:
-        return "torchvision's ImageNet weights"
-    if kind == FILE:
-        return "the weights of an uploaded safetensors file"
-    return f"run {value}'s last checkpoint" if kind == RUN else weights
 
 
 def random_model(config: AlexNetConfig, seed: int) -> Callable[[], AlexNet]:
@@ -61,14 +49,14 @@ def onnx_button(
     report = analyze(config)
     size = 4 * report.total_params if report.ok else 0  # float32 weights: what the file holds, almost all of it
     too_big = size >= ONNX_LIMIT
-    kind, _, value = weights.partition(":")
-    name = {RANDOM: f"random{value}", IMAGENET: "imagenet", FILE: "uploaded"}.get(kind, value)
+    chosen = WeightsChoice.parse(weights)
+    name = {RANDOM: f"random{chosen.value}", IMAGENET: "imagenet", FILE: "uploaded"}.get(chosen.kind, chosen.value)
 
     def build() -> bytes:
         from alexnet.network.onnx_export import export_onnx  # torch and onnx: on press only
 
         with lock or contextlib.nullcontext():  # a shared model is copied under its lock
-            return export_onnx(model(), weights=weights_text(weights))
+            return export_onnx(model(), weights=chosen.description)
 
     reason = "Over ONNX's 2 GB limit for one file." if too_big else "" if report.ok else "Fix the error above first."
     st.download_button(
